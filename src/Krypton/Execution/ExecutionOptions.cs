@@ -1,0 +1,10 @@
+namespace Krypton.Execution;
+
+/// <summary>Where and how ONNX Runtime executes emitted graphs.</summary>
+/// <param name="Threads">Intra-op threads (0: one per core).</param>
+/// <param name="Device">"cpu" (the default).</param>
+public sealed record ExecutionOptions(int Threads = 0, string Device = "cpu")
+{
+    /// <summary>The defaults: all cores, CPU.</summary>
+    public static ExecutionOptions Default { get; } = new();
+}

@@ -1,0 +1,73 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Krypton.Execution;
+
+/// <summary>
+/// One ONNX Runtime session over an emitted graph, created once and reused for every batch.
+/// Holds native memory: dispose it.
+/// </summary>
+public sealed class OnnxSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _options;
+
+    /// <summary>Creates a session over ONNX bytes with full graph optimizations.</summary>
+    public OnnxSession(byte[] onnx, ExecutionOptions? options = null)
+    {
+        options ??= ExecutionOptions.Default;
+        if (options.Device != "cpu")
+            throw new KryptonException($"device '{options.Device}' is not available in this build; use --device cpu");
+        _options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.Threads,
+            InterOpNumThreads = 1,
+        };
+        try { _session = new InferenceSession(onnx, _options); }
+        catch (OnnxRuntimeException e)
+        {
+            _options.Dispose();
+            throw new KryptonException($"ONNX Runtime rejected the graph: {FirstLine(e.Message)}", e);
+        }
+        Options = options;
+    }
+
+    /// <summary>The options the session was created with.</summary>
+    public ExecutionOptions Options { get; }
+
+    /// <summary>Names of the graph's outputs.</summary>
+    public IReadOnlyList<string> OutputNames => _session.OutputNames;
+
+    /// <summary>Runs the graph on the given named inputs and returns the named outputs (all by default).</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, IReadOnlyList<string>? outputs = null)
+    {
+        using var runOptions = new RunOptions();
+        try
+        {
+            return _session.Run(runOptions, inputs.Keys.ToList(), inputs.Values.ToList(), outputs ?? _session.OutputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new KryptonException($"ONNX Runtime failed: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>Convenience for one float input and one float output: returns the output values and shape.</summary>
+    public (float[] Values, long[] Shape) RunSingle(string inputName, float[] input, long[] shape, string? outputName = null)
+    {
+        using var x = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var results = Run(new Dictionary<string, OrtValue> { [inputName] = x }, [outputName ?? _session.OutputNames[0]]);
+        var y = results[0];
+        return (y.GetTensorDataAsSpan<float>().ToArray(), y.GetTensorTypeAndShape().Shape);
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _session.Dispose();
+        _options.Dispose();
+    }
+}

@@ -1,0 +1,563 @@
+using Krypton.Onnx;
+
+namespace Krypton.Model;
+
+/// <summary>
+/// One operator of the model graph. The set is closed: every op a CNN may contain is one of the
+/// records below, each stating its output shape and its ONNX form in one place.
+/// Shapes include the batch axis first; the model graph reasons with a batch of one.
+/// </summary>
+public abstract record Op
+{
+    /// <summary>The ONNX operator type this op is emitted as.</summary>
+    public abstract string OnnxType { get; }
+
+    /// <summary>Number of value (non-constant) inputs the op takes.</summary>
+    public virtual int ValueInputCount => 1;
+
+    /// <summary>The output shape for the given input shapes.</summary>
+    public abstract int[] InferShape(IReadOnlyList<int[]> inputs);
+
+    /// <summary>Emits the op as ONNX node(s) reading <paramref name="inputs"/> and writing <paramref name="output"/>.</summary>
+    public abstract void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output);
+
+    /// <summary>Multiply-adds for one sample with the given input and output shapes (0 for ops that do none).</summary>
+    public virtual long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) => 0;
+
+    /// <summary>Number of learned parameters the op holds.</summary>
+    public virtual long ParameterCount => 0;
+
+    private protected static int[] RequireRank(int[] shape, int rank, string op)
+    {
+        if (shape.Length != rank)
+            throw new KryptonException($"{op} expects a rank-{rank} input, got [{string.Join(",", shape)}]");
+        return shape;
+    }
+
+    /// <summary>Normalizes a possibly negative axis for a tensor of the given rank.</summary>
+    public static int NormalizeAxis(int axis, int rank)
+    {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank)
+            throw new KryptonException($"axis {axis} is out of range for rank {rank}");
+        return a;
+    }
+}
+
+/// <summary>2-D convolution (NCHW) with groups, dilation and asymmetric padding.</summary>
+/// <param name="Window">Kernel, stride, padding and dilation.</param>
+/// <param name="Groups">Number of channel groups (the input channel count for depthwise).</param>
+/// <param name="Weight">Weight of shape [C_out, C_in / Groups, K_h, K_w].</param>
+/// <param name="Bias">Bias of shape [C_out], or null.</param>
+public sealed record Conv(Window2D Window, int Groups, ConstantTensor Weight, ConstantTensor? Bias) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Conv";
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels => Weight.Shape[0];
+
+    /// <summary>Input channels (all groups together).</summary>
+    public int InChannels => Weight.Shape[1] * Groups;
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, "Conv");
+        if (x[1] != InChannels)
+            throw new KryptonException($"Conv expects {InChannels} input channels, got {x[1]}");
+        return [x[0], OutChannels, Window.OutputHeight(x[2]), Window.OutputWidth(x[3])];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        var ins = new List<string> { inputs[0], b.Constant(name + ".weight", Weight) };
+        if (Bias is not null) ins.Add(b.Constant(name + ".bias", Bias));
+        b.Node("Conv", ins, output, name,
+            OnnxAttr.Ints("kernel_shape", Window.KernelH, Window.KernelW),
+            OnnxAttr.Ints("strides", Window.StrideH, Window.StrideW),
+            OnnxAttr.Ints("pads", Window.PadTop, Window.PadLeft, Window.PadBottom, Window.PadRight),
+            OnnxAttr.Ints("dilations", Window.DilationH, Window.DilationW),
+            OnnxAttr.Int("group", Groups));
+    }
+
+    /// <inheritdoc/>
+    public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) =>
+        (long)Weight.Shape[1] * Window.KernelH * Window.KernelW * output[1] * output[2] * output[3];
+
+    /// <inheritdoc/>
+    public override long ParameterCount => Weight.ElementCount + (Bias?.ElementCount ?? 0);
+}
+
+/// <summary>Batch normalization in inference mode: per channel, scale·(x − mean)/√(var + ε) + bias.</summary>
+public sealed record BatchNorm(ConstantTensor Scale, ConstantTensor Bias, ConstantTensor Mean, ConstantTensor Variance, float Epsilon) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "BatchNormalization";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        if (x.Length < 2 || x[1] != Scale.Shape[0])
+            throw new KryptonException($"BatchNormalization over {Scale.Shape[0]} channels got input [{string.Join(",", x)}]");
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("BatchNormalization",
+            [inputs[0], b.Constant(name + ".scale", Scale), b.Constant(name + ".bias", Bias),
+             b.Constant(name + ".mean", Mean), b.Constant(name + ".var", Variance)],
+            output, name, OnnxAttr.Float("epsilon", Epsilon));
+
+    /// <inheritdoc/>
+    public override long ParameterCount => Scale.ElementCount + Bias.ElementCount;
+}
+
+/// <summary>Kinds of element-wise activation.</summary>
+public enum ActivationKind
+{
+    /// <summary>max(x, 0).</summary>
+    Relu,
+    /// <summary>x if x ≥ 0 else α·x.</summary>
+    LeakyRelu,
+    /// <summary>min(max(x, α), β): α is the lower and β the upper bound.</summary>
+    Clip,
+    /// <summary>1 / (1 + e^−x).</summary>
+    Sigmoid,
+    /// <summary>tanh(x).</summary>
+    Tanh,
+    /// <summary>max(0, min(1, α·x + β)).</summary>
+    HardSigmoid,
+    /// <summary>x · max(0, min(1, x/6 + 1/2)).</summary>
+    HardSwish,
+}
+
+/// <summary>An element-wise activation; <paramref name="Alpha"/> and <paramref name="Beta"/> as the kind defines them.</summary>
+public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Beta = 0f) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => Kind.ToString();
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        switch (Kind)
+        {
+            case ActivationKind.LeakyRelu:
+                b.Node("LeakyRelu", inputs, output, name, OnnxAttr.Float("alpha", Alpha));
+                break;
+            case ActivationKind.HardSigmoid:
+                b.Node("HardSigmoid", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta));
+                break;
+            case ActivationKind.Clip:
+                b.Node("Clip", [inputs[0], b.Constant(name + ".min", ConstantTensor.Scalar(Alpha)), b.Constant(name + ".max", ConstantTensor.Scalar(Beta))], output, name);
+                break;
+            default:
+                b.Node(Kind.ToString(), inputs, output, name);
+                break;
+        }
+    }
+}
+
+/// <summary>Kinds of sliding-window pooling.</summary>
+public enum PoolKind
+{
+    /// <summary>Maximum over the window.</summary>
+    Max,
+    /// <summary>Mean over the window.</summary>
+    Average,
+}
+
+/// <summary>Max or average pooling over a sliding window.</summary>
+/// <param name="Kind">Max or average.</param>
+/// <param name="Window">Kernel, stride and padding (dilation only for max pooling).</param>
+/// <param name="CeilMode">Round the output size up instead of down.</param>
+/// <param name="CountIncludePad">For average pooling: divide by the whole window, padding included.</param>
+public sealed record Pool(PoolKind Kind, Window2D Window, bool CeilMode = false, bool CountIncludePad = false) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => Kind == PoolKind.Max ? "MaxPool" : "AveragePool";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, OnnxType);
+        return [x[0], x[1], Window.OutputHeight(x[2], CeilMode), Window.OutputWidth(x[3], CeilMode)];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        var attrs = new List<Krypton.Onnx.Proto.AttributeProto>
+        {
+            OnnxAttr.Ints("kernel_shape", Window.KernelH, Window.KernelW),
+            OnnxAttr.Ints("strides", Window.StrideH, Window.StrideW),
+            OnnxAttr.Ints("pads", Window.PadTop, Window.PadLeft, Window.PadBottom, Window.PadRight),
+            OnnxAttr.Int("ceil_mode", CeilMode ? 1 : 0),
+        };
+        if (Kind == PoolKind.Max)
+            attrs.Add(OnnxAttr.Ints("dilations", Window.DilationH, Window.DilationW));
+        else
+            attrs.Add(OnnxAttr.Int("count_include_pad", CountIncludePad ? 1 : 0));
+        b.Node(OnnxType, inputs, output, name, [.. attrs]);
+    }
+}
+
+/// <summary>Global pooling over all spatial positions: [N, C, H, W] → [N, C, 1, 1].</summary>
+public sealed record GlobalPool(PoolKind Kind) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => Kind == PoolKind.Max ? "GlobalMaxPool" : "GlobalAveragePool";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, OnnxType);
+        return [x[0], x[1], 1, 1];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node(OnnxType, inputs, output, name);
+}
+
+/// <summary>Kinds of element-wise binary arithmetic.</summary>
+public enum BinaryKind
+{
+    /// <summary>a + b.</summary>
+    Add,
+    /// <summary>a − b.</summary>
+    Sub,
+    /// <summary>a · b.</summary>
+    Mul,
+    /// <summary>a / b.</summary>
+    Div,
+}
+
+/// <summary>
+/// Element-wise arithmetic with numpy-style broadcasting, between two values or between a value
+/// and a constant (<paramref name="Constant"/>, on the left when <paramref name="ConstantFirst"/>).
+/// </summary>
+public sealed record Binary(BinaryKind Kind, ConstantTensor? Constant = null, bool ConstantFirst = false) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => Kind.ToString();
+
+    /// <inheritdoc/>
+    public override int ValueInputCount => Constant is null ? 2 : 1;
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) =>
+        Broadcast(inputs[0], Constant?.Shape ?? inputs[1]);
+
+    /// <summary>The numpy broadcast of two shapes.</summary>
+    public static int[] Broadcast(int[] a, int[] b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i - (rank - a.Length) >= 0 ? a[i - (rank - a.Length)] : 1;
+            int db = i - (rank - b.Length) >= 0 ? b[i - (rank - b.Length)] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw new KryptonException($"shapes [{string.Join(",", a)}] and [{string.Join(",", b)}] do not broadcast");
+            result[i] = Math.Max(da, db);
+        }
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        IReadOnlyList<string> ins = inputs;
+        if (Constant is not null)
+        {
+            string c = b.Constant(name + ".constant", Constant);
+            ins = ConstantFirst ? [c, inputs[0]] : [inputs[0], c];
+        }
+        b.Node(OnnxType, ins, output, name);
+    }
+}
+
+/// <summary>Concatenation of several values along one axis.</summary>
+public sealed record Concat(int Axis, int Inputs) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Concat";
+
+    /// <inheritdoc/>
+    public override int ValueInputCount => Inputs;
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        int axis = NormalizeAxis(Axis, inputs[0].Length);
+        var result = (int[])inputs[0].Clone();
+        for (int i = 1; i < inputs.Count; i++)
+        {
+            var s = inputs[i];
+            if (s.Length != result.Length || Enumerable.Range(0, s.Length).Any(d => d != axis && s[d] != result[d]))
+                throw new KryptonException($"Concat inputs [{string.Join(",", inputs[0])}] and [{string.Join(",", s)}] differ off axis {axis}");
+            result[axis] += s[axis];
+        }
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Concat", inputs, output, name, OnnxAttr.Int("axis", Axis));
+}
+
+/// <summary>General matrix product α·A·B + β·C with a constant B (and C): a fully-connected layer.</summary>
+public sealed record Gemm(ConstantTensor B, ConstantTensor? C, float Alpha = 1f, float Beta = 1f, bool TransA = false, bool TransB = false) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Gemm";
+
+    /// <summary>Input features (the K of A·B).</summary>
+    public int InFeatures => TransB ? B.Shape[1] : B.Shape[0];
+
+    /// <summary>Output features.</summary>
+    public int OutFeatures => TransB ? B.Shape[0] : B.Shape[1];
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var a = RequireRank(inputs[0], 2, "Gemm");
+        int k = TransA ? a[0] : a[1];
+        if (k != InFeatures)
+            throw new KryptonException($"Gemm expects {InFeatures} input features, got {k}");
+        return [TransA ? a[1] : a[0], OutFeatures];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        var ins = new List<string> { inputs[0], b.Constant(name + ".weight", B) };
+        if (C is not null) ins.Add(b.Constant(name + ".bias", C));
+        b.Node("Gemm", ins, output, name,
+            OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta),
+            OnnxAttr.Int("transA", TransA ? 1 : 0), OnnxAttr.Int("transB", TransB ? 1 : 0));
+    }
+
+    /// <inheritdoc/>
+    public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) => (long)InFeatures * OutFeatures;
+
+    /// <inheritdoc/>
+    public override long ParameterCount => B.ElementCount + (C?.ElementCount ?? 0);
+}
+
+/// <summary>Matrix product of a value (…×K) with a constant matrix B (K×M).</summary>
+public sealed record MatMul(ConstantTensor B) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "MatMul";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var a = inputs[0];
+        if (B.Shape.Length != 2 || a.Length < 1 || a[^1] != B.Shape[0])
+            throw new KryptonException($"MatMul of [{string.Join(",", a)}] by [{string.Join(",", B.Shape)}] does not fit");
+        var r = (int[])a.Clone();
+        r[^1] = B.Shape[1];
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("MatMul", [inputs[0], b.Constant(name + ".weight", B)], output, name);
+
+    /// <inheritdoc/>
+    public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) =>
+        output.Skip(1).Aggregate(1L, (p, d) => p * d) * B.Shape[0];
+
+    /// <inheritdoc/>
+    public override long ParameterCount => B.ElementCount;
+}
+
+/// <summary>Flattens to 2-D: dimensions before <paramref name="Axis"/> form the rows, the rest the columns.</summary>
+public sealed record Flatten(int Axis = 1) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Flatten";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        int axis = Axis < 0 ? Axis + x.Length : Axis;
+        int rows = x.Take(axis).Aggregate(1, (p, d) => p * d);
+        int cols = x.Skip(axis).Aggregate(1, (p, d) => p * d);
+        return [rows, cols];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Flatten", inputs, output, name, OnnxAttr.Int("axis", Axis));
+}
+
+/// <summary>
+/// Reshape to a target shape in ONNX's notation (0 copies the input's dimension, −1 is inferred).
+/// The batch axis is always copied, so the same graph serves every batch size.
+/// </summary>
+public sealed record Reshape(long[] Shape) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Reshape";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        long total = x.Aggregate(1L, (p, d) => p * d);
+        var r = new int[Shape.Length];
+        int inferred = -1;
+        long known = 1;
+        for (int i = 0; i < Shape.Length; i++)
+        {
+            if (Shape[i] == 0) r[i] = x[i];
+            else if (Shape[i] == -1) { inferred = i; continue; }
+            else r[i] = (int)Shape[i];
+            known *= r[i];
+        }
+        if (inferred >= 0) r[inferred] = (int)(total / Math.Max(known, 1));
+        if (r.Aggregate(1L, (p, d) => p * d) != total)
+            throw new KryptonException($"cannot reshape [{string.Join(",", x)}] to [{string.Join(",", Shape)}]");
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Reshape", [inputs[0], b.Int64s(name + ".shape", Shape)], output, name);
+}
+
+/// <summary>Removes the given axes, each of size 1.</summary>
+public sealed record Squeeze(int[] Axes) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Squeeze";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        var axes = Axes.Length == 0
+            ? Enumerable.Range(0, x.Length).Where(i => x[i] == 1 && i > 0).ToHashSet()
+            : Axes.Select(a => NormalizeAxis(a, x.Length)).ToHashSet();
+        if (axes.Contains(0))
+            throw new KryptonException("Squeeze must not remove the batch axis");
+        foreach (int a in axes)
+            if (x[a] != 1) throw new KryptonException($"Squeeze of axis {a} with size {x[a]}");
+        return x.Where((_, i) => !axes.Contains(i)).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Squeeze", [inputs[0], b.Int64s(name + ".axes", Axes.Select(a => (long)a).ToArray())], output, name);
+}
+
+/// <summary>Inserts axes of size 1 at the given positions of the output.</summary>
+public sealed record Unsqueeze(int[] Axes) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Unsqueeze";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        int rank = x.Length + Axes.Length;
+        var axes = Axes.Select(a => NormalizeAxis(a, rank)).ToHashSet();
+        var r = new int[rank];
+        int src = 0;
+        for (int i = 0; i < rank; i++) r[i] = axes.Contains(i) ? 1 : x[src++];
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Unsqueeze", [inputs[0], b.Int64s(name + ".axes", Axes.Select(a => (long)a).ToArray())], output, name);
+}
+
+/// <summary>Passes its input through (also what Dropout is at inference).</summary>
+public sealed record Identity : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Identity";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Identity", inputs, output, name);
+}
+
+/// <summary>
+/// Softmax along one axis; with <paramref name="Coerce2D"/> (ONNX opsets before 13) over all
+/// axes from <paramref name="Axis"/> on, as if the input were flattened there.
+/// </summary>
+public sealed record Softmax(int Axis = -1, bool Coerce2D = false) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Softmax";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        if (!Coerce2D)
+        {
+            b.Node("Softmax", inputs, output, name, OnnxAttr.Int("axis", Axis));
+            return;
+        }
+        string flat = b.Node("Flatten", inputs, null, name + "/flatten", OnnxAttr.Int("axis", Axis));
+        string soft = b.Node("Softmax", [flat], null, name, OnnxAttr.Int("axis", 1));
+        string shape = b.Node("Shape", [inputs[0]], null, name + "/shape");
+        b.Node("Reshape", [soft, shape], output, name + "/reshape");
+    }
+}
+
+/// <summary>Padding modes.</summary>
+public enum PadMode
+{
+    /// <summary>Fill with a constant.</summary>
+    Constant,
+    /// <summary>Mirror without repeating the edge.</summary>
+    Reflect,
+    /// <summary>Repeat the edge value.</summary>
+    Edge,
+}
+
+/// <summary>Explicit padding; <paramref name="Pads"/> in ONNX order (all begins, then all ends).</summary>
+public sealed record Pad(int[] Pads, PadMode Mode = PadMode.Constant, float Value = 0f) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Pad";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        if (Pads.Length != 2 * x.Length)
+            throw new KryptonException($"Pad has {Pads.Length} pads for a rank-{x.Length} input");
+        if (Pads[0] != 0 || Pads[x.Length] != 0)
+            throw new KryptonException("Pad must not pad the batch axis");
+        return x.Select((d, i) => d + Pads[i] + Pads[i + x.Length]).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Pad",
+            [inputs[0], b.Int64s(name + ".pads", Pads.Select(p => (long)p).ToArray()), b.Constant(name + ".value", ConstantTensor.Scalar(Value))],
+            output, name, OnnxAttr.String("mode", Mode.ToString().ToLowerInvariant()));
+}

@@ -1,0 +1,35 @@
+using Google.Protobuf;
+using Krypton.Model;
+
+namespace Krypton.Onnx;
+
+/// <summary>Emits a <see cref="ModelGraph"/> as ONNX.</summary>
+public static class OnnxExporter
+{
+    /// <summary>
+    /// Emits the graph's nodes into a builder, reading the model input from <paramref name="input"/>;
+    /// returns the name the model output gets. Every value is renamed with <paramref name="prefix"/>
+    /// so that several copies of a model can share one graph.
+    /// </summary>
+    public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "", IEnumerable<string>? exposeAs = null)
+    {
+        var names = new Dictionary<string, string> { [graph.InputName] = input };
+        foreach (var node in graph.Nodes)
+        {
+            string output = b.UniqueName(prefix + node.Output);
+            names[node.Output] = output;
+            node.Op.Emit(b, prefix + node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
+        }
+        return names[graph.Output];
+    }
+
+    /// <summary>The model as a standalone ONNX graph with a dynamic batch axis.</summary>
+    public static byte[] ToOnnx(ModelGraph graph)
+    {
+        var b = new OnnxGraphBuilder();
+        string input = b.Input(graph.InputName, [-1, .. graph.InputShape[1..]]);
+        string output = EmitNodes(graph, b, input);
+        b.Output(output, [-1, .. graph.OutputShape[1..]]);
+        return b.Build(graph.Name).ToByteArray();
+    }
+}

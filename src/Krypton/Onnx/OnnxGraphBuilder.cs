@@ -1,0 +1,138 @@
+using Google.Protobuf;
+using Krypton.Model;
+using Krypton.Onnx.Proto;
+
+namespace Krypton.Onnx;
+
+/// <summary>Small constructors for ONNX node attributes.</summary>
+public static class OnnxAttr
+{
+    /// <summary>An integer attribute.</summary>
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>A list-of-integers attribute.</summary>
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+
+    /// <summary>A list-of-integers attribute.</summary>
+    public static AttributeProto Ints(string name, params int[] values) => Ints(name, values.Select(v => (long)v).ToArray());
+
+    /// <summary>A float attribute.</summary>
+    public static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    /// <summary>A string attribute.</summary>
+    public static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    /// <summary>A tensor attribute.</summary>
+    public static AttributeProto Tensor(string name, TensorProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
+}
+
+/// <summary>
+/// Builds an ONNX graph node by node. Every graph Krypton executes (the model with a dynamic
+/// batch, the naive occlusion graph, the incremental plan) is written through this builder.
+/// </summary>
+public sealed class OnnxGraphBuilder
+{
+    /// <summary>The opset every emitted graph targets.</summary>
+    public const int Opset = 17;
+
+    /// <summary>Name of the symbolic batch dimension in emitted graphs.</summary>
+    public const string BatchDim = "N";
+
+    private readonly GraphProto _graph = new() { Name = "krypton" };
+    private readonly HashSet<string> _names = [];
+    private int _counter;
+
+    /// <summary>Returns <paramref name="hint"/>, or a numbered variant when it is taken, and reserves it.</summary>
+    public string UniqueName(string hint)
+    {
+        string name = hint;
+        while (!_names.Add(name)) name = $"{hint}_{++_counter}";
+        return name;
+    }
+
+    /// <summary>Marks a name as used (for values produced by nodes added with an explicit output).</summary>
+    public void Reserve(string name) => _names.Add(name);
+
+    /// <summary>Adds a float constant as an initializer and returns its name.</summary>
+    public string Constant(string hint, ConstantTensor tensor)
+    {
+        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Float };
+        t.Dims.AddRange(tensor.Shape.Select(d => (long)d));
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
+
+    /// <summary>Adds an int64 constant as an initializer and returns its name.</summary>
+    public string Int64s(string hint, long[] values, int[]? shape = null)
+    {
+        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.AddRange((shape ?? [values.Length]).Select(d => (long)d));
+        t.Int64Data.AddRange(values);
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
+
+    /// <summary>Adds an int64 scalar (rank 0) constant and returns its name.</summary>
+    public string Int64Scalar(string hint, long value) => Int64s(hint, [value], []);
+
+    /// <summary>
+    /// Adds a node and returns the name of its output: <paramref name="output"/> when given,
+    /// otherwise a fresh name derived from <paramref name="name"/>.
+    /// </summary>
+    public string Node(string opType, IEnumerable<string> inputs, string? output, string name, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = UniqueName(name) };
+        string outName = output ?? UniqueName(name + "_out");
+        _names.Add(outName);
+        node.Input.AddRange(inputs);
+        node.Output.Add(outName);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return outName;
+    }
+
+    /// <summary>Declares a float32 graph input; a dimension of −1 becomes the symbolic batch.</summary>
+    public string Input(string name, int[] shape, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float)
+    {
+        Reserve(name);
+        _graph.Input.Add(ValueInfo(name, shape, type));
+        return name;
+    }
+
+    /// <summary>Declares a graph output; a dimension of −1 becomes the symbolic batch.</summary>
+    public void Output(string name, int[] shape, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float) =>
+        _graph.Output.Add(ValueInfo(name, shape, type));
+
+    private static ValueInfoProto ValueInfo(string name, int[] shape, TensorProto.Types.DataType type)
+    {
+        var tt = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = new TensorShapeProto() };
+        foreach (int d in shape)
+            tt.Shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = BatchDim } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
+    }
+
+    /// <summary>The finished model.</summary>
+    public ModelProto Build(string docString = "")
+    {
+        var m = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "Krypton.NET",
+            ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = _graph,
+            DocString = docString,
+        };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return m;
+    }
+}

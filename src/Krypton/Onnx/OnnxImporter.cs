@@ -1,0 +1,316 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Krypton.Model;
+using Krypton.Onnx.Proto;
+
+namespace Krypton.Onnx;
+
+/// <summary>Reads an ONNX file (opsets 7 to 18) into a <see cref="ModelGraph"/>.</summary>
+public static class OnnxImporter
+{
+    /// <summary>Loads an ONNX file.</summary>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="imageSize">Height and width to use when the file leaves them symbolic (default 224).</param>
+    public static ModelGraph Load(string path, (int Height, int Width)? imageSize = null)
+    {
+        if (!File.Exists(path))
+            throw new KryptonException($"model file not found: {path}");
+        byte[] bytes = File.ReadAllBytes(path);
+        return Parse(bytes, Path.GetFileNameWithoutExtension(path), imageSize);
+    }
+
+    /// <summary>Parses ONNX bytes.</summary>
+    public static ModelGraph Parse(byte[] bytes, string name = "model", (int Height, int Width)? imageSize = null)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new KryptonException($"'{name}' is not a valid ONNX file ({e.Message.TrimEnd('.')})");
+        }
+        if (model.Graph is null || model.Graph.Node.Count == 0)
+            throw new KryptonException($"'{name}' is not a valid ONNX file (it holds no graph)");
+        int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();
+        if (opset == 0)
+            throw new KryptonException($"'{name}' does not import the standard ONNX operator set");
+        return new Reader(model.Graph, opset, name, imageSize).Read();
+    }
+
+    private sealed class Reader(GraphProto graph, int opset, string name, (int Height, int Width)? imageSize)
+    {
+        private readonly Dictionary<string, ConstantTensor> _floats = [];
+        private readonly Dictionary<string, long[]> _ints = [];
+        private readonly Dictionary<string, int[]> _shapes = [];
+        private readonly Dictionary<string, string> _alias = [];
+        private readonly List<Model.Node> _nodes = [];
+
+        public ModelGraph Read()
+        {
+            foreach (var t in graph.Initializer) AddConstant(t.Name, t);
+            var inputs = graph.Input.Where(i => !_floats.ContainsKey(i.Name) && !_ints.ContainsKey(i.Name)).ToList();
+            if (inputs.Count != 1)
+                throw new KryptonException($"model '{name}' has {inputs.Count} inputs; Krypton explains models with exactly one image input");
+            var input = inputs[0];
+            int[] inputShape = InputShape(input);
+            _shapes[input.Name] = inputShape;
+
+            foreach (var node in graph.Node) ReadNode(node);
+
+            if (graph.Output.Count == 0)
+                throw new KryptonException($"model '{name}' declares no output");
+            string output = Resolve(graph.Output[0].Name);
+            return new ModelGraph(input.Name, inputShape, _nodes, output, name);
+        }
+
+        private int[] InputShape(ValueInfoProto input)
+        {
+            var tt = input.Type?.TensorType;
+            if (tt is null || tt.ElemType != (int)TensorProto.Types.DataType.Float)
+                throw new KryptonException($"model input '{input.Name}' is not a float32 tensor");
+            var dims = tt.Shape?.Dim.ToList() ?? [];
+            if (dims.Count != 4)
+                throw new KryptonException($"model input '{input.Name}' has rank {dims.Count}: an image model needs a spatial input N×C×H×W");
+            int Dim(int i, int fallback) => dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[i].DimValue > 0 ? (int)dims[i].DimValue : fallback;
+            int c = Dim(1, -1);
+            if (c < 0)
+                throw new KryptonException($"model input '{input.Name}' leaves the channel count symbolic");
+            return [1, c, Dim(2, imageSize?.Height ?? 224), Dim(3, imageSize?.Width ?? 224)];
+        }
+
+        private void AddConstant(string valueName, TensorProto t)
+        {
+            var shape = t.Dims.Select(d => (int)d).ToArray();
+            switch ((TensorProto.Types.DataType)t.DataType)
+            {
+                case TensorProto.Types.DataType.Float:
+                    _floats[valueName] = new ConstantTensor(shape, t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray());
+                    break;
+                case TensorProto.Types.DataType.Double:
+                    _floats[valueName] = new ConstantTensor(shape, (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, double>(t.RawData.Span).ToArray() : t.DoubleData.ToArray()).Select(v => (float)v).ToArray());
+                    break;
+                case TensorProto.Types.DataType.Int64:
+                    _ints[valueName] = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();
+                    break;
+                case TensorProto.Types.DataType.Int32:
+                    _ints[valueName] = (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray() : t.Int32Data.ToArray()).Select(v => (long)v).ToArray();
+                    break;
+                default:
+                    if (t.DataLocation == TensorProto.Types.DataLocation.External)
+                        throw new KryptonException($"tensor '{t.Name}' is stored in an external file, which Krypton does not read");
+                    throw new KryptonException($"tensor '{t.Name}' has ONNX data type {(TensorProto.Types.DataType)t.DataType}; Krypton reads float32, float64, int32 and int64");
+            }
+            if (t.DataLocation == TensorProto.Types.DataLocation.External)
+                throw new KryptonException($"tensor '{t.Name}' is stored in an external file, which Krypton does not read");
+        }
+
+        private string Resolve(string value) => _alias.TryGetValue(value, out var a) ? Resolve(a) : value;
+
+        private bool IsConstant(string value) => _floats.ContainsKey(value) || _ints.ContainsKey(value);
+
+        private ConstantTensor Floats(NodeProto node, int index)
+        {
+            if (index < node.Input.Count && _floats.TryGetValue(node.Input[index], out var t)) return t;
+            throw new KryptonException($"node '{node.Name}' ({node.OpType}) needs a constant float input #{index}; Krypton supports only constant weights here");
+        }
+
+        private ConstantTensor? OptionalFloats(NodeProto node, int index) =>
+            index < node.Input.Count && node.Input[index] != "" ? Floats(node, index) : null;
+
+        private long[]? OptionalInts(NodeProto node, int index)
+        {
+            if (index >= node.Input.Count || node.Input[index] == "") return null;
+            if (_ints.TryGetValue(node.Input[index], out var v)) return v;
+            throw new KryptonException($"node '{node.Name}' ({node.OpType}) needs a constant integer input #{index}");
+        }
+
+        private float? OptionalScalar(NodeProto node, int index) =>
+            index < node.Input.Count && node.Input[index] != "" ? Floats(node, index).Data[0] : null;
+
+        private void ReadNode(NodeProto node)
+        {
+            string nodeName = node.Name is { Length: > 0 } ? node.Name : $"{node.OpType}_{_nodes.Count}";
+            if (node.Domain is not ("" or "ai.onnx"))
+                throw new UnsupportedOperatorException($"{node.Domain}.{node.OpType}", nodeName);
+            if (node.OpType == "Constant")
+            {
+                var value = node.Attribute.FirstOrDefault(a => a.Name == "value")
+                    ?? throw new KryptonException($"Constant node '{nodeName}' has no tensor value");
+                AddConstant(node.Output[0], value.T);
+                return;
+            }
+            if (node.OpType is "Identity" or "Dropout" && node.Input.Count > 0 && IsConstant(node.Input[0]))
+            {
+                if (_floats.TryGetValue(node.Input[0], out var f)) _floats[node.Output[0]] = f;
+                else _ints[node.Output[0]] = _ints[node.Input[0]];
+                return;
+            }
+            if (node.OpType == "Dropout" && node.Output.Count > 1 && node.Output[1] != "" && graph.Node.Any(n => n.Input.Contains(node.Output[1])))
+                throw new KryptonException($"Dropout node '{nodeName}' has its mask output in use, which an inference model should not need");
+
+            var valueInputs = node.Input.Where(i => i != "" && !IsConstant(i)).Select(Resolve).ToList();
+            foreach (var v in valueInputs)
+                if (!_shapes.ContainsKey(v))
+                    throw new KryptonException($"node '{nodeName}' reads '{v}', which no earlier node produces");
+            var shapes = valueInputs.Select(v => _shapes[v]).ToList();
+            Op op = Translate(node, nodeName, shapes);
+            var inputs = op.ValueInputCount == valueInputs.Count ? valueInputs : valueInputs.Take(op.ValueInputCount).ToList();
+            string output = node.Output[0];
+            int[] shape;
+            try { shape = op.InferShape(inputs.Select(v => _shapes[v]).ToList()); }
+            catch (KryptonException e) { throw new KryptonException($"node '{nodeName}' ({node.OpType}): {e.Message}"); }
+            _shapes[output] = shape;
+            _nodes.Add(new Model.Node(nodeName, op, inputs, output));
+        }
+
+        private Op Translate(NodeProto node, string nodeName, List<int[]> shapes)
+        {
+            AttributeProto? A(string attr) => node.Attribute.FirstOrDefault(a => a.Name == attr);
+            long I(string attr, long fallback) => A(attr) is { } a ? a.I : fallback;
+            float F(string attr, float fallback) => A(attr) is { } a ? a.F : fallback;
+            long[]? Ints(string attr) => A(attr)?.Ints.ToArray();
+            string S(string attr, string fallback) => A(attr) is { } a ? a.S.ToStringUtf8() : fallback;
+
+            switch (node.OpType)
+            {
+                case "Conv":
+                {
+                    var w = Floats(node, 1);
+                    if (w.Shape.Length != 4)
+                        throw new KryptonException($"Conv node '{nodeName}' is not a 2-D convolution (weight rank {w.Shape.Length})");
+                    var window = ReadWindow(node, nodeName, shapes[0], w.Shape[2], w.Shape[3], Ints, S);
+                    return new Conv(window, (int)I("group", 1), w, OptionalFloats(node, 2));
+                }
+                case "BatchNormalization":
+                    return new BatchNorm(Floats(node, 1), Floats(node, 2), Floats(node, 3), Floats(node, 4), F("epsilon", 1e-5f));
+                case "Relu": return new Activation(ActivationKind.Relu);
+                case "LeakyRelu": return new Activation(ActivationKind.LeakyRelu, F("alpha", 0.01f));
+                case "Sigmoid": return new Activation(ActivationKind.Sigmoid);
+                case "Tanh": return new Activation(ActivationKind.Tanh);
+                case "HardSigmoid": return new Activation(ActivationKind.HardSigmoid, F("alpha", 0.2f), F("beta", 0.5f));
+                case "HardSwish": return new Activation(ActivationKind.HardSwish);
+                case "Clip":
+                    return opset < 11
+                        ? new Activation(ActivationKind.Clip, F("min", float.MinValue), F("max", float.MaxValue))
+                        : new Activation(ActivationKind.Clip, OptionalScalar(node, 1) ?? float.MinValue, OptionalScalar(node, 2) ?? float.MaxValue);
+                case "MaxPool":
+                case "AveragePool":
+                {
+                    var k = Ints("kernel_shape") ?? throw new KryptonException($"{node.OpType} node '{nodeName}' has no kernel_shape");
+                    if (k.Length != 2)
+                        throw new KryptonException($"{node.OpType} node '{nodeName}' is not 2-D pooling");
+                    if (node.Output.Count > 1 && node.Output[1] != "")
+                        throw new UnsupportedOperatorException("MaxPool with indices output", nodeName);
+                    var window = ReadWindow(node, nodeName, shapes[0], (int)k[0], (int)k[1], Ints, S);
+                    return new Pool(node.OpType == "MaxPool" ? PoolKind.Max : PoolKind.Average, window,
+                        I("ceil_mode", 0) != 0, I("count_include_pad", 0) != 0);
+                }
+                case "GlobalAveragePool": return new GlobalPool(PoolKind.Average);
+                case "GlobalMaxPool": return new GlobalPool(PoolKind.Max);
+                case "Add":
+                case "Sub":
+                case "Mul":
+                case "Div":
+                {
+                    var kind = Enum.Parse<BinaryKind>(node.OpType);
+                    if (opset < 7 && A("broadcast") is not null)
+                        throw new UnsupportedOperatorException($"{node.OpType} with legacy broadcast", nodeName);
+                    bool c0 = _floats.TryGetValue(node.Input[0], out var k0);
+                    bool c1 = _floats.TryGetValue(node.Input[1], out var k1);
+                    if (c0 && c1) throw new KryptonException($"node '{nodeName}' combines two constants; fold it before export");
+                    return c1 ? new Binary(kind, k1) : c0 ? new Binary(kind, k0, ConstantFirst: true) : new Binary(kind);
+                }
+                case "Concat": return new Concat((int)I("axis", 1), node.Input.Count(i => i != ""));
+                case "Gemm":
+                    return new Gemm(Floats(node, 1), OptionalFloats(node, 2), F("alpha", 1f), F("beta", 1f), I("transA", 0) != 0, I("transB", 0) != 0);
+                case "MatMul": return new MatMul(Floats(node, 1));
+                case "Flatten": return new Flatten((int)I("axis", 1));
+                case "Reshape":
+                {
+                    var target = (OptionalInts(node, 1) ?? Ints("shape") ?? throw new KryptonException($"Reshape node '{nodeName}' has no shape")).ToArray();
+                    // A file exported with batch 1 hard-codes it; copying the batch axis keeps the graph batchable.
+                    if (target.Length > 0 && target[0] == shapes[0][0] && target[0] != -1) target[0] = 0;
+                    if (I("allowzero", 0) != 0 && target.Contains(0L))
+                        throw new UnsupportedOperatorException("Reshape with allowzero", nodeName);
+                    return new Reshape(target);
+                }
+                case "Squeeze":
+                    return new Squeeze((opset >= 13 ? OptionalInts(node, 1) : Ints("axes"))?.Select(a => (int)a).ToArray() ?? []);
+                case "Unsqueeze":
+                    return new Unsqueeze((opset >= 13 ? OptionalInts(node, 1) : Ints("axes"))?.Select(a => (int)a).ToArray()
+                        ?? throw new KryptonException($"Unsqueeze node '{nodeName}' has no axes"));
+                case "Identity":
+                case "Dropout":
+                    return new Identity();
+                case "Softmax":
+                {
+                    int rank = shapes[0].Length;
+                    int axis = Op.NormalizeAxis((int)I("axis", opset >= 13 ? -1 : 1), rank);
+                    return opset >= 13 || axis == rank - 1 ? new Softmax(axis) : new Softmax(axis, Coerce2D: true);
+                }
+                case "Pad":
+                {
+                    string mode = S("mode", "constant");
+                    var padMode = mode switch
+                    {
+                        "constant" => PadMode.Constant,
+                        "reflect" => PadMode.Reflect,
+                        "edge" => PadMode.Edge,
+                        _ => throw new UnsupportedOperatorException($"Pad mode {mode}", nodeName),
+                    };
+                    int rank = shapes[0].Length;
+                    long[] pads = (opset >= 11 ? OptionalInts(node, 1) : Ints("pads"))
+                        ?? throw new KryptonException($"Pad node '{nodeName}' has no pads");
+                    float value = opset >= 11 ? OptionalScalar(node, 2) ?? 0f : F("value", 0f);
+                    if (opset >= 18 && OptionalInts(node, 3) is { } axes)
+                    {
+                        var full = new long[2 * rank];
+                        for (int i = 0; i < axes.Length; i++)
+                        {
+                            int a = Op.NormalizeAxis((int)axes[i], rank);
+                            full[a] = pads[i];
+                            full[a + rank] = pads[i + axes.Length];
+                        }
+                        pads = full;
+                    }
+                    if (pads.Any(p => p < 0))
+                        throw new UnsupportedOperatorException("Pad with negative pads", nodeName);
+                    return new Pad(pads.Select(p => (int)p).ToArray(), padMode, value);
+                }
+                default:
+                    throw new UnsupportedOperatorException(node.OpType, nodeName);
+            }
+        }
+
+        private static Window2D ReadWindow(NodeProto node, string nodeName, int[] input, int kh, int kw,
+            Func<string, long[]?> ints, Func<string, string, string> str)
+        {
+            var strides = ints("strides") ?? [1, 1];
+            var dil = ints("dilations") ?? [1, 1];
+            var pads = ints("pads") ?? [0, 0, 0, 0];
+            if (strides.Length != 2 || dil.Length != 2 || pads.Length != 4)
+                throw new KryptonException($"node '{nodeName}' ({node.OpType}) is not a 2-D window");
+            string autoPad = str("auto_pad", "NOTSET");
+            if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+            {
+                int[] total = new int[2];
+                int[] k = [kh, kw];
+                for (int a = 0; a < 2; a++)
+                {
+                    int size = input[2 + a];
+                    int outSize = (int)((size + strides[a] - 1) / strides[a]);
+                    int eff = (int)(dil[a] * (k[a] - 1) + 1);
+                    total[a] = Math.Max(0, (int)((outSize - 1) * strides[a] + eff - size));
+                }
+                bool upper = autoPad == "SAME_UPPER";
+                pads = [upper ? total[0] / 2 : total[0] - total[0] / 2, upper ? total[1] / 2 : total[1] - total[1] / 2,
+                        upper ? total[0] - total[0] / 2 : total[0] / 2, upper ? total[1] - total[1] / 2 : total[1] / 2];
+            }
+            else if (autoPad == "VALID")
+                pads = [0, 0, 0, 0];
+            else if (autoPad != "NOTSET")
+                throw new UnsupportedOperatorException($"{node.OpType} with auto_pad={autoPad}", nodeName);
+            return new Window2D(kh, kw, (int)strides[0], (int)strides[1],
+                (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3], (int)dil[0], (int)dil[1]);
+        }
+    }
+}
