@@ -1,0 +1,95 @@
+using Google.Protobuf;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+using Krypton.Onnx.Proto;
+
+namespace Krypton.Compilation;
+
+/// <summary>
+/// Emits the naive occlusion graph: for a batch of patch positions it builds the occluded copies
+/// of the image inside the graph (a mask from the positions, then Where), runs the whole model on
+/// them and returns the target values. Only positions go in and target values come out, so the
+/// same graph serves CPU and GPU and no occluded image is ever assembled on the host.
+/// </summary>
+public static class NaiveOcclusionGraph
+{
+    /// <summary>The image input, [1, C, H, W] in model space.</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>The fill input, [1, C, 1, 1] in model space.</summary>
+    public const string FillInput = "fill";
+
+    /// <summary>Patch top-left corners, [n, 2] int64 (row, column).</summary>
+    public const string PositionsInput = "positions";
+
+    /// <summary>Flattened output indices to record, [k] int64.</summary>
+    public const string TargetsInput = "targets";
+
+    /// <summary>Output: the recorded value of each target at each position, [n, k].</summary>
+    public const string ValuesOutput = "values";
+
+    /// <summary>Output: every logit (the flattened output before any softmax) at each position, [n, K].</summary>
+    public const string LogitsOutput = "logits";
+
+    /// <summary>Output: every class probability at each position, [n, K].</summary>
+    public const string ProbabilitiesOutput = "probabilities";
+
+    /// <summary>Emits the graph for a model, a patch size and a value kind.</summary>
+    public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value)
+    {
+        var network = Logits(model);
+        var b = new OnnxGraphBuilder();
+        int c = model.Channels, h = model.Height, w = model.Width;
+        string image = b.Input(ImageInput, [1, c, h, w]);
+        string fill = b.Input(FillInput, [1, c, 1, 1]);
+        string positions = b.Input(PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+        string targets = b.Input(TargetsInput, [-1], TensorProto.Types.DataType.Int64);
+
+        string mask = PatchMask(b, positions, patch, h, w);
+        string occluded = b.Node("Where", [mask, fill, image], null, "occlude");
+        string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
+        string logits = b.Node("Flatten", [output], LogitsOutput, "flatten_logits", OnnxAttr.Int("axis", 1));
+        string probabilities = b.Node("Softmax", [logits], ProbabilitiesOutput, "softmax", OnnxAttr.Int("axis", 1));
+        b.Node("Gather", [value == ValueKind.Logit ? logits : probabilities, targets], ValuesOutput, "select_targets", OnnxAttr.Int("axis", 1));
+        b.Output(ValuesOutput, [-1, -1]);
+        b.Output(LogitsOutput, [-1, network.OutputSize]);
+        b.Output(ProbabilitiesOutput, [-1, network.OutputSize]);
+        return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}").ToByteArray();
+    }
+
+    /// <summary>
+    /// The network that computes logits: the model itself, or, for a model that ends with a
+    /// softmax, the model without it (its probabilities are recomputed from these logits).
+    /// </summary>
+    public static ModelGraph Logits(ModelGraph model)
+    {
+        if (!model.EndsWithSoftmax)
+            return model;
+        var softmax = model.ProducerOf(model.Output)!;
+        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, softmax)).ToList();
+        return model.WithNodes(nodes, softmax.Inputs[0]);
+    }
+
+    /// <summary>
+    /// A boolean mask [n, 1, H, W], true inside each position's patch: rows y ≤ r &lt; y + h and
+    /// columns x ≤ c &lt; x + w, from index comparisons (no host-side image copies).
+    /// </summary>
+    public static string PatchMask(OnnxGraphBuilder b, string positions, Size2 patch, int height, int width)
+    {
+        string Axis(int column, int size, int extent, string name)
+        {
+            string start = b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_start");
+            string end = b.Node("Add", [start, b.Int64s(name + ".extent", [extent], [1, 1])], null, name + "_end");
+            string index = b.Int64s(name + ".index", Enumerable.Range(0, size).Select(i => (long)i).ToArray(), [1, size]);
+            string after = b.Node("GreaterOrEqual", [index, start], null, name + "_after_start");
+            string before = b.Node("Less", [index, end], null, name + "_before_end");
+            return b.Node("And", [after, before], null, name + "_inside");
+        }
+        string rows = Axis(0, height, patch.Height, "mask_rows");
+        string cols = Axis(1, width, patch.Width, "mask_cols");
+        string rows4 = b.Node("Unsqueeze", [rows, b.Int64s("mask_rows.axes", [1, 3])], null, "mask_rows_4d");
+        string cols4 = b.Node("Unsqueeze", [cols, b.Int64s("mask_cols.axes", [1, 2])], null, "mask_cols_4d");
+        return b.Node("And", [rows4, cols4], null, "patch_mask");
+    }
+}

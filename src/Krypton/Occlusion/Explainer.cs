@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Krypton.Execution;
+using Krypton.Model;
+
+namespace Krypton.Occlusion;
+
+/// <summary>An occlusion experiment to run: the model, its prepared input and the spec.</summary>
+/// <param name="Model">The model graph.</param>
+/// <param name="Input">Model input [1, C, H, W], already resized and normalized.</param>
+/// <param name="Spec">What to compute.</param>
+/// <param name="Normalization">How pixels became the input (for pixel-space fills).</param>
+/// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
+/// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
+/// <param name="Execution">ONNX Runtime options.</param>
+public sealed record ExplainRequest(
+    ModelGraph Model,
+    float[] Input,
+    OcclusionSpec Spec,
+    InputNormalization Normalization,
+    int? BatchSize = null,
+    long? MemoryBudgetBytes = null,
+    ExecutionOptions? Execution = null);
+
+/// <summary>One class's score on the unoccluded input.</summary>
+public readonly record struct ClassScore(int Index, float Probability, float Logit);
+
+/// <summary>How long each step took.</summary>
+public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Sweep, TimeSpan Total)
+{
+    /// <summary>Positions per second of the sweep.</summary>
+    public double PositionsPerSecond(int positions) => positions / Math.Max(Sweep.TotalSeconds, 1e-9);
+}
+
+/// <summary>The result of an occlusion experiment.</summary>
+/// <param name="Spec">The spec it answers.</param>
+/// <param name="Grid">The positions.</param>
+/// <param name="Target">The flattened output index explained.</param>
+/// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest).</param>
+/// <param name="UnoccludedValue">The target's value (in the spec's units, before any drop) without occlusion.</param>
+/// <param name="TopClasses">The highest-scoring outputs of the unoccluded input.</param>
+/// <param name="Mode">How it was computed.</param>
+/// <param name="Positions">Positions evaluated.</param>
+/// <param name="BatchSize">Positions per inference call.</param>
+/// <param name="Timings">Step times.</param>
+/// <param name="PeakMemoryBytes">Peak resident memory of the process during the run.</param>
+/// <param name="FillValues">The fill in model space, per channel.</param>
+public sealed record Explanation(
+    OcclusionSpec Spec,
+    OcclusionGrid Grid,
+    int Target,
+    float[] HeatMap,
+    float UnoccludedValue,
+    IReadOnlyList<ClassScore> TopClasses,
+    string Mode,
+    int Positions,
+    int BatchSize,
+    Timings Timings,
+    long PeakMemoryBytes,
+    float[] FillValues);
+
+/// <summary>Runs occlusion experiments: the library's entry point.</summary>
+public static class Explainer
+{
+    /// <summary>Number of top classes reported.</summary>
+    public const int TopK = 5;
+
+    /// <summary>Runs the experiment (naive mode: one full inference per position, batched).</summary>
+    public static Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var total = Stopwatch.StartNew();
+        var model = request.Model;
+        var spec = request.Spec;
+        spec.Validate(model.Height, model.Width);
+        long expected = (long)model.Channels * model.Height * model.Width;
+        if (request.Input.LongLength != expected)
+            throw new KryptonException($"input has {request.Input.LongLength} values, the model expects {model.Channels}x{model.Height}x{model.Width}");
+        if (spec.Target is int t && (t < 0 || t >= model.OutputSize))
+            throw new KryptonException($"target {t} is out of range: the model has {model.OutputSize} outputs (0 to {model.OutputSize - 1})");
+
+        var fill = FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization);
+        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var cells = grid.Cells(spec.RegionOfInterest).ToList();
+        if (cells.Count == 0)
+            throw new KryptonException("no patch position overlaps the region of interest");
+
+        var clock = Stopwatch.StartNew();
+        using var evaluator = new NaiveEvaluator(model, request.Input, fill, spec.Patch, spec.Value, request.Execution);
+        var compile = clock.Elapsed;
+        clock.Restart();
+        var (logits, probabilities) = evaluator.Unoccluded();
+        var baseTime = clock.Elapsed;
+        int target = spec.Target ?? ArgMax(probabilities);
+        evaluator.SetTargets([target]);
+        float unoccluded = spec.Value == ValueKind.Logit ? logits[target] : probabilities[target];
+        var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(TopK)
+            .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
+
+        long perPosition = model.ActivationBytes + 4L * expected;
+        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), perPosition, cells.Count);
+        clock.Restart();
+        float[] map = OcclusionRunner.Sweep(evaluator, grid, cells, batch, progress, cancellation)[0];
+        var sweep = clock.Elapsed;
+        if (spec.Value == ValueKind.Drop)
+            for (int i = 0; i < map.Length; i++) map[i] = unoccluded - map[i];
+
+        return new Explanation(spec, grid, target, map, unoccluded, top, "naive", cells.Count, batch,
+            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill);
+    }
+
+    private static int ArgMax(float[] v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,68 @@
+namespace Krypton.Occlusion;
+
+/// <summary>
+/// What an occluding patch is filled with. Pixel-space fills (gray, black, white, a value, the
+/// image mean) are converted through the model's input normalization, so "black" means black
+/// whatever the normalization; a tensor-space fill is used as is.
+/// </summary>
+public abstract record Fill
+{
+    /// <summary>Mid gray, pixel value 0.5.</summary>
+    public static Fill Gray { get; } = new PixelFill(0.5f, "gray");
+
+    /// <summary>Black, pixel value 0.</summary>
+    public static Fill Black { get; } = new PixelFill(0f, "black");
+
+    /// <summary>White, pixel value 1.</summary>
+    public static Fill White { get; } = new PixelFill(1f, "white");
+
+    /// <summary>The per-channel mean of the image being explained.</summary>
+    public static Fill ImageMean { get; } = new MeanFill();
+
+    /// <summary>
+    /// Parses a fill: gray, black, white, mean, a pixel value in [0, 1], or tensor:V for a value
+    /// in the model's input space (after normalization).
+    /// </summary>
+    public static Fill Parse(string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        switch (t)
+        {
+            case "gray" or "grey": return Gray;
+            case "black": return Black;
+            case "white": return White;
+            case "mean": return ImageMean;
+        }
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (t.StartsWith("tensor:", StringComparison.Ordinal) && float.TryParse(t[7..], System.Globalization.NumberStyles.Float, inv, out float tv))
+            return new TensorFill(tv);
+        if (float.TryParse(t, System.Globalization.NumberStyles.Float, inv, out float pv))
+        {
+            if (pv < 0f || pv > 1f)
+                throw new KryptonException($"fill {text} is not a pixel value in [0, 1] (for 8-bit 128 write {128 / 255.0:0.###}; for a value after normalization write tensor:{text})");
+            return new PixelFill(pv, t);
+        }
+        throw new KryptonException($"fill '{text}' is not gray, black, white, mean, a pixel value in [0, 1] or tensor:VALUE");
+    }
+}
+
+/// <summary>A constant pixel intensity in [0, 1], the same on every channel.</summary>
+public sealed record PixelFill(float Value, string Name) : Fill
+{
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>The image's own per-channel mean.</summary>
+public sealed record MeanFill : Fill
+{
+    /// <inheritdoc/>
+    public override string ToString() => "mean";
+}
+
+/// <summary>A constant in the model's input space, used as is.</summary>
+public sealed record TensorFill(float Value) : Fill
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"tensor:{Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}

@@ -1,0 +1,20 @@
+namespace Krypton.Occlusion;
+
+/// <summary>
+/// Computes target values for batches of patch positions on one bound image. The occlusion
+/// runner sees only this; how (naive or incremental, CPU or GPU) is the evaluator's business.
+/// </summary>
+public interface IPositionEvaluator : IDisposable
+{
+    /// <summary>Number of targets recorded per position.</summary>
+    int TargetCount { get; }
+
+    /// <summary>Chooses the flattened output indices recorded by <see cref="Evaluate"/>.</summary>
+    void SetTargets(IReadOnlyList<int> targets);
+
+    /// <summary>Values for each position (patch top-left), position-major: [positions, targets].</summary>
+    float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions);
+
+    /// <summary>Every logit and every probability of the unoccluded image.</summary>
+    (float[] Logits, float[] Probabilities) Unoccluded();
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+
+namespace Krypton.Tests;
+
+/// <summary>The heat map of KRYPTON §1 against one computed by PyTorch (tiny_mixed_golden.json).</summary>
+public class GoldenHeatmapTests
+{
+    private static (float[] Image, float[] Logits, float[] Heatmap, int[] Shape, int Target, int Patch, int Stride, float Fill) Golden()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var r = doc.RootElement;
+        float[] F(string name) => r.GetProperty(name).EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        return (F("image"), F("logits"), F("heatmap"),
+            r.GetProperty("heatmap_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            r.GetProperty("target").GetInt32(), r.GetProperty("patch").GetInt32(), r.GetProperty("stride").GetInt32(),
+            r.GetProperty("fill").GetSingle());
+    }
+
+    [Theory]
+    [InlineData("tiny_mixed.onnx", 7)]
+    [InlineData("tiny_mixed_unfolded.onnx", 7)]
+    [InlineData("tiny_mixed.onnx", 1)]
+    [InlineData("tiny_mixed.onnx", 64)]
+    public void Naive_heatmap_matches_pytorch(string file, int batch)
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.Path_(file));
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None, BatchSize: batch));
+
+        Assert.Equal(g.Target, result.Target);
+        Assert.Equal(g.Shape, new[] { result.Grid.Rows, result.Grid.Columns });
+        Assert.Equal(g.Heatmap.Length, result.HeatMap.Length);
+        for (int i = 0; i < g.Heatmap.Length; i++)
+            Assert.True(Math.Abs(result.HeatMap[i] - g.Heatmap[i]) <= 1e-5, $"cell {i}: {result.HeatMap[i]} vs {g.Heatmap[i]}");
+        for (int i = 0; i < g.Logits.Length; i++)
+            Assert.True(Math.Abs(result.TopClasses.Single(c => c.Index == i).Logit - g.Logits[i]) <= 1e-5);
+    }
+
+    [Fact]
+    public void Drop_and_logit_values_are_consistent_with_probability()
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
+        var drop = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None));
+        var baseProb = drop.UnoccludedValue;
+        for (int i = 0; i < g.Heatmap.Length; i++)
+            Assert.True(Math.Abs(drop.HeatMap[i] - (baseProb - g.Heatmap[i])) <= 1e-5);
+
+        var logit = Explainer.Explain(new ExplainRequest(model, g.Image, spec with { Value = ValueKind.Logit }, InputNormalization.None));
+        Assert.True(Math.Abs(logit.UnoccludedValue - g.Logits[g.Target]) <= 1e-5);
+    }
+
+    [Fact]
+    public void Region_of_interest_computes_only_overlapping_cells()
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var roi = new PixelRegion(20, 24, 8, 8);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), RegionOfInterest: roi);
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None));
+        int computed = 0;
+        for (int i = 0; i < g.Shape[0]; i++)
+            for (int j = 0; j < g.Shape[1]; j++)
+            {
+                float v = result.HeatMap[i * g.Shape[1] + j];
+                bool overlaps = i * g.Stride < 28 && 20 < i * g.Stride + g.Patch && j * g.Stride < 32 && 24 < j * g.Stride + g.Patch;
+                if (overlaps)
+                {
+                    computed++;
+                    Assert.True(Math.Abs(v - g.Heatmap[i * g.Shape[1] + j]) <= 1e-5);
+                }
+                else Assert.True(float.IsNaN(v));
+            }
+        Assert.Equal(computed, result.Positions);
+        Assert.Equal(9, computed);
+    }
+}
