@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Krypton.Cli;
+
+/// <summary>Runs a command line with the tool's error policy: one clear line, non-zero exit.</summary>
+internal static class Cli
+{
+    /// <summary>Exit code for bad input (files, model, options).</summary>
+    public const int InputError = 2;
+
+    /// <summary>Exit code when the user cancelled (Ctrl+C), as shells expect for SIGINT.</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>Exit code for an unexpected failure (a bug).</summary>
+    public const int InternalError = 70;
+
+    public static bool Verbose { get; set; }
+
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        Verbose = args.Contains("--verbose");
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(config);
+        }
+        catch (Exception e)
+        {
+            return Report(e);
+        }
+    }
+
+    /// <summary>Prints one line for an exception and returns the exit code it deserves.</summary>
+    public static int Report(Exception e)
+    {
+        switch (e)
+        {
+            case OperationCanceledException:
+                Console.Error.WriteLine("krypton: cancelled; no output was written");
+                return Cancelled;
+            case KryptonException k:
+                Console.Error.WriteLine($"krypton: error: {k.Message}");
+                if (Verbose) Console.Error.WriteLine(k);
+                return InputError;
+            case OnnxRuntimeException o:
+                Console.Error.WriteLine($"krypton: error: ONNX Runtime: {o.Message.Split('\n')[0]}");
+                if (Verbose) Console.Error.WriteLine(o);
+                return InputError;
+            case IOException or UnauthorizedAccessException:
+                Console.Error.WriteLine($"krypton: error: {e.Message}");
+                if (Verbose) Console.Error.WriteLine(e);
+                return InputError;
+            default:
+                Console.Error.WriteLine($"krypton: internal error: {e.GetType().Name}: {e.Message} (run with --verbose for details, and please report it)");
+                if (Verbose) Console.Error.WriteLine(e);
+                return InternalError;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Globalization;
+using Krypton.Execution;
+using Krypton.Jobs;
+using Krypton.Occlusion;
+using Spectre.Console;
+
+namespace Krypton.Cli;
+
+/// <summary>`krypton explain`: computes an occlusion heat map and writes it to a folder.</summary>
+internal static class ExplainCommand
+{
+    private static readonly Option<string?> Model = new("--model") { Description = "ONNX file of the model to explain (any CNN with one N×C×H×W input)", HelpName = "FILE" };
+    private static readonly Option<string?> Arch = new("--arch") { Description = "built-in architecture instead of a file: vgg16, resnet18 or inception_v3", HelpName = "NAME" };
+    private static readonly Option<string?> Weights = new("--weights") { Description = "weights for --arch, a .safetensors file with torchvision's state_dict names (default: seeded random weights)", HelpName = "FILE" };
+    private static readonly Option<int> Seed = new("--seed") { Description = "seed of the random weights of --arch", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
+    private static readonly Option<string?> ImageSize = new("--image-size") { Description = "input size for models that leave it open, and for --arch (default: the model's own, else 224)", HelpName = "N[xM]" };
+    private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
+    private static readonly Option<string> Stride = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
+    private static readonly Option<string> Fill = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
+    private static readonly Option<int?> Target = new("--target", "-t") { Description = "output index to explain (an index into the flattened output; default: the predicted class)", HelpName = "K" };
+    private static readonly Option<string> Value = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
+    private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
+    private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: naive (one full inference per position, batched)", DefaultValueFactory = _ => "naive", HelpName = "MODE" };
+    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
+    private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
+    private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
+    private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
+    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
+    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+
+    public static Command Create()
+    {
+        var command = new Command("explain",
+            "Compute the occlusion heat map of an image under a CNN.\n\n" +
+            "Examples:\n" +
+            "  krypton explain\n" +
+            "      the built-in demo: a sample image, the built-in model, default settings\n" +
+            "  krypton explain --model resnet50.onnx --input dog.jpg --out dog-map\n" +
+            "      explain the predicted class of dog.jpg, patch 16, stride 4, gray patch\n" +
+            "  krypton explain --arch vgg16 --weights vgg16.safetensors --input xray.png --patch 32 --stride 8 --fill black --value drop\n" +
+            "      a coarser map of the probability drop under a black patch\n" +
+            "  krypton explain --model net.onnx --input x.npy --fill tensor:0 --target 3 --roi 40,40,64,64\n" +
+            "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n\n" +
+            "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
+            "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
+        foreach (var o in new Option[] { Model, Arch, Weights, Seed, Input, ImageSize, Patch, Stride, Fill, Target, Value, Roi, Mode,
+                     Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
+            command.Options.Add(o);
+        command.SetAction(RunAsync);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellation)
+    {
+        var job = new ExplainJob(
+            new ModelSource(parse.GetValue(Model), parse.GetValue(Arch), parse.GetValue(Weights), parse.GetValue(Seed),
+                parse.GetValue(ImageSize) is { } size ? Size2.Parse(size, "image size") : null),
+            parse.GetValue(Input),
+            new OcclusionSpec(
+                Size2.Parse(parse.GetValue(Patch)!, "patch"),
+                Size2.Parse(parse.GetValue(Stride)!, "stride"),
+                Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
+                parse.GetValue(Target),
+                ParseValue(parse.GetValue(Value)!),
+                parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null),
+            Normalization(parse),
+            parse.GetValue(Mode)!,
+            parse.GetValue(Batch),
+            parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
+            new ExecutionOptions(parse.GetValue(Threads)),
+            string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        string outDir = parse.GetValue(Out)!;
+        bool quiet = parse.GetValue(Quiet);
+
+        var prepared = ExplainJobRunner.Prepare(job);
+        Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} positions, patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {job.Mode}");
+        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainJobRunner.Run(prepared, progress, cancellation), cancellation));
+        ExplainJobRunner.Write(result, outDir);
+
+        var e = result.Explanation;
+        Console.WriteLine($"target {e.Target}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
+        Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{c.Index} ({c.Probability:P1})")));
+        Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, batch {e.BatchSize})");
+        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
+        return 0;
+    }
+
+    private static string ValueName(ValueKind v) => v == ValueKind.Logit ? "logit" : "probability";
+
+    private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "prob" or "probability" => ValueKind.Probability,
+        "logit" => ValueKind.Logit,
+        "drop" => ValueKind.Drop,
+        _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
+    };
+
+    private static InputNormalization? Normalization(ParseResult parse)
+    {
+        if (parse.GetValue(NoNormalize))
+            return InputNormalization.None;
+        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
+        if (mean is null && std is null)
+            return null;
+        var m = ParseFloats(mean ?? "0.485,0.456,0.406", "--mean");
+        var s = ParseFloats(std ?? "0.229,0.224,0.225", "--std");
+        if (s.Any(v => v <= 0))
+            throw new KryptonException("--std values must be positive");
+        return new InputNormalization(m, s);
+    }
+
+    private static float[] ParseFloats(string text, string what)
+    {
+        var parts = text.Split(',');
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                throw new KryptonException($"{what} '{text}' is not a comma-separated list of numbers");
+        return values;
+    }
+
+    /// <summary>Parses sizes like 512M, 2G, 1.5G or a plain byte count.</summary>
+    internal static long ParseBytes(string text)
+    {
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B', 'I');
+        double scale = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : t.EndsWith('T') ? 1L << 40 : 1;
+        if (scale > 1) t = t[..^1];
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0)
+            return (long)(v * scale);
+        throw new KryptonException($"memory budget '{text}' is not a size like 512M or 2G");
+    }
+}
+
+/// <summary>A progress bar with ETA on a terminal; sparse lines when output is redirected.</summary>
+internal static class ProgressDisplay
+{
+    public static async Task<T> RunAsync<T>(bool quiet, Func<IProgress<OcclusionProgress>, Task<T>> work)
+    {
+        if (quiet)
+            return await work(new Progress<OcclusionProgress>(_ => { }));
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
+        {
+            int lastDecile = -1;
+            return await work(new SyncProgress(p =>
+            {
+                int decile = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
+                if (decile == lastDecile) return;
+                lastDecile = decile;
+                string eta = p.Remaining is { } r ? $", about {r:hh\\:mm\\:ss} left" : "";
+                Console.Error.WriteLine($"  {p.Done}/{p.Total} positions{eta}");
+            }));
+        }
+        T result = default!;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("occlusion sweep");
+                result = await work(new SyncProgress(p =>
+                {
+                    task.MaxValue = Math.Max(p.Total, 1);
+                    task.Value = p.Done;
+                }));
+                task.StopTask();
+            });
+        return result;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>
+    private sealed class SyncProgress(Action<OcclusionProgress> report) : IProgress<OcclusionProgress>
+    {
+        public void Report(OcclusionProgress value) => report(value);
+    }
+}
