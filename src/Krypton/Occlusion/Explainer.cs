@@ -37,6 +37,7 @@ public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Swe
 /// <param name="Target">The flattened output index explained.</param>
 /// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest).</param>
 /// <param name="UnoccludedValue">The target's value (in the spec's units, before any drop) without occlusion.</param>
+/// <param name="UnoccludedProbability">The target's probability without occlusion.</param>
 /// <param name="TopClasses">The highest-scoring outputs of the unoccluded input.</param>
 /// <param name="Mode">How it was computed.</param>
 /// <param name="Positions">Positions evaluated.</param>
@@ -50,6 +51,7 @@ public sealed record Explanation(
     int Target,
     float[] HeatMap,
     float UnoccludedValue,
+    float UnoccludedProbability,
     IReadOnlyList<ClassScore> TopClasses,
     string Mode,
     int Positions,
@@ -103,7 +105,7 @@ public static class Explainer
         if (spec.Value == ValueKind.Drop)
             for (int i = 0; i < map.Length; i++) map[i] = unoccluded - map[i];
 
-        return new Explanation(spec, grid, target, map, unoccluded, top, "naive", cells.Count, batch,
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, "naive", cells.Count, batch,
             new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill);
     }
 

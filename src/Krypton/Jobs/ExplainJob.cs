@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Krypton.Execution;
+using Krypton.Imaging;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Output;
+
+namespace Krypton.Jobs;
+
+/// <summary>A whole explain job as the command line states it: model, input, spec and settings.</summary>
+/// <param name="Model">Where the model comes from.</param>
+/// <param name="InputFile">PNG, JPEG or .npy; null for the built-in sample image.</param>
+/// <param name="Spec">The occlusion experiment.</param>
+/// <param name="Normalization">Input normalization; null for ImageNet's.</param>
+/// <param name="Mode">naive.</param>
+/// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
+/// <param name="MemoryBudgetBytes">Memory budget; null for the default share of free memory.</param>
+/// <param name="Execution">ONNX Runtime options.</param>
+/// <param name="CommandLine">The command line, for provenance.</param>
+public sealed record ExplainJob(
+    ModelSource Model,
+    string? InputFile,
+    OcclusionSpec Spec,
+    Preprocessing? Normalization = null,
+    string Mode = "naive",
+    int? BatchSize = null,
+    long? MemoryBudgetBytes = null,
+    ExecutionOptions? Execution = null,
+    string? CommandLine = null);
+
+/// <summary>A job with its model and input loaded, ready to run.</summary>
+public sealed record PreparedJob(
+    ExplainJob Job,
+    LoadedModel Model,
+    float[] Input,
+    LoadedImage? DisplayImage,
+    string InputPath,
+    string InputSha256,
+    string InputKind,
+    Preprocessing Normalization,
+    OcclusionGrid Grid,
+    TimeSpan LoadTime)
+{
+    /// <summary>The model in words.</summary>
+    public string ModelDescription => Model.Path is null ? Model.Description : $"{System.IO.Path.GetFileName(Model.Path)} ({Model.Description})";
+
+    /// <summary>The input in words.</summary>
+    public string InputDescription => System.IO.Path.GetFileName(InputPath);
+}
+
+/// <summary>A finished job: the explanation and what was written.</summary>
+public sealed record JobResult(PreparedJob Prepared, Explanation Explanation)
+{
+    /// <summary>Files written by <see cref="ExplainJobRunner.Write"/>.</summary>
+    public List<string> WrittenFiles { get; } = [];
+}
+
+/// <summary>Loads, runs and writes explain jobs; the command line is a thin layer over this.</summary>
+public static class ExplainJobRunner
+{
+    /// <summary>Modes this build can run.</summary>
+    public static IReadOnlyList<string> Modes { get; } = ["naive"];
+
+    /// <summary>The sample image shipped with the tool.</summary>
+    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "sample.png");
+
+    /// <summary>Loads the model and the input and checks the spec against them.</summary>
+    public static PreparedJob Prepare(ExplainJob job)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!Modes.Contains(job.Mode))
+            throw new KryptonException($"mode '{job.Mode}' is not available; modes: {string.Join(", ", Modes)}");
+        string inputPath = job.InputFile ?? SampleImagePath;
+        if (!File.Exists(inputPath))
+            throw new KryptonException($"input file not found: {inputPath}");
+        var model = job.Model.Load();
+        var g = model.Graph;
+        var normalization = job.Normalization ?? Preprocessing.ImageNet;
+        normalization.CheckChannels(g.Channels);
+
+        float[] input;
+        LoadedImage? display;
+        string kind;
+        if (Path.GetExtension(inputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            var tensor = NpyFile.ReadImageTensor(inputPath);
+            int[] want = [g.Channels, g.Height, g.Width];
+            if (!tensor.Shape.SequenceEqual(want))
+                throw new KryptonException($"input tensor {inputPath} is {string.Join("x", tensor.Shape)}, the model expects {string.Join("x", want)}");
+            input = tensor.Data;
+            display = DisplayOf(tensor.Data, g.Channels, g.Height, g.Width, normalization);
+            kind = "tensor (.npy, used as is)";
+        }
+        else
+        {
+            var image = ImageLoader.Load(inputPath);
+            display = image.WithChannels(g.Channels).Resize(g.Width, g.Height);
+            input = normalization.ToTensor(display, g.Channels, g.Height, g.Width);
+            kind = $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {g.Width}x{g.Height}";
+        }
+        job.Spec.Validate(g.Height, g.Width);
+        var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
+        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization, grid, clock.Elapsed);
+    }
+
+    /// <summary>Runs the occlusion experiment of a prepared job.</summary>
+    public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var job = prepared.Job;
+        var explanation = Explainer.Explain(
+            new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution),
+            progress, cancellation);
+        return new JobResult(prepared, explanation);
+    }
+
+    /// <summary>
+    /// Writes heatmap.npy, heatmap.csv, overlay.png and explanation.json into the folder. Each file
+    /// is written to a temporary name and renamed, so no reader ever sees half a file.
+    /// </summary>
+    public static void Write(JobResult result, string outDir)
+    {
+        var e = result.Explanation;
+        var p = result.Prepared;
+        Directory.CreateDirectory(outDir);
+        int rows = e.Grid.Rows, cols = e.Grid.Columns;
+
+        // Render everything first, so a failure leaves the folder as it was.
+        byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result);
+        string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
+        string json = ProvenanceJson(result);
+
+        NpyFile.Write(Path.Combine(outDir, "heatmap.npy"), e.HeatMap, [rows, cols]);
+        result.WrittenFiles.Add("heatmap.npy");
+        AtomicFile.WriteAllText(Path.Combine(outDir, "heatmap.csv"), csv);
+        result.WrittenFiles.Add("heatmap.csv");
+        if (overlay is not null)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "overlay.png"), overlay);
+            result.WrittenFiles.Add("overlay.png");
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), json);
+        result.WrittenFiles.Add("explanation.json");
+    }
+
+    private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing normalization)
+    {
+        if (channels is not (1 or 3)) return null;
+        var pixels = new float[height * width * channels];
+        for (int c = 0; c < channels; c++)
+            for (int i = 0; i < height * width; i++)
+                pixels[i * channels + c] = Math.Clamp(normalization.TensorToPixel(tensor[c * height * width + i], c), 0f, 1f);
+        return new LoadedImage("tensor", width, height, channels, 32, pixels);
+    }
+
+    /// <summary>The colour-bar label: what the values mean, with units.</summary>
+    public static string ValueLabel(Explanation e) => e.Spec.Value switch
+    {
+        ValueKind.Probability => $"probability of class {e.Target} under occlusion",
+        ValueKind.Logit => $"logit of class {e.Target} under occlusion",
+        _ => $"drop in probability of class {e.Target}",
+    };
+
+    private static byte[] OverlayFor(JobResult result)
+    {
+        var e = result.Explanation;
+        var s = e.Spec;
+        return OverlayRenderer.Render(result.Prepared.DisplayImage!, e.HeatMap, e.Grid.Rows, e.Grid.Columns,
+            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e));
+    }
+
+    private static string ProvenanceJson(JobResult result)
+    {
+        var e = result.Explanation;
+        var p = result.Prepared;
+        var s = e.Spec;
+        var g = p.Model.Graph;
+        var finite = e.HeatMap.Where(float.IsFinite).ToArray();
+        var doc = new JsonObject
+        {
+            ["tool"] = new JsonObject
+            {
+                ["name"] = "Krypton.NET",
+                ["version"] = typeof(ExplainJobRunner).Assembly.GetName().Version?.ToString(3),
+                ["onnxruntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(3),
+                ["command_line"] = p.Job.CommandLine,
+                ["created_utc"] = DateTime.UtcNow.ToString("O"),
+            },
+            ["model"] = new JsonObject
+            {
+                ["name"] = g.Name,
+                ["source"] = p.Model.Description,
+                ["file"] = p.Model.Path,
+                ["sha256"] = p.Model.Sha256,
+                ["input_shape"] = Json(g.InputShape),
+                ["output_size"] = g.OutputSize,
+                ["parameters"] = g.ParameterCount,
+                ["multiply_adds"] = g.MultiplyAdds,
+            },
+            ["input"] = new JsonObject
+            {
+                ["file"] = p.InputPath,
+                ["sha256"] = p.InputSha256,
+                ["kind"] = p.InputKind,
+                ["normalization"] = new JsonObject { ["mean"] = Json(p.Normalization.Mean), ["std"] = Json(p.Normalization.Std) },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["patch"] = Json([s.Patch.Height, s.Patch.Width]),
+                ["stride"] = Json([s.Stride.Height, s.Stride.Width]),
+                ["fill"] = s.Fill.ToString(),
+                ["fill_model_space"] = Json(e.FillValues),
+                ["target"] = s.Target,
+                ["value"] = s.Value.ToString().ToLowerInvariant(),
+                ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
+            },
+            ["plan"] = new JsonObject
+            {
+                ["mode"] = e.Mode,
+                ["positions"] = e.Positions,
+                ["batch_size"] = e.BatchSize,
+                ["memory_budget_bytes"] = p.Job.MemoryBudgetBytes,
+            },
+            ["device"] = new JsonObject
+            {
+                ["device"] = p.Job.Execution?.Device ?? "cpu",
+                ["threads"] = p.Job.Execution?.Threads is > 0 and var t ? t : Environment.ProcessorCount,
+                ["processor_count"] = Environment.ProcessorCount,
+                ["os"] = RuntimeInformation.OSDescription,
+                ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
+                ["runtime"] = RuntimeInformation.FrameworkDescription,
+            },
+            ["timings_seconds"] = new JsonObject
+            {
+                ["load"] = p.LoadTime.TotalSeconds,
+                ["compile"] = e.Timings.Compile.TotalSeconds,
+                ["unoccluded"] = e.Timings.Unoccluded.TotalSeconds,
+                ["sweep"] = e.Timings.Sweep.TotalSeconds,
+                ["total"] = p.LoadTime.TotalSeconds + e.Timings.Total.TotalSeconds,
+                ["positions_per_second"] = e.Timings.PositionsPerSecond(e.Positions),
+            },
+            ["peak_memory_bytes"] = e.PeakMemoryBytes,
+            ["result"] = new JsonObject
+            {
+                ["target"] = e.Target,
+                ["unoccluded_value"] = e.UnoccludedValue,
+                ["unoccluded_probability"] = e.UnoccludedProbability,
+                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
+                ["heatmap_shape"] = Json([e.Grid.Rows, e.Grid.Columns]),
+                ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
+                ["heatmap_max"] = finite.Length > 0 ? finite.Max() : null,
+                ["value_label"] = ValueLabel(e),
+                ["covered_pixels"] = Json([e.Grid.CoveredHeight, e.Grid.CoveredWidth]),
+                ["grid"] = "cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x)",
+            },
+        };
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonArray Json(IEnumerable<int> values) => new(values.Select(v => (JsonNode)v).ToArray());
+
+    private static JsonArray Json(IEnumerable<float> values) => new(values.Select(v => (JsonNode)v).ToArray());
+}

@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using Krypton.Architectures;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+
+namespace Krypton.Jobs;
+
+/// <summary>Where the model comes from: an ONNX file or a built-in architecture.</summary>
+/// <param name="File">An ONNX file.</param>
+/// <param name="Architecture">A built-in architecture name (vgg16, resnet18, inception_v3).</param>
+/// <param name="WeightsFile">Weights for the architecture (.safetensors); null for seeded random weights.</param>
+/// <param name="Seed">Seed of the random weights.</param>
+/// <param name="ImageSize">Input size for models that leave it open, and for architectures.</param>
+public sealed record ModelSource(string? File = null, string? Architecture = null, string? WeightsFile = null, int Seed = 0, Size2? ImageSize = null)
+{
+    /// <summary>The model used when none is named.</summary>
+    public static ModelSource Default { get; } = new(Architecture: "resnet18");
+
+    /// <summary>Loads the model, folds batch norms into convolutions and describes where it came from.</summary>
+    public LoadedModel Load()
+    {
+        if (File is not null && Architecture is not null)
+            throw new KryptonException("give either --model or --arch, not both");
+        if (WeightsFile is not null && Architecture is null)
+            throw new KryptonException("--weights goes with --arch (an ONNX file carries its own weights)");
+        if (File is not null)
+        {
+            var graph = OnnxImporter.Load(File, ImageSize is { } s ? (s.Height, s.Width) : null);
+            return new LoadedModel(BatchNormFolding.Fold(graph), Path.GetFullPath(File), Sha256(File), "onnx file");
+        }
+        var source = this with { Architecture = Architecture ?? Default.Architecture };
+        if (source.ImageSize is { } size && size.Height != size.Width)
+            throw new KryptonException($"built-in architectures take square images; --image-size {size} is not square");
+        if (WeightsFile is not null && !System.IO.File.Exists(WeightsFile))
+            throw new KryptonException($"weights file not found: {WeightsFile}");
+        var weights = WeightsFile is null ? WeightSource.Random(Seed) : WeightSource.Safetensors(WeightsFile);
+        var built = BuiltinModels.Create(source.Architecture!, weights, source.ImageSize?.Height);
+        return WeightsFile is null
+            ? new LoadedModel(BatchNormFolding.Fold(built), null, null, $"built-in {source.Architecture}, random weights (seed {Seed})")
+            : new LoadedModel(BatchNormFolding.Fold(built), Path.GetFullPath(WeightsFile), Sha256(WeightsFile), $"built-in {source.Architecture}, weights from file");
+    }
+
+    /// <summary>Hex SHA-256 of a file.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = System.IO.File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
+
+/// <summary>A loaded model and its provenance.</summary>
+/// <param name="Graph">The model graph (batch norms folded).</param>
+/// <param name="Path">The file it came from (the ONNX file, or the weights of a built-in architecture).</param>
+/// <param name="Sha256">SHA-256 of that file.</param>
+/// <param name="Description">How it was obtained, for people.</param>
+public sealed record LoadedModel(ModelGraph Graph, string? Path, string? Sha256, string Description);
