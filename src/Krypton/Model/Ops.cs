@@ -438,7 +438,10 @@ public sealed record Reshape(long[] Shape) : Op
         b.Node("Reshape", [inputs[0], b.Int64s(name + ".shape", Shape)], output, name);
 }
 
-/// <summary>Removes the given axes, each of size 1.</summary>
+/// <summary>
+/// Removes the given axes, each of size 1. Empty <paramref name="Axes"/> means every unit axis
+/// but the batch for shape inference, but cannot be emitted (ONNX would also drop a batch of one).
+/// </summary>
 public sealed record Squeeze(int[] Axes) : Op
 {
     /// <inheritdoc/>
@@ -459,8 +462,12 @@ public sealed record Squeeze(int[] Axes) : Op
     }
 
     /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        if (Axes.Length == 0)
+            throw new KryptonException($"Squeeze '{name}' names no axes; give them explicitly so that a batch of one is kept");
         b.Node("Squeeze", [inputs[0], b.Int64s(name + ".axes", Axes.Select(a => (long)a).ToArray())], output, name);
+    }
 }
 
 /// <summary>Inserts axes of size 1 at the given positions of the output.</summary>

@@ -234,7 +234,14 @@ public static class OnnxImporter
                     return new Reshape(target);
                 }
                 case "Squeeze":
-                    return new Squeeze((opset >= 13 ? OptionalInts(node, 1) : Ints("axes"))?.Select(a => (int)a).ToArray() ?? []);
+                {
+                    // Without axes ONNX removes every unit axis, the batch axis too when the batch is 1:
+                    // name the non-batch unit axes explicitly so that the emitted graph keeps the batch.
+                    var axes = (opset >= 13 ? OptionalInts(node, 1) : Ints("axes"))?.Select(a => (int)a).ToArray();
+                    if (axes is null || axes.Length == 0)
+                        axes = Enumerable.Range(1, shapes[0].Length - 1).Where(a => shapes[0][a] == 1).ToArray();
+                    return new Squeeze(axes);
+                }
                 case "Unsqueeze":
                     return new Unsqueeze((opset >= 13 ? OptionalInts(node, 1) : Ints("axes"))?.Select(a => (int)a).ToArray()
                         ?? throw new KryptonException($"Unsqueeze node '{nodeName}' has no axes"));
