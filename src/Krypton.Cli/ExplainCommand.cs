@@ -1,3 +1,4 @@
+using Krypton.Imaging;
 using System.CommandLine;
 using System.Globalization;
 using Krypton.Execution;
@@ -100,10 +101,10 @@ internal static class ExplainCommand
         _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
     };
 
-    private static InputNormalization? Normalization(ParseResult parse)
+    private static Preprocessing? Normalization(ParseResult parse)
     {
         if (parse.GetValue(NoNormalize))
-            return InputNormalization.None;
+            return Preprocessing.None;
         string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
         if (mean is null && std is null)
             return null;
@@ -111,7 +112,7 @@ internal static class ExplainCommand
         var s = ParseFloats(std ?? "0.229,0.224,0.225", "--std");
         if (s.Any(v => v <= 0))
             throw new KryptonException("--std values must be positive");
-        return new InputNormalization(m, s);
+        return new Preprocessing(m, s);
     }
 
     private static float[] ParseFloats(string text, string what)

@@ -1,3 +1,4 @@
+using Krypton.Imaging;
 using System.Text.Json;
 using Krypton.Occlusion;
 using Krypton.Onnx;
@@ -28,7 +29,7 @@ public class GoldenHeatmapTests
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.Path_(file));
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
-        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None, BatchSize: batch));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, BatchSize: batch));
 
         Assert.Equal(g.Target, result.Target);
         Assert.Equal(g.Shape, new[] { result.Grid.Rows, result.Grid.Columns });
@@ -45,12 +46,12 @@ public class GoldenHeatmapTests
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
-        var drop = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None));
+        var drop = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var baseProb = drop.UnoccludedValue;
         for (int i = 0; i < g.Heatmap.Length; i++)
             Assert.True(Math.Abs(drop.HeatMap[i] - (baseProb - g.Heatmap[i])) <= 1e-5);
 
-        var logit = Explainer.Explain(new ExplainRequest(model, g.Image, spec with { Value = ValueKind.Logit }, InputNormalization.None));
+        var logit = Explainer.Explain(new ExplainRequest(model, g.Image, spec with { Value = ValueKind.Logit }, Preprocessing.None));
         Assert.True(Math.Abs(logit.UnoccludedValue - g.Logits[g.Target]) <= 1e-5);
     }
 
@@ -61,7 +62,7 @@ public class GoldenHeatmapTests
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
         var roi = new PixelRegion(20, 24, 8, 8);
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), RegionOfInterest: roi);
-        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, InputNormalization.None));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         int computed = 0;
         for (int i = 0; i < g.Shape[0]; i++)
             for (int j = 0; j < g.Shape[1]; j++)

@@ -1,3 +1,4 @@
+using Krypton.Imaging;
 using System.Diagnostics;
 using Krypton.Execution;
 using Krypton.Model;
@@ -16,7 +17,7 @@ public sealed record ExplainRequest(
     ModelGraph Model,
     float[] Input,
     OcclusionSpec Spec,
-    InputNormalization Normalization,
+    Preprocessing Normalization,
     int? BatchSize = null,
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null);
