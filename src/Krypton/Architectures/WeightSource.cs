@@ -1,0 +1,160 @@
+using System.Text;
+using Krypton.Model;
+
+namespace Krypton.Architectures;
+
+/// <summary>What a parameter tensor is for; random weights are drawn to suit it.</summary>
+internal enum ParameterRole
+{
+    /// <summary>Convolution or linear weight.</summary>
+    Weight,
+    /// <summary>Convolution or linear bias.</summary>
+    Bias,
+    /// <summary>Batch-norm scale (γ, torch's <c>weight</c>).</summary>
+    NormScale,
+    /// <summary>Batch-norm shift (β, torch's <c>bias</c>).</summary>
+    NormShift,
+    /// <summary>Batch-norm running mean.</summary>
+    RunningMean,
+    /// <summary>Batch-norm running variance.</summary>
+    RunningVariance,
+}
+
+/// <summary>Hands out a network's parameter tensors by their torchvision state-dict names.</summary>
+internal interface IParameterSupply
+{
+    /// <summary>
+    /// The tensor named <paramref name="name"/>, which must have <paramref name="shape"/>;
+    /// <paramref name="role"/> and <paramref name="fanIn"/> (inputs feeding each output unit) scale random values.
+    /// </summary>
+    float[] Take(string name, int[] shape, ParameterRole role, int fanIn);
+
+    /// <summary>Called once the network is built: complains about tensors nobody took.</summary>
+    void Finish(string modelName);
+}
+
+/// <summary>
+/// Where the parameters of a built-in architecture come from: seeded random values
+/// (<see cref="Random"/>) or a safetensors file with torchvision's state-dict names
+/// (<see cref="Safetensors"/>).
+/// </summary>
+public abstract record WeightSource
+{
+    private protected WeightSource() { }
+
+    /// <summary>Seeded random weights, scaled so activations keep their size through the depth.</summary>
+    public static WeightSource Random(int seed = 0) => new RandomWeights(seed);
+
+    /// <summary>Weights read from a safetensors file whose tensor names are torchvision's state-dict keys.</summary>
+    public static WeightSource Safetensors(string path) => new SafetensorsWeights(path);
+
+    internal abstract IParameterSupply Open();
+}
+
+/// <summary>
+/// Seeded random weights: He (Kaiming) uniform for convolution and linear weights, so that
+/// activations neither explode nor vanish through ReLU layers; PyTorch's default uniform bias;
+/// batch norms close to identity (γ≈1, β≈0, mean≈0, variance≈1) with a little jitter so they
+/// still compute something. Each tensor's values depend only on the seed and the tensor's name,
+/// so the same seed gives bit-identical weights however the network is built.
+/// </summary>
+/// <param name="Seed">Seed of the generator.</param>
+public sealed record RandomWeights(int Seed = 0) : WeightSource
+{
+    internal override IParameterSupply Open() => new Supply(Seed);
+
+    private sealed class Supply(int seed) : IParameterSupply
+    {
+        public float[] Take(string name, int[] shape, ParameterRole role, int fanIn)
+        {
+            long count = shape.Aggregate(1L, (p, d) => p * d);
+            var data = new float[count];
+            // Uniform(−a, a) has variance a²/3: a = √(6/fan_in) gives He's 2/fan_in.
+            (float center, float halfWidth) = role switch
+            {
+                ParameterRole.Weight => (0f, MathF.Sqrt(6f / fanIn)),
+                ParameterRole.Bias => (0f, 1f / MathF.Sqrt(fanIn)),
+                ParameterRole.NormScale => (1f, 0.1f),
+                ParameterRole.NormShift => (0f, 0.1f),
+                ParameterRole.RunningMean => (0f, 0.1f),
+                _ => (1f, 0.1f),
+            };
+            FillUniform(data, TensorSeed(seed, name), center, halfWidth);
+            return data;
+        }
+
+        public void Finish(string modelName) { }
+    }
+
+    /// <summary>Mixes the seed with a stable hash of the tensor's name (FNV-1a, then SplitMix64's finalizer).</summary>
+    private static ulong TensorSeed(int seed, string name)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (byte c in Encoding.UTF8.GetBytes(name))
+            h = (h ^ c) * 1099511628211UL;
+        return Mix(h ^ (ulong)(uint)seed * 0x9E3779B97F4A7C15UL);
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>
+    /// SplitMix64, two 24-bit uniforms per step: fast enough for VGG16's 138 M parameters
+    /// in well under a second, and fully determined by the state.
+    /// </summary>
+    private static void FillUniform(Span<float> data, ulong state, float center, float halfWidth)
+    {
+        const float unit = 1f / (1 << 24);
+        float scale = 2f * halfWidth * unit, offset = center - halfWidth;
+        int i = 0;
+        for (; i + 1 < data.Length; i += 2)
+        {
+            ulong z = Mix(state += 0x9E3779B97F4A7C15UL);
+            data[i] = (uint)(z & 0xFFFFFF) * scale + offset;
+            data[i + 1] = (uint)(z >> 40) * scale + offset;
+        }
+        if (i < data.Length)
+            data[i] = (uint)(Mix(state + 0x9E3779B97F4A7C15UL) & 0xFFFFFF) * scale + offset;
+    }
+}
+
+/// <summary>
+/// Weights from a safetensors file whose tensor names are torchvision's state-dict keys
+/// (e.g. <c>features.0.weight</c>, <c>layer1.0.bn1.running_var</c>). <c>num_batches_tracked</c>
+/// and <c>AuxLogits.*</c> entries are ignored; any other tensor the network does not use is an error,
+/// as in PyTorch's strict loading, because it means the file is for another architecture.
+/// </summary>
+/// <param name="Path">Path of the .safetensors file.</param>
+public sealed record SafetensorsWeights(string Path) : WeightSource
+{
+    internal override IParameterSupply Open() => new Supply(SafetensorsFile.Open(Path));
+
+    private sealed class Supply(SafetensorsFile file) : IParameterSupply
+    {
+        private readonly HashSet<string> _taken = [];
+
+        public float[] Take(string name, int[] shape, ParameterRole role, int fanIn)
+        {
+            if (!file.Contains(name))
+                throw new KryptonException($"weights file '{file.Path}' has no tensor '{name}' (shape [{string.Join(",", shape)}])");
+            var actual = file.ShapeOf(name);
+            if (!actual.SequenceEqual(shape))
+                throw new KryptonException($"tensor '{name}' in '{file.Path}' has shape [{string.Join(",", actual)}], the network needs [{string.Join(",", shape)}]");
+            _taken.Add(name);
+            return file.ReadFloats(name);
+        }
+
+        public void Finish(string modelName)
+        {
+            var unused = file.Names
+                .Where(n => !_taken.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal) && !n.StartsWith("AuxLogits.", StringComparison.Ordinal))
+                .ToList();
+            if (unused.Count > 0)
+                throw new KryptonException($"weights file '{file.Path}' has {unused.Count} tensor(s) that {modelName} does not use, e.g. '{string.Join("', '", unused.Take(3))}': is it for another architecture?");
+        }
+    }
+}
