@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Krypton.Architectures;
 using Krypton.Incremental;
 using Krypton.Model;
 
@@ -252,5 +253,68 @@ public class AnalyzerTests
         Assert.Equal("conv1", layers[0].GetProperty("name").GetString());
         Assert.Equal("Local", layers[0].GetProperty("state").GetString());
         Assert.Equal(10, layers[0].GetProperty("changed_height").GetInt32());
+    }
+}
+
+/// <summary>The built-in networks, built once for all published-table tests (VGG16's random weights take seconds).</summary>
+public sealed class BuiltinNetworks
+{
+    private readonly Lazy<ModelGraph> _vgg16 = new(() => BuiltinModels.Create("vgg16", WeightSource.Random(), 224));
+    private readonly Lazy<ModelGraph> _resnet18 = new(() => BuiltinModels.Create("resnet18", WeightSource.Random(), 224));
+    private readonly Lazy<ModelGraph> _inceptionV3 = new(() => BuiltinModels.Create("inception_v3", WeightSource.Random(), 299));
+
+    public ModelGraph Get(string name) => name switch
+    {
+        "vgg16" => _vgg16.Value,
+        "resnet18" => _resnet18.Value,
+        "inception_v3" => _inceptionV3.Value,
+        _ => throw new ArgumentException(name),
+    };
+}
+
+/// <summary>KRYPTON's published theoretical speedups (KRYPTON.md §2–3), reproduced on the built-in networks.</summary>
+public class PublishedSpeedupTests(BuiltinNetworks networks) : IClassFixture<BuiltinNetworks>
+{
+    [Theory]
+    [InlineData("vgg16", MergeRule.BoundingBox, new[] { 8.59, 7.85, 7.67, 6.52, 6.36, 5.84, 5.69, 5.04 })]
+    [InlineData("resnet18", MergeRule.BoundingBox, new[] { 2.38, 2.33, 2.32, 2.19, 2.18, 2.13, 2.12, 1.99 })]
+    [InlineData("inception_v3", MergeRule.BoundingBox, new[] { 1.82, 1.82, 1.80, 1.80, 1.76, 1.76, 1.74, 1.74 })]
+    // The published InceptionV3 row: a Concat takes its last input's region (the reference scripts' shortcut).
+    [InlineData("inception_v3", MergeRule.LastInput, new[] { 2.29, 2.29, 2.27, 2.27, 2.13, 2.13, 2.11, 2.10 })]
+    public void Exact_speedups_for_patches_4_to_32_match_the_published_row(string model, MergeRule rule, double[] published)
+    {
+        var g = networks.Get(model);
+        for (int i = 0; i < published.Length; i++)
+        {
+            int patch = 4 * (i + 1);
+            double r = Analyzer.Analyze(g, patch, patch, mergeRule: rule).TheoreticalSpeedup;
+            Assert.True(Math.Abs(r - published[i]) <= 0.01, $"{model} patch {patch}: {r:F4}, published {published[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData("vgg16", MergeRule.BoundingBox, new[] { 7.22, 8.65, 11.39 })]
+    [InlineData("resnet18", MergeRule.BoundingBox, new[] { 2.80, 4.84, 7.73 })]
+    [InlineData("inception_v3", MergeRule.BoundingBox, new[] { 2.61, 4.18, 8.26 })]
+    [InlineData("inception_v3", MergeRule.LastInput, new[] { 3.07, 4.71, 8.54 })]
+    public void Approximate_speedups_at_patch_16_match_the_published_tau_values(string model, MergeRule rule, double[] published)
+    {
+        var g = networks.Get(model);
+        double[] taus = [0.8, 0.6, 0.4];
+        for (int i = 0; i < taus.Length; i++)
+        {
+            double r = Analyzer.Analyze(g, 16, 16, taus[i], rule).TheoreticalSpeedup;
+            Assert.True(Math.Abs(r - published[i]) <= 0.02, $"{model} τ={taus[i]}: {r:F4}, published {published[i]}");
+        }
+    }
+
+    [Fact]
+    public void Vgg16_full_inference_is_15_47_gmac_and_patch_16_covers_conv5_3_entirely()
+    {
+        var g = networks.Get("vgg16");
+        var a = Analyzer.Analyze(g, 16, 16);
+        Assert.Equal(15.47, a.FullMultiplyAdds / 1e9, 2);
+        var conv53 = a.Layers.Single(l => l.Name == "features.28");
+        Assert.Equal((14, 14), (conv53.ChangedHeight, conv53.ChangedWidth));
     }
 }
