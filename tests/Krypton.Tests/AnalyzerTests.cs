@@ -2,6 +2,7 @@ using System.Text.Json;
 using Krypton.Architectures;
 using Krypton.Incremental;
 using Krypton.Model;
+using Krypton.Onnx;
 
 namespace Krypton.Tests;
 
@@ -306,6 +307,18 @@ public class PublishedSpeedupTests(BuiltinNetworks networks) : IClassFixture<Bui
             double r = Analyzer.Analyze(g, 16, 16, taus[i], rule).TheoreticalSpeedup;
             Assert.True(Math.Abs(r - published[i]) <= 0.02, $"{model} τ={taus[i]}: {r:F4}, published {published[i]}");
         }
+    }
+
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("inception_v3")]
+    public void Speedup_of_a_builtin_network_equals_that_of_its_onnx_export(string model)
+    {
+        var g = networks.Get(model);
+        var imported = OnnxImporter.Parse(OnnxExporter.ToOnnx(g), model);
+        foreach (var (patch, tau) in new[] { (8, 1.0), (16, 1.0), (16, 0.6) })
+            Assert.Equal(Analyzer.Analyze(g, patch, patch, tau).TheoreticalSpeedup,
+                Analyzer.Analyze(imported, patch, patch, tau).TheoreticalSpeedup, 12);
     }
 
     [Fact]
