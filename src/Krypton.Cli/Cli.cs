@@ -17,13 +17,22 @@ internal static class Cli
 
     public static bool Verbose { get; set; }
 
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static async Task<int> InvokeAsync(Command root, string[] args)
     {
         Verbose = args.Contains("--verbose");
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
-            return await root.Parse(args).InvokeAsync(config);
+            var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+            if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
+            {
+                // One line for a mistyped command line, not the whole help text.
+                string command = string.Join(' ', parse.CommandResult.Command is { } c && c != root ? ["krypton", c.Name] : new[] { "krypton" });
+                var error = parse.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal)) ?? parse.Errors[0];
+                Console.Error.WriteLine($"krypton: error: {error.Message.ReplaceLineEndings(" ")} (see '{command} --help')");
+                return InputError;
+            }
+            return await parse.InvokeAsync(config);
         }
         catch (Exception e)
         {

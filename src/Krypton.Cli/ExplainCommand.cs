@@ -14,7 +14,7 @@ internal static class ExplainCommand
     private static readonly Option<string?> Model = new("--model") { Description = "ONNX file of the model to explain (any CNN with one N×C×H×W input)", HelpName = "FILE" };
     private static readonly Option<string?> Arch = new("--arch") { Description = "built-in architecture instead of a file: vgg16, resnet18 or inception_v3", HelpName = "NAME" };
     private static readonly Option<string?> Weights = new("--weights") { Description = "weights for --arch, a .safetensors file with torchvision's state_dict names (default: seeded random weights)", HelpName = "FILE" };
-    private static readonly Option<int> Seed = new("--seed") { Description = "seed of the random weights of --arch", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Seed = new("--seed") { Description = "seed of the random weights of --arch", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
     private static readonly Option<string?> ImageSize = new("--image-size") { Description = "input size for models that leave it open, and for --arch (default: the model's own, else 224)", HelpName = "N[xM]" };
     private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
@@ -29,7 +29,7 @@ internal static class ExplainCommand
     private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
     private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };

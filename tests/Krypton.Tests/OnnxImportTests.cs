@@ -12,82 +12,6 @@ namespace Krypton.Tests;
 /// </summary>
 public class OnnxImportTests
 {
-    /// <summary>A small ONNX model under construction.</summary>
-    private sealed class ModelSpec
-    {
-        private readonly GraphProto _g = new() { Name = "test" };
-        private readonly int _opset;
-
-        public ModelSpec(int opset, int[] inputShape, string input = "x", bool symbolicBatch = true)
-        {
-            _opset = opset;
-            _g.Input.Add(ValueInfo(input, inputShape, symbolicBatch));
-        }
-
-        public static ValueInfoProto ValueInfo(string name, int[]? shape, bool symbolicBatch = true, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float)
-        {
-            var tt = new TypeProto.Types.Tensor { ElemType = (int)type };
-            if (shape is not null)
-            {
-                tt.Shape = new TensorShapeProto();
-                for (int i = 0; i < shape.Length; i++)
-                    tt.Shape.Dim.Add(i == 0 && symbolicBatch ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
-            }
-            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
-        }
-
-        public ModelSpec Input(ValueInfoProto v) { _g.Input.Add(v); return this; }
-
-        public ModelSpec Node(string op, string[] inputs, string[] outputs, string? name = null, params AttributeProto[] attrs)
-        {
-            var n = new NodeProto { OpType = op, Name = name ?? $"{op}_{_g.Node.Count}" };
-            n.Input.AddRange(inputs);
-            n.Output.AddRange(outputs);
-            n.Attribute.AddRange(attrs);
-            _g.Node.Add(n);
-            return this;
-        }
-
-        public ModelSpec Floats(string name, int[] shape, float[] data)
-        {
-            _g.Initializer.Add(FloatTensor(name, shape, data));
-            return this;
-        }
-
-        public ModelSpec Int64s(string name, params long[] data)
-        {
-            _g.Initializer.Add(Int64Tensor(name, data));
-            return this;
-        }
-
-        public ModelSpec Tensor(TensorProto t) { _g.Initializer.Add(t); return this; }
-
-        public ModelSpec Output(string name) { _g.Output.Add(ValueInfo(name, null)); return this; }
-
-        public byte[] Bytes()
-        {
-            var m = new ModelProto { IrVersion = _opset >= 18 ? 8 : _opset >= 13 ? 7 : 5, Graph = _g, ProducerName = "test" };
-            m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = _opset });
-            return m.ToByteArray();
-        }
-    }
-
-    private static TensorProto FloatTensor(string name, int[] shape, float[] data)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(shape.Select(d => (long)d));
-        t.FloatData.AddRange(data);
-        return t;
-    }
-
-    private static TensorProto Int64Tensor(string name, long[] data)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.Add(data.Length);
-        t.Int64Data.AddRange(data);
-        return t;
-    }
-
     private static float[] Rand(Random r, int n, double lo = -1, double hi = 1) =>
         Enumerable.Range(0, n).Select(_ => (float)(lo + (hi - lo) * r.NextDouble())).ToArray();
 
@@ -119,7 +43,7 @@ public class OnnxImportTests
     [Fact]
     public void Clip_opset_10_reads_min_and_max_attributes()
     {
-        var m = new ModelSpec(10, [1, 2, 3, 4])
+        var m = new OnnxTestModel(10, [1, 2, 3, 4])
             .Node("Clip", ["x"], ["y"], attrs: [OnnxAttr.Float("min", -0.2f), OnnxAttr.Float("max", 0.3f)]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
         Assert.Equal(new Activation(ActivationKind.Clip, -0.2f, 0.3f), Single<Activation>(g));
@@ -128,7 +52,7 @@ public class OnnxImportTests
     [Fact]
     public void Clip_opset_11_reads_min_and_max_inputs()
     {
-        var m = new ModelSpec(11, [1, 2, 3, 4])
+        var m = new OnnxTestModel(11, [1, 2, 3, 4])
             .Floats("lo", [], [-0.2f]).Floats("hi", [], [0.3f])
             .Node("Clip", ["x", "lo", "hi"], ["y"]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
@@ -138,7 +62,7 @@ public class OnnxImportTests
     [Fact]
     public void Clip_opset_13_with_only_max_is_unbounded_below()
     {
-        var m = new ModelSpec(13, [1, 2, 3, 4])
+        var m = new OnnxTestModel(13, [1, 2, 3, 4])
             .Floats("hi", [], [0.3f])
             .Node("Clip", ["x", "", "hi"], ["y"]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
@@ -154,7 +78,7 @@ public class OnnxImportTests
     [InlineData(13)]
     public void Squeeze_and_Unsqueeze_read_axes_from_attribute_before_13_and_input_from_13(int opset)
     {
-        var m = new ModelSpec(opset, [1, 3, 4, 5]).Node("GlobalAveragePool", ["x"], ["p"]);
+        var m = new OnnxTestModel(opset, [1, 3, 4, 5]).Node("GlobalAveragePool", ["x"], ["p"]);
         if (opset < 13)
             m.Node("Squeeze", ["p"], ["s"], attrs: OnnxAttr.Ints("axes", 2, 3))
              .Node("Unsqueeze", ["s"], ["y"], attrs: OnnxAttr.Ints("axes", 1));
@@ -173,7 +97,7 @@ public class OnnxImportTests
     [InlineData(13)]
     public void Squeeze_without_axes_keeps_a_batch_of_one(int opset)
     {
-        var m = new ModelSpec(opset, [1, 3, 4, 5]).Node("GlobalMaxPool", ["x"], ["p"]).Node("Squeeze", ["p"], ["y"]).Output("y");
+        var m = new OnnxTestModel(opset, [1, 3, 4, 5]).Node("GlobalMaxPool", ["x"], ["p"]).Node("Squeeze", ["p"], ["y"]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes(), batch: 2);
         Assert.Equal([2, 3], Single<Squeeze>(g).Axes);
         using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
@@ -189,7 +113,7 @@ public class OnnxImportTests
     [InlineData("edge")]
     public void Pad_opset_10_reads_pads_and_value_attributes(string mode)
     {
-        var m = new ModelSpec(10, [1, 2, 4, 5])
+        var m = new OnnxTestModel(10, [1, 2, 4, 5])
             .Node("Pad", ["x"], ["y"], attrs: [Str("mode", mode), OnnxAttr.Ints("pads", 0, 0, 1, 2, 0, 0, 2, 1), OnnxAttr.Float("value", 0.5f)])
             .Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
@@ -204,7 +128,7 @@ public class OnnxImportTests
     [InlineData("edge")]
     public void Pad_opset_11_reads_pads_and_value_inputs(string mode)
     {
-        var m = new ModelSpec(11, [1, 2, 4, 5])
+        var m = new OnnxTestModel(11, [1, 2, 4, 5])
             .Int64s("pads", 0, 0, 1, 2, 0, 0, 2, 1).Floats("value", [], [-0.75f])
             .Node("Pad", ["x", "pads", "value"], ["y"], attrs: Str("mode", mode))
             .Output("y");
@@ -218,7 +142,7 @@ public class OnnxImportTests
     [InlineData(3, 2)]
     public void Pad_opset_18_reads_axes_input(int axis0, int axis1)
     {
-        var m = new ModelSpec(18, [1, 2, 4, 5])
+        var m = new OnnxTestModel(18, [1, 2, 4, 5])
             .Int64s("pads", 1, 2, 3, 0).Int64s("axes", axis0, axis1)
             .Node("Pad", ["x", "pads", "", "axes"], ["y"], attrs: Str("mode", "reflect"))
             .Output("y");
@@ -234,7 +158,7 @@ public class OnnxImportTests
     [Fact]
     public void Softmax_opset_11_axis_1_on_rank_4_is_over_the_flattened_tail()
     {
-        var m = new ModelSpec(11, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"], attrs: OnnxAttr.Int("axis", 1)).Output("y");
+        var m = new OnnxTestModel(11, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"], attrs: OnnxAttr.Int("axis", 1)).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
         Assert.Equal(new Model.Softmax(1, Coerce2D: true), Single<Model.Softmax>(g));
     }
@@ -242,7 +166,7 @@ public class OnnxImportTests
     [Fact]
     public void Softmax_opset_13_axis_1_on_rank_4_is_over_the_channels()
     {
-        var m = new ModelSpec(13, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"], attrs: OnnxAttr.Int("axis", 1)).Output("y");
+        var m = new OnnxTestModel(13, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"], attrs: OnnxAttr.Int("axis", 1)).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
         Assert.Equal(new Model.Softmax(1), Single<Model.Softmax>(g));
     }
@@ -250,7 +174,7 @@ public class OnnxImportTests
     [Fact]
     public void Softmax_opset_11_default_axis_on_rank_4()
     {
-        var m = new ModelSpec(11, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"]).Output("y");
+        var m = new OnnxTestModel(11, [1, 3, 2, 4]).Node("Softmax", ["x"], ["y"]).Output("y");
         AssertSameAsOriginal(m.Bytes());
     }
 
@@ -263,7 +187,7 @@ public class OnnxImportTests
     [InlineData(13, true)]
     public void Dropout_with_or_without_unused_mask_is_identity(int opset, bool mask)
     {
-        var m = new ModelSpec(opset, [1, 2, 3, 3]);
+        var m = new OnnxTestModel(opset, [1, 2, 3, 3]);
         m.Node("Dropout", ["x"], mask ? ["d", "mask"] : ["d"], "drop", opset < 12 ? [OnnxAttr.Float("ratio", 0.3f)] : [])
          .Node("Relu", ["d"], ["y"]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
@@ -274,7 +198,7 @@ public class OnnxImportTests
     [Fact]
     public void Dropout_whose_mask_is_used_is_rejected()
     {
-        var m = new ModelSpec(13, [1, 2, 3, 3])
+        var m = new OnnxTestModel(13, [1, 2, 3, 3])
             .Node("Dropout", ["x"], ["d", "mask"], "drop")
             .Node("Cast", ["mask"], ["mf"], attrs: OnnxAttr.Int("to", 1))
             .Node("Add", ["d", "mf"], ["y"]).Output("y");
@@ -288,9 +212,9 @@ public class OnnxImportTests
     public void Constant_nodes_feed_Reshape_and_Add()
     {
         var r = new Random(5);
-        var m = new ModelSpec(13, [1, 3, 2, 4])
-            .Node("Constant", [], ["bias"], attrs: OnnxAttr.Tensor("value", FloatTensor("", [3, 1, 1], Rand(r, 3))))
-            .Node("Constant", [], ["shape"], attrs: OnnxAttr.Tensor("value", Int64Tensor("", [0, -1])))
+        var m = new OnnxTestModel(13, [1, 3, 2, 4])
+            .Node("Constant", [], ["bias"], attrs: OnnxAttr.Tensor("value", OnnxTestTensors.FloatTensor("", [3, 1, 1], Rand(r, 3))))
+            .Node("Constant", [], ["shape"], attrs: OnnxAttr.Tensor("value", OnnxTestTensors.Int64Tensor("", [0, -1])))
             .Node("Add", ["bias", "x"], ["a"])
             .Node("Reshape", ["a", "shape"], ["y"]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
@@ -303,7 +227,7 @@ public class OnnxImportTests
     public void Reshape_with_hard_coded_batch_1_becomes_batch_agnostic()
     {
         var r = new Random(6);
-        var m = new ModelSpec(9, [1, 2, 3, 4], symbolicBatch: false)
+        var m = new OnnxTestModel(9, [1, 2, 3, 4], symbolicBatch: false)
             .Int64s("shape", 1, -1).Floats("w", [5, 24], Rand(r, 120)).Floats("b", [5], Rand(r, 5))
             .Node("Reshape", ["x", "shape"], ["f"])
             .Node("Gemm", ["f", "w", "b"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y");
@@ -345,7 +269,7 @@ public class OnnxImportTests
         var w = Rand(r, 2 * 2 * 4 * 3);
         byte[] Model(params AttributeProto[] padding)
         {
-            var m = new ModelSpec(11, [1, 2, 7, 8]);
+            var m = new OnnxTestModel(11, [1, 2, 7, 8]);
             var attrs = new List<AttributeProto> { OnnxAttr.Ints("kernel_shape", 4, 3), OnnxAttr.Ints("strides", 1, 2) };
             attrs.AddRange(padding);
             if (op == "Conv") m.Floats("w", [2, 2, 4, 3], w).Node("Conv", ["x", "w"], ["y"], "layer", [.. attrs]);
@@ -378,7 +302,7 @@ public class OnnxImportTests
         // Input 7×8, kernel 4×3 dilated 2×2 (extents 7 and 5), strides 1×2: 6 rows (3 + 3) and
         // 3 columns (1 + 2, the odd one at the end for SAME_UPPER). ONNX Runtime is no reference
         // here: its Conv refuses dilation with SAME and its MaxPool pads the undilated kernel.
-        var m = new ModelSpec(11, [1, 2, 7, 8]);
+        var m = new OnnxTestModel(11, [1, 2, 7, 8]);
         var attrs = new[] { OnnxAttr.Ints("kernel_shape", 4, 3), OnnxAttr.Ints("strides", 1, 2), OnnxAttr.Ints("dilations", 2, 2), Str("auto_pad", "SAME_UPPER") };
         if (op == "Conv") m.Floats("w", [2, 2, 4, 3], new float[48]).Node("Conv", ["x", "w"], ["y"], "layer", attrs);
         else m.Node("MaxPool", ["x"], ["y"], "layer", attrs);
@@ -393,7 +317,7 @@ public class OnnxImportTests
     [Fact]
     public void Unsupported_operator_names_op_and_node()
     {
-        var m = new ModelSpec(13, [1, 2, 3, 3])
+        var m = new OnnxTestModel(13, [1, 2, 3, 3])
             .Node("Relu", ["x"], ["r"], "relu0")
             .Node("LSTM", ["r"], ["y"], "lstm0").Output("y");
         var e = Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(m.Bytes(), "test"));
@@ -446,7 +370,7 @@ public class OnnxImportTests
     [Fact]
     public void Two_inputs_are_rejected()
     {
-        var m = new ModelSpec(13, [1, 2, 3, 3]).Input(ModelSpec.ValueInfo("x2", [1, 2, 3, 3]))
+        var m = new OnnxTestModel(13, [1, 2, 3, 3]).Input(OnnxTestModel.ValueInfo("x2", [1, 2, 3, 3]))
             .Node("Add", ["x", "x2"], ["y"]).Output("y");
         var e = Assert.Throws<KryptonException>(() => OnnxImporter.Parse(m.Bytes(), "two"));
         Assert.Equal("model 'two' has 2 inputs; Krypton explains models with exactly one image input", e.Message);
@@ -455,7 +379,7 @@ public class OnnxImportTests
     [Fact]
     public void Rank_2_input_is_rejected()
     {
-        var m = new ModelSpec(13, [1, 10]).Node("Relu", ["x"], ["y"]).Output("y");
+        var m = new OnnxTestModel(13, [1, 10]).Node("Relu", ["x"], ["y"]).Output("y");
         var e = Assert.Throws<KryptonException>(() => OnnxImporter.Parse(m.Bytes(), "flat"));
         Assert.Equal("model input 'x' has rank 2: an image model needs a spatial input N×C×H×W", e.Message);
     }
@@ -466,7 +390,7 @@ public class OnnxImportTests
         var w = new TensorProto { Name = "w", DataType = (int)TensorProto.Types.DataType.Int8 };
         w.Dims.AddRange([2, 2, 1, 1]);
         w.RawData = ByteString.CopyFrom(1, 2, 3, 4);
-        var m = new ModelSpec(13, [1, 2, 3, 3]).Tensor(w).Node("Conv", ["x", "w"], ["y"], "conv").Output("y");
+        var m = new OnnxTestModel(13, [1, 2, 3, 3]).Tensor(w).Node("Conv", ["x", "w"], ["y"], "conv").Output("y");
         var e = Assert.Throws<KryptonException>(() => OnnxImporter.Parse(m.Bytes(), "quantized"));
         Assert.Equal("tensor 'w' has ONNX data type Int8; Krypton reads float32, float64, int32 and int64", e.Message);
     }

@@ -102,6 +102,8 @@ public static class ExplainJobRunner
             kind = $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {g.Width}x{g.Height}";
         }
         job.Spec.Validate(g.Height, g.Width);
+        if (job.Spec.Target is int t && (t < 0 || t >= g.OutputSize))
+            throw new KryptonException($"target {t} is out of range: the model has {g.OutputSize} outputs (0 to {g.OutputSize - 1})");
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
         return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization, grid, clock.Elapsed);
     }

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Krypton.Onnx.Proto;
+using Krypton.Output;
+
+namespace Krypton.Tests;
+
+/// <summary>The `krypton` command as a user runs it: a separate process, its exit code, its output folder.</summary>
+public class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Out => Path.Combine(_dir, "out");
+
+    internal static (int Code, string StdOut, string StdErr) Krypton(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Krypton.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "krypton did not finish in time");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private string GoldenImageNpy()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        string path = Path.Combine(_dir, "image.npy");
+        NpyFile.Write(path, image, [1, 3, 64, 64]);
+        return path;
+    }
+
+    private void AssertOneLineError(string[] args, string expected)
+    {
+        var (code, _, stderr) = Krypton(["explain", .. args, "--out", Out, "--quiet"]);
+        Assert.Equal(2, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("krypton:", StringComparison.Ordinal)).ToList();
+        Assert.Single(lines);
+        Assert.StartsWith("krypton: error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(Out) && Directory.EnumerateFileSystemEntries(Out).Any(), "an output file was written");
+    }
+
+    [Fact]
+    public void Missing_input_file() =>
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", Path.Combine(_dir, "nope.png")], "input file not found");
+
+    [Fact]
+    public void Input_that_is_not_an_image() =>
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", Write("notes.png", "just text"u8.ToArray())], "is not a PNG or JPEG image");
+
+    [Fact]
+    public void Missing_model_file() =>
+        AssertOneLineError(["--model", Path.Combine(_dir, "nope.onnx"), "--input", GoldenImageNpy()], "model file not found");
+
+    [Fact]
+    public void Corrupt_onnx_file()
+    {
+        var garbage = new byte[4096];
+        new Random(7).NextBytes(garbage);
+        AssertOneLineError(["--model", Write("corrupt.onnx", garbage), "--input", GoldenImageNpy()], "not a valid ONNX file");
+    }
+
+    [Fact]
+    public void Truncated_onnx_file()
+    {
+        var bytes = File.ReadAllBytes(TestFiles.TinyMixed);
+        AssertOneLineError(["--model", Write("truncated.onnx", bytes[..(bytes.Length / 2)]), "--input", GoldenImageNpy()], "not a valid ONNX file");
+    }
+
+    [Fact]
+    public void Unsupported_operator_names_op_and_node()
+    {
+        var model = new OnnxTestModel(13, [1, 3, 8, 8])
+            .Node("Relu", ["x"], ["r"], "relu0")
+            .Node("Erf", ["r"], ["y"], "erf_layer")
+            .Output("y").Bytes();
+        AssertOneLineError(["--model", Write("erf.onnx", model), "--input", GoldenImageNpy()], "unsupported operator 'Erf' at node 'erf_layer'");
+    }
+
+    [Fact]
+    public void Model_without_spatial_input()
+    {
+        var model = new OnnxTestModel(13, [1, 16]).Node("Relu", ["x"], ["y"], "relu0").Output("y").Bytes();
+        AssertOneLineError(["--model", Write("flat.onnx", model), "--input", GoldenImageNpy()], "spatial input");
+    }
+
+    [Fact]
+    public void Patch_larger_than_image() =>
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(), "--patch", "65"], "larger than the 64x64 input");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-4")]
+    [InlineData("4x0")]
+    public void Zero_or_negative_stride(string stride) =>
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(), "--stride", stride], "must be positive");
+
+    [Fact]
+    public void Target_out_of_range() =>
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(), "--target", "5"], "target 5 is out of range");
+
+    [Fact]
+    public void Input_tensor_of_the_wrong_size()
+    {
+        string path = Path.Combine(_dir, "small.npy");
+        NpyFile.Write(path, new float[3 * 32 * 32], [3, 32, 32]);
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", path], "the model expects 3x64x64");
+    }
+
+    [Fact]
+    public void Unknown_option_is_one_line()
+    {
+        var (code, _, stderr) = Krypton("explain", "--patchsize", "3");
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Help_teaches_with_examples()
+    {
+        var (code, stdout, _) = Krypton("explain", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Examples:", stdout);
+        Assert.Contains("--patch", stdout);
+        Assert.Contains("--fill", stdout);
+    }
+
+    [Fact]
+    public void Explain_writes_the_golden_heatmap_and_its_provenance()
+    {
+        var (code, stdout, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
+            "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--out", Out, "--batch", "5");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("wrote", stdout);
+        foreach (var f in new[] { "heatmap.npy", "heatmap.csv", "overlay.png", "explanation.json" })
+            Assert.True(File.Exists(Path.Combine(Out, f)), f);
+        Assert.Empty(Directory.GetFiles(Out, "*.tmp*"));
+
+        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var map = NpyFile.Read(Path.Combine(Out, "heatmap.npy"));
+        Assert.Equal([14, 14], map.Shape);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(map.Data[i] - expected[i]) <= 1e-5, $"cell {i}");
+
+        var csvRows = File.ReadAllLines(Path.Combine(Out, "heatmap.csv")).Where(l => l.Length > 0).ToList();
+        Assert.Equal(14, csvRows.Count);
+        Assert.True(Math.Abs(float.Parse(csvRows[0].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture) - expected[1]) <= 1e-5);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Out, "explanation.json")));
+        var root = doc.RootElement;
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestFiles.TinyMixed)));
+        Assert.Equal(sha, root.GetProperty("model").GetProperty("sha256").GetString());
+        Assert.Equal(8, root.GetProperty("spec").GetProperty("patch")[0].GetInt32());
+        Assert.Equal(golden.RootElement.GetProperty("target").GetInt32(), root.GetProperty("result").GetProperty("target").GetInt32());
+        Assert.Equal("naive", root.GetProperty("plan").GetProperty("mode").GetString());
+        Assert.Equal(5, root.GetProperty("plan").GetProperty("batch_size").GetInt32());
+        Assert.True(root.GetProperty("timings_seconds").GetProperty("sweep").GetDouble() > 0);
+        Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);
+        Assert.Equal("cpu", root.GetProperty("device").GetProperty("device").GetString());
+    }
+}
