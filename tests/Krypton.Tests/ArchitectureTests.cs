@@ -55,6 +55,27 @@ public class ArchitectureTests
         Assert.Equal([1, channels, size, size], BuiltGraphs.Get(arch).ShapeOf(value));
     }
 
+    // torchvision's weight metadata "_ops" (GFLOPS, counted as multiply-adds) at the default input sizes.
+    [Theory]
+    [InlineData("vgg16", 15.47, 2)]
+    [InlineData("resnet18", 1.814, 3)]
+    [InlineData("inception_v3", 5.713, 3)]
+    public void Multiply_adds_match_torchvision(string arch, double giga, int decimals) =>
+        Assert.Equal(giga, Math.Round(BuiltGraphs.Get(arch).MultiplyAdds / 1e9, decimals));
+
+    [Fact]
+    public void Inception_factorized_kernels_have_torchvision_orientation()
+    {
+        var shapes = BuiltinModels.StateDict(BuiltGraphs.Get("inception_v3")).ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        // nn.Conv2d(c, c, kernel_size=(1, 7)) stores weight [c, c, 1, 7]; (7, 1) stores [c, c, 7, 1].
+        Assert.Equal([128, 128, 1, 7], shapes["Mixed_6b.branch7x7_2.conv.weight"]);
+        Assert.Equal([192, 128, 7, 1], shapes["Mixed_6b.branch7x7_3.conv.weight"]);
+        Assert.Equal([384, 384, 3, 1], shapes["Mixed_7c.branch3x3dbl_3b.conv.weight"]);
+        Assert.Equal([192, 2048, 1, 1], shapes["Mixed_7c.branch_pool.conv.weight"]);
+        Assert.Equal([1000, 2048], shapes["fc.weight"]);
+        Assert.DoesNotContain(shapes.Keys, k => k.StartsWith("AuxLogits", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Image_size_defaults_to_224_and_299_for_inception()
     {
@@ -186,7 +207,7 @@ public class ArchitectureTests
     internal static float[] Run(ModelGraph graph, float[] image, out long[] shape)
     {
         using var session = new OnnxSession(OnnxExporter.ToOnnx(graph));
-        var (values, s) = session.RunSingle(graph.InputName, image, [1, 3, graph.Height, graph.Width]);
+        var (values, s) = session.RunSingle(graph.InputName, image, [1, graph.Channels, graph.Height, graph.Width]);
         shape = s;
         return values;
     }
