@@ -192,6 +192,11 @@ public class ArchitectureTests
         double variance = w.Average(v => (double)v * v);
         Assert.InRange(variance, 0.95 * 2.0 / 2304, 1.05 * 2.0 / 2304);
         Assert.InRange(w.Average(v => (double)v), -1e-4, 1e-4);
+        // layer4.1.conv2: 512 × 512 × 3 × 3, large enough to be generated in parallel chunks of 2^20 values.
+        var big = dict["layer4.1.conv2.weight"].Data;
+        Assert.InRange(big.Average(v => (double)v * v), 0.95 * 2.0 / 4608, 1.05 * 2.0 / 4608);
+        Assert.NotEqual(big[..16], big[(1 << 20)..((1 << 20) + 16)]);
+        Assert.NotEqual(big[..16], big[(2 << 20)..((2 << 20) + 16)]);
         var runningVar = dict["layer3.0.bn2.running_var"].Data;
         Assert.All(runningVar, v => Assert.InRange(v, 0.9f, 1.1f));
         Assert.True(runningVar.Distinct().Count() > 200, "running variances should be jittered, not all 1");
