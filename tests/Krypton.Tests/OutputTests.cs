@@ -71,6 +71,22 @@ public sealed class OutputTests : IDisposable
     }
 
     [Fact]
+    public void Npy_files_written_by_numpy_are_read()
+    {
+        // Made by TestData/make_npy_fixtures.py; expected values follow the same formulas.
+        var f4 = NpyFile.Read(TestFiles.Path_("numpy_f4_2x3x4.npy"));
+        Assert.Equal([2, 3, 4], f4.Shape);
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => i / 8f - 1f), f4.Data);
+
+        var f8 = NpyFile.ReadImageTensor(TestFiles.Path_("numpy_f8_1x3x2x2.npy"));
+        Assert.Equal([3, 2, 2], f8.Shape);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (float)(i * 0.1)), f8.Data);
+
+        var fortran = Assert.Throws<KryptonException>(() => NpyFile.Read(TestFiles.Path_("numpy_fortran_2x3.npy")));
+        Assert.Contains("Fortran order", fortran.Message);
+    }
+
+    [Fact]
     public void Float64_npy_is_read_as_float32()
     {
         var payload = new byte[4 * 8];
