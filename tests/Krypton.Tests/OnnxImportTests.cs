@@ -40,10 +40,12 @@ public class OnnxImportTests
 
     // ---- Clip ----
 
-    [Fact]
-    public void Clip_opset_10_reads_min_and_max_attributes()
+    [Theory]
+    [InlineData(6)]
+    [InlineData(10)]
+    public void Clip_before_opset_11_reads_min_and_max_attributes(int opset)
     {
-        var m = new OnnxTestModel(10, [1, 2, 3, 4])
+        var m = new OnnxTestModel(opset, [1, 2, 3, 4])
             .Node("Clip", ["x"], ["y"], attrs: [OnnxAttr.Float("min", -0.2f), OnnxAttr.Float("max", 0.3f)]).Output("y");
         var g = AssertSameAsOriginal(m.Bytes());
         Assert.Equal(new Activation(ActivationKind.Clip, -0.2f, 0.3f), Single<Activation>(g));
@@ -108,12 +110,14 @@ public class OnnxImportTests
     // ---- Pad ----
 
     [Theory]
-    [InlineData("constant")]
-    [InlineData("reflect")]
-    [InlineData("edge")]
-    public void Pad_opset_10_reads_pads_and_value_attributes(string mode)
+    [InlineData(2, "constant")]
+    [InlineData(2, "reflect")]
+    [InlineData(10, "constant")]
+    [InlineData(10, "reflect")]
+    [InlineData(10, "edge")]
+    public void Pad_before_opset_11_reads_pads_and_value_attributes(int opset, string mode)
     {
-        var m = new OnnxTestModel(10, [1, 2, 4, 5])
+        var m = new OnnxTestModel(opset, [1, 2, 4, 5])
             .Node("Pad", ["x"], ["y"], attrs: [Str("mode", mode), OnnxAttr.Ints("pads", 0, 0, 1, 2, 0, 0, 2, 1), OnnxAttr.Float("value", 0.5f)])
             .Output("y");
         var g = AssertSameAsOriginal(m.Bytes());

@@ -41,6 +41,7 @@ public class OpTests
 
     private static readonly Dictionary<string, Func<Random, ModelGraph>> Cases = BuildCases();
 
+    // Names stay under 50 characters, where xunit cuts displayed arguments.
     public static TheoryData<string> CaseNames => new(Cases.Keys.Order());
 
     private static Dictionary<string, Func<Random, ModelGraph>> BuildCases()
@@ -139,35 +140,35 @@ public class OpTests
         {
             c[$"{kind}Pool 3x3 stride 2 pad 1"] = r => G(2, 7, 6, S(new Pool(kind, Window2D.Square(3, 2, 1))));
             c[$"{kind}Pool 2x2 stride 2"] = r => G(2, 6, 8, S(new Pool(kind, Window2D.Square(2, 2))));
-            c[$"{kind}Pool kernel 3x2 stride 2x1 asymmetric pads"] = r => G(2, 7, 6, S(new Pool(kind, new Window2D(3, 2, 2, 1, 1, 0, 0, 1))));
+            c[$"{kind}Pool 3x2 stride 2x1 asymmetric pads"] = r => G(2, 7, 6, S(new Pool(kind, new Window2D(3, 2, 2, 1, 1, 0, 0, 1))));
         }
         c["MaxPool dilation 2"] = r => G(2, 7, 7, S(new Pool(PoolKind.Max, Window2D.Square(2, 1, 0, dilation: 2))));
         c["MaxPool dilation 2 pad 1 stride 2"] = r => G(2, 8, 7, S(new Pool(PoolKind.Max, Window2D.Square(3, 2, 1, dilation: 2))));
         foreach (bool include in new[] { false, true })
         {
-            c[$"AveragePool pad 1 count_include_pad {include}"] = r => G(2, 5, 6, S(new Pool(PoolKind.Average, Window2D.Square(3, 1, 1), CountIncludePad: include)));
-            c[$"AveragePool asymmetric pads count_include_pad {include}"] = r => G(2, 5, 6, S(new Pool(PoolKind.Average, new Window2D(3, 3, 2, 2, 0, 2, 1, 1), CountIncludePad: include)));
+            c[$"AveragePool pad 1 incl={include}"] = r => G(2, 5, 6, S(new Pool(PoolKind.Average, Window2D.Square(3, 1, 1), CountIncludePad: include)));
+            c[$"AveragePool asymmetric pads incl={include}"] = r => G(2, 5, 6, S(new Pool(PoolKind.Average, new Window2D(3, 3, 2, 2, 0, 2, 1, 1), CountIncludePad: include)));
         }
 
         // Ceil mode. Along each axis below, ceil and floor differ unless stated.
-        // "last window starts inside": input 6, kernel 3, stride 2, no pad: windows at 0, 2 and a partial one at 4.
-        // "overhangs the padding": input 6, kernel 3, stride 2, pad 1: the 4th window starts at input 5
+        // "starts inside": input 6, kernel 3, stride 2, no pad: windows at 0, 2 and a partial one at 4.
+        // "overhangs pad": input 6, kernel 3, stride 2, pad 1: the 4th window starts at input 5
         //   and covers input 5, the padding and one position past it.
-        // "would start in the right padding": input 5, kernel 2, stride 2, pad 1: the 4th window
+        // "starts in pad": input 5, kernel 2, stride 2, pad 1: the 4th window
         //   would start at 5, in the trailing padding, so it is dropped (ceil equals floor here).
         foreach (var (label, h, w, window) in new[]
         {
-            ("last window starts inside", 6, 6, Window2D.Square(3, 2)),
-            ("last window overhangs the padding", 6, 6, Window2D.Square(3, 2, 1)),
-            ("last window would start in the right padding", 5, 5, Window2D.Square(2, 2, 1)),
+            ("starts inside", 6, 6, Window2D.Square(3, 2)),
+            ("overhangs pad", 6, 6, Window2D.Square(3, 2, 1)),
+            ("starts in pad", 5, 5, Window2D.Square(2, 2, 1)),
             ("mixed axes", 5, 6, new Window2D(2, 3, 2, 2, 1, 1, 1, 1)),
         })
         {
             foreach (bool ceil in new[] { true, false })
             {
-                c[$"MaxPool ceil_mode {ceil}, {label}"] = r => G(2, h, w, S(new Pool(PoolKind.Max, window, ceil)));
+                c[$"MaxPool ceil={ceil}: {label}"] = r => G(2, h, w, S(new Pool(PoolKind.Max, window, ceil)));
                 foreach (bool include in new[] { false, true })
-                    c[$"AveragePool ceil_mode {ceil} count_include_pad {include}, {label}"] =
+                    c[$"AvgPool ceil={ceil} incl={include}: {label}"] =
                         r => G(2, h, w, S(new Pool(PoolKind.Average, window, ceil, include)));
             }
         }

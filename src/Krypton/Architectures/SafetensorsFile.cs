@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Krypton.Model;
 
@@ -130,20 +129,29 @@ public sealed class SafetensorsFile
     public static void Write(string path, IEnumerable<KeyValuePair<string, ConstantTensor>> tensors)
     {
         var list = tensors.ToList();
-        var json = new StringBuilder("{");
-        long offset = 0;
-        foreach (var (name, t) in list)
+        var json = new MemoryStream();
+        using (var w = new Utf8JsonWriter(json))
         {
-            if (json.Length > 1) json.Append(',');
-            long end = offset + 4 * t.ElementCount;
-            json.Append(JsonSerializer.Serialize(name))
-                .Append($":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{offset},{end}]}}");
-            offset = end;
+            w.WriteStartObject();
+            long offset = 0;
+            foreach (var (name, t) in list)
+            {
+                w.WriteStartObject(name);
+                w.WriteString("dtype", "F32");
+                w.WriteStartArray("shape");
+                foreach (int d in t.Shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(offset);
+                w.WriteNumberValue(offset += 4 * t.ElementCount);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
         }
-        json.Append('}');
-        int pad = (8 - Encoding.UTF8.GetByteCount(json.ToString()) % 8) % 8;
-        json.Append(' ', pad);
-        byte[] header = Encoding.UTF8.GetBytes(json.ToString());
+        int pad = (int)((8 - json.Length % 8) % 8);
+        for (int i = 0; i < pad; i++) json.WriteByte((byte)' ');
+        byte[] header = json.ToArray();
 
         using var stream = File.Create(path);
         Span<byte> lengthBytes = stackalloc byte[8];

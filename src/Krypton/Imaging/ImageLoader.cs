@@ -8,6 +8,8 @@ namespace Krypton.Imaging;
 /// RGBA through SkiaSharp, and 16-bit grayscale PNG (common for X-rays) through
 /// <see cref="Png16GrayDecoder"/>, because Skia reduces those to 8 bits. Alpha is dropped, as PIL's
 /// <c>convert("RGB")</c> does. No colour management is applied: the stored sample values are used.
+/// 16-bit colour PNGs go through Skia too and so keep only 8 bits of each sample (their
+/// <see cref="LoadedImage.BitDepth"/> still says 16); only 16-bit grayscale keeps full precision.
 /// </summary>
 public static class ImageLoader
 {

@@ -72,6 +72,7 @@ public static class OverlayRenderer
             canvas.DrawBitmap(colours, 0, 0);
         }
 
+        OverlayFont.EnsureRegistered();
         var plot = new Plot();
         try
         {
@@ -82,6 +83,10 @@ public static class OverlayRenderer
             var bar = plot.Add.ColorBar(new FixedColorAxis(colormap, new ScottPlot.Range(lo, hi)));
             bar.Label = colorBarLabel;
             bar.LabelStyle.FontSize = 14;
+            bar.LabelStyle.FontName = OverlayFont.Name;
+            bar.LabelStyle.ForeColor = Colors.Black;
+            bar.Axis.TickLabelStyle.FontName = OverlayFont.Name;
+            bar.Axis.TickLabelStyle.ForeColor = Colors.Black;
             var size = FigureSize(image.Width, image.Height, style);
             return plot.GetImageBytes(size.Width, size.Height, ImageFormat.Png);
         }
