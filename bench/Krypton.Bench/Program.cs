@@ -22,15 +22,19 @@ foreach (var arch in options.Models)
 {
     var model = BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0)));
     var exec = new ExecutionOptions(options.Threads);
-    var input = RandomImage(model, 1);
+    var input = RawForward.RandomImage(model, 1);
     var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
     int positions = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride).Count;
 
-    double rawBefore = RawForwardMsPerImage(model, exec, options.Batch, Math.Min(positions, 8 * options.Batch));
+    // The raw forward pass runs on as many images as the sweep has positions, half before and half
+    // after it, so that drifts of the machine's speed fall on both sides alike. Like the sweep, it
+    // starts cold (its first batch pays ONNX Runtime's first-run allocations).
+    using var rawForward = new RawForward(model, exec, options.Batch);
+    double rawBefore = rawForward.MsPerImage(positions / 2);
     var clock = Stopwatch.StartNew();
     var result = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, options.Batch, null, exec));
     double heatmapSeconds = clock.Elapsed.TotalSeconds;
-    double rawAfter = RawForwardMsPerImage(model, exec, options.Batch, Math.Min(positions, 8 * options.Batch));
+    double rawAfter = rawForward.MsPerImage(positions - positions / 2);
     double raw = (rawBefore + rawAfter) / 2;
     double perPosition = result.Timings.Sweep.TotalMilliseconds / positions;
     var row = new NaiveRow(arch, model.Height, positions, raw, perPosition, result.Timings.Sweep.TotalSeconds, heatmapSeconds,
@@ -46,25 +50,28 @@ if (options.Json is { } path)
     File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
 
-static float[] RandomImage(ModelGraph model, int seed)
+// The plain model (no occlusion machinery) on batches of the same size.
+sealed class RawForward(ModelGraph model, ExecutionOptions exec, int batch) : IDisposable
 {
-    var random = new Random(seed);
-    var data = new float[model.Channels * model.Height * model.Width];
-    for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 4 - 2);
-    return data;
-}
+    private readonly OnnxSession _session = new(OnnxExporter.ToOnnx(model), exec);
+    private readonly float[] _data = Enumerable.Range(0, batch).SelectMany(_ => RandomImage(model, 2)).ToArray();
 
-// ms per image of the plain model (no occlusion machinery) on batches of the same size.
-static double RawForwardMsPerImage(ModelGraph model, ExecutionOptions exec, int batch, int images)
-{
-    using var session = new OnnxSession(OnnxExporter.ToOnnx(model), exec);
-    var x = RandomImage(model, 2);
-    var data = new float[batch * x.Length];
-    for (int b = 0; b < batch; b++) x.CopyTo(data, b * x.Length);
-    long[] shape = [batch, model.Channels, model.Height, model.Width];
-    session.RunSingle(model.InputName, data, shape);
-    int runs = Math.Max(1, images / batch);
-    var clock = Stopwatch.StartNew();
-    for (int r = 0; r < runs; r++) session.RunSingle(model.InputName, data, shape);
-    return clock.Elapsed.TotalMilliseconds / (runs * batch);
+    public double MsPerImage(int images)
+    {
+        long[] shape = [batch, model.Channels, model.Height, model.Width];
+        int runs = Math.Max(1, (images + batch - 1) / batch);
+        var clock = Stopwatch.StartNew();
+        for (int r = 0; r < runs; r++) _session.RunSingle(model.InputName, _data, shape);
+        return clock.Elapsed.TotalMilliseconds / (runs * batch);
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    internal static float[] RandomImage(ModelGraph model, int seed)
+    {
+        var random = new Random(seed);
+        var data = new float[model.Channels * model.Height * model.Width];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 4 - 2);
+        return data;
+    }
 }

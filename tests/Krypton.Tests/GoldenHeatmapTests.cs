@@ -20,17 +20,22 @@ public class GoldenHeatmapTests
     }
 
     [Theory]
-    [InlineData("tiny_mixed.onnx", 7)]
-    [InlineData("tiny_mixed_unfolded.onnx", 7)]
-    [InlineData("tiny_mixed.onnx", 1)]
-    [InlineData("tiny_mixed.onnx", 64)]
-    public void Naive_heatmap_matches_pytorch(string file, int batch)
+    [InlineData("tiny_mixed.onnx", 7, OcclusionMode.Naive)]
+    [InlineData("tiny_mixed_unfolded.onnx", 7, OcclusionMode.Naive)]
+    [InlineData("tiny_mixed.onnx", 1, OcclusionMode.Naive)]
+    [InlineData("tiny_mixed.onnx", 64, OcclusionMode.Naive)]
+    [InlineData("tiny_mixed.onnx", 7, OcclusionMode.Exact)]
+    [InlineData("tiny_mixed_unfolded.onnx", 7, OcclusionMode.Exact)]
+    [InlineData("tiny_mixed.onnx", 1, OcclusionMode.Exact)]
+    [InlineData("tiny_mixed.onnx", 64, OcclusionMode.Exact)]
+    public void Heatmap_matches_pytorch(string file, int batch, OcclusionMode mode)
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.Path_(file));
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
-        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, BatchSize: batch));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, BatchSize: batch, Mode: mode));
 
+        Assert.Equal(mode == OcclusionMode.Exact ? "exact" : "naive", result.Mode);
         Assert.Equal(g.Target, result.Target);
         Assert.Equal(g.Shape, new[] { result.Grid.Rows, result.Grid.Columns });
         Assert.Equal(g.Heatmap.Length, result.HeatMap.Length);

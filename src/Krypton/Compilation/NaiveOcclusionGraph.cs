@@ -23,52 +23,24 @@ public static class NaiveOcclusionGraph
     /// <summary>Patch top-left corners, [n, 2] int64 (row, column).</summary>
     public const string PositionsInput = "positions";
 
-    /// <summary>Flattened output indices to record, [k] int64.</summary>
-    public const string TargetsInput = "targets";
-
-    /// <summary>Output: the recorded value of each target at each position, [n, k].</summary>
-    public const string ValuesOutput = "values";
-
-    /// <summary>Output: every logit (the flattened output before any softmax) at each position, [n, K].</summary>
-    public const string LogitsOutput = "logits";
-
-    /// <summary>Output: every class probability at each position, [n, K].</summary>
-    public const string ProbabilitiesOutput = "probabilities";
 
     /// <summary>Emits the graph for a model, a patch size and a value kind.</summary>
     public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value)
     {
-        var network = Logits(model);
+        var network = ScoreHead.Logits(model);
         var b = new OnnxGraphBuilder();
+        ScoreHead.ReserveNames(b);
         int c = model.Channels, h = model.Height, w = model.Width;
         string image = b.Input(ImageInput, [1, c, h, w]);
         string fill = b.Input(FillInput, [1, c, 1, 1]);
         string positions = b.Input(PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
-        string targets = b.Input(TargetsInput, [-1], TensorProto.Types.DataType.Int64);
+        string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
 
         string mask = PatchMask(b, positions, patch, h, w);
         string occluded = b.Node("Where", [mask, fill, image], null, "occlude");
         string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
-        string logits = b.Node("Flatten", [output], LogitsOutput, "flatten_logits", OnnxAttr.Int("axis", 1));
-        string probabilities = b.Node("Softmax", [logits], ProbabilitiesOutput, "softmax", OnnxAttr.Int("axis", 1));
-        b.Node("Gather", [value == ValueKind.Logit ? logits : probabilities, targets], ValuesOutput, "select_targets", OnnxAttr.Int("axis", 1));
-        b.Output(ValuesOutput, [-1, -1]);
-        b.Output(LogitsOutput, [-1, network.OutputSize]);
-        b.Output(ProbabilitiesOutput, [-1, network.OutputSize]);
+        ScoreHead.Emit(b, output, network.OutputSize, value, targets);
         return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}").ToByteArray();
-    }
-
-    /// <summary>
-    /// The network that computes logits: the model itself, or, for a model that ends with a
-    /// softmax, the model without it (its probabilities are recomputed from these logits).
-    /// </summary>
-    public static ModelGraph Logits(ModelGraph model)
-    {
-        if (!model.EndsWithSoftmax)
-            return model;
-        var softmax = model.ProducerOf(model.Output)!;
-        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, softmax)).ToList();
-        return model.WithNodes(nodes, softmax.Inputs[0]);
     }
 
     /// <summary>

@@ -50,13 +50,13 @@ public sealed class NaiveEvaluator : IPositionEvaluator
 
     /// <inheritdoc/>
     public float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions) =>
-        Run(positions, NaiveOcclusionGraph.ValuesOutput)[0];
+        Run(positions, ScoreHead.ValuesOutput)[0];
 
     /// <inheritdoc/>
     public (float[] Logits, float[] Probabilities) Unoccluded()
     {
         // A patch placed past the bottom-right corner covers nothing.
-        var r = Run([(_height, _width)], NaiveOcclusionGraph.LogitsOutput, NaiveOcclusionGraph.ProbabilitiesOutput);
+        var r = Run([(_height, _width)], ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput);
         return (r[0], r[1]);
     }
 
@@ -74,7 +74,7 @@ public sealed class NaiveEvaluator : IPositionEvaluator
             [NaiveOcclusionGraph.ImageInput] = _image,
             [NaiveOcclusionGraph.FillInput] = _fill,
             [NaiveOcclusionGraph.PositionsInput] = pos,
-            [NaiveOcclusionGraph.TargetsInput] = _targets,
+            [ScoreHead.TargetsInput] = _targets,
         };
         using var results = _session.Run(inputs, outputs);
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();

@@ -94,8 +94,27 @@ public static class RegionGeometry
         if (xOut + wOut > outputLength)
             xOut = outputLength - wOut;
         var output = new AxisSpan(xOut, wOut);
-        var read = new AxisSpan(xOut * stride - padBegin, kernel + (wOut - 1) * stride);
-        return new AxisTransfer(output, read, capped);
+        return new AxisTransfer(output, ReadSpan(output, kernel, stride, padBegin), capped);
+    }
+
+    /// <summary>
+    /// The input cells that the outputs <paramref name="output"/> of a sliding window read:
+    /// x_read = x_out·S − Pd, w_read = K + (w_out − 1)·S (may start before 0 or end past the input).
+    /// </summary>
+    public static AxisSpan ReadSpan(AxisSpan output, int kernel, int stride, int padBegin) =>
+        new(output.Start * stride - padBegin, kernel + (output.Length - 1) * stride);
+
+    /// <summary>
+    /// Widens <paramref name="span"/> to exactly <paramref name="length"/> cells inside
+    /// [0, <paramref name="dimension"/>), keeping every cell of it: batching positions needs one
+    /// region size per layer, and where merges or borders make sizes differ, recomputing a few
+    /// unchanged cells is cheaper than ragged shapes. Like the border clamp, it moves left only.
+    /// </summary>
+    public static AxisSpan Widen(AxisSpan span, int length, int dimension)
+    {
+        if (length < span.Length || length > dimension || !span.Within(dimension))
+            throw new KryptonException($"cannot widen {span} to {length} cells within {dimension}");
+        return new AxisSpan(Math.Min(span.Start, dimension - length), length);
     }
 
     /// <summary>

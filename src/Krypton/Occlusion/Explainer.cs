@@ -1,6 +1,7 @@
 using Krypton.Imaging;
 using System.Diagnostics;
 using Krypton.Execution;
+using Krypton.Incremental;
 using Krypton.Model;
 
 namespace Krypton.Occlusion;
@@ -13,6 +14,7 @@ namespace Krypton.Occlusion;
 /// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
 /// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
+/// <param name="Mode">How to compute: exact incremental inference (the default) or naive.</param>
 public sealed record ExplainRequest(
     ModelGraph Model,
     float[] Input,
@@ -20,7 +22,17 @@ public sealed record ExplainRequest(
     Preprocessing Normalization,
     int? BatchSize = null,
     long? MemoryBudgetBytes = null,
-    ExecutionOptions? Execution = null);
+    ExecutionOptions? Execution = null,
+    OcclusionMode Mode = OcclusionMode.Exact);
+
+/// <summary>How an occlusion experiment is computed.</summary>
+public enum OcclusionMode
+{
+    /// <summary>One full inference per position, batched.</summary>
+    Naive,
+    /// <summary>KRYPTON's incremental inference: only the region each patch reaches is recomputed; the same heat map.</summary>
+    Exact,
+}
 
 /// <summary>One class's score on the unoccluded input.</summary>
 public readonly record struct ClassScore(int Index, float Probability, float Logit);
@@ -46,6 +58,7 @@ public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Swe
 /// <param name="Timings">Step times.</param>
 /// <param name="PeakMemoryBytes">Peak resident memory of the process during the run.</param>
 /// <param name="FillValues">The fill in model space, per channel.</param>
+/// <param name="FallbackReason">Why an incremental mode fell back to naive, or null.</param>
 public sealed record Explanation(
     OcclusionSpec Spec,
     OcclusionGrid Grid,
@@ -59,7 +72,8 @@ public sealed record Explanation(
     int BatchSize,
     Timings Timings,
     long PeakMemoryBytes,
-    float[] FillValues);
+    float[] FillValues,
+    string? FallbackReason = null);
 
 /// <summary>Runs occlusion experiments: the library's entry point.</summary>
 public static class Explainer
@@ -87,7 +101,8 @@ public static class Explainer
             throw new KryptonException("no patch position overlaps the region of interest");
 
         var clock = Stopwatch.StartNew();
-        using var evaluator = new NaiveEvaluator(model, request.Input, fill, spec.Patch, spec.Value, request.Execution);
+        var (evaluator, bytesPerPosition, mode, fallback) = CreateEvaluator(request, fill);
+        using var _ = evaluator;
         var compile = clock.Elapsed;
         clock.Restart();
         var (logits, probabilities) = evaluator.Unoccluded();
@@ -98,17 +113,42 @@ public static class Explainer
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
-        long perPosition = model.ActivationBytes + 4L * expected;
-        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), perPosition, cells.Count);
+        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), bytesPerPosition, cells.Count);
         clock.Restart();
         float[] map = OcclusionRunner.Sweep(evaluator, grid, cells, batch, progress, cancellation)[0];
         var sweep = clock.Elapsed;
         if (spec.Value == ValueKind.Drop)
             for (int i = 0; i < map.Length; i++) map[i] = unoccluded - map[i];
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, "naive", cells.Count, batch,
-            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill);
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, cells.Count, batch,
+            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback);
     }
+
+    /// <summary>The evaluator for the requested mode, its memory per position, the mode it runs and why it fell back.</summary>
+    private static (IPositionEvaluator Evaluator, long BytesPerPosition, string Mode, string? Fallback) CreateEvaluator(ExplainRequest request, float[] fill)
+    {
+        var model = request.Model;
+        var spec = request.Spec;
+        string? fallback = null;
+        if (request.Mode == OcclusionMode.Exact)
+        {
+            try
+            {
+                var plan = IncrementalPlan.Build(ScoringGraph(model), spec.Patch.Height, spec.Patch.Width);
+                var incremental = new IncrementalEvaluator(plan, request.Input, fill, spec.Value, request.Execution);
+                return (incremental, incremental.Compiled.BytesPerPosition, "exact", null);
+            }
+            catch (IncrementalNotSupportedException e)
+            {
+                fallback = e.Message;
+            }
+        }
+        var naive = new NaiveEvaluator(model, request.Input, fill, spec.Patch, spec.Value, request.Execution);
+        return (naive, model.ActivationBytes + 4L * model.Channels * model.Height * model.Width, "naive", fallback);
+    }
+
+    /// <summary>The graph whose flattened output is scored (a final softmax is left to the score head).</summary>
+    private static ModelGraph ScoringGraph(ModelGraph model) => Compilation.ScoreHead.Logits(model);
 
     private static int ArgMax(float[] v)
     {

@@ -75,11 +75,18 @@ public sealed class OnnxGraphBuilder
     /// <summary>Adds an int64 constant as an initializer and returns its name.</summary>
     public string Int64s(string hint, long[] values, int[]? shape = null)
     {
-        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.AddRange((shape ?? [values.Length]).Select(d => (long)d));
+        string name = UniqueName(hint);
+        Int64sAs(name, values, shape ?? [values.Length]);
+        return name;
+    }
+
+    /// <summary>Adds an int64 constant under a name reserved earlier with <see cref="UniqueName"/>.</summary>
+    public void Int64sAs(string name, long[] values, int[] shape)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.AddRange(shape.Select(d => (long)d));
         t.Int64Data.AddRange(values);
         _graph.Initializer.Add(t);
-        return t.Name;
     }
 
     /// <summary>Adds an int64 scalar (rank 0) constant and returns its name.</summary>

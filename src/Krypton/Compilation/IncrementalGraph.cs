@@ -1,0 +1,404 @@
+using Google.Protobuf;
+using Krypton.Incremental;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+using Krypton.Onnx.Proto;
+
+namespace Krypton.Compilation;
+
+/// <summary>
+/// A cached feature map as the incremental graph reads it: the unoccluded value of
+/// <see cref="Value"/>, channels last ([H + pads, W + pads, C]) so that a gather picks whole
+/// channel vectors, padded once with <see cref="PadValue"/> so that reads outside the map need
+/// no bounds logic (zero for convolutions, −∞ for max pooling, the constant for explicit pads).
+/// </summary>
+public sealed record CacheSpec(string InputName, string Value, float PadValue, int PadTop, int PadLeft, int PadBottom, int PadRight);
+
+/// <summary>The two graphs of incremental inference for one model, patch size and τ.</summary>
+/// <param name="CacheGraph">Runs the model once on the image [1, C, H, W] and outputs every cache, the logits and the probabilities.</param>
+/// <param name="IncrementalGraph">Takes a batch of positions, the fill, the targets and the caches; outputs the target values.</param>
+/// <param name="Caches">The caches, in the order the cache graph outputs them.</param>
+/// <param name="BytesPerPosition">Estimated working memory of one position in a batch.</param>
+public sealed record CompiledIncremental(byte[] CacheGraph, byte[] IncrementalGraph, IReadOnlyList<CacheSpec> Caches, long BytesPerPosition);
+
+/// <summary>
+/// Compiles an <see cref="IncrementalPlan"/> into ONNX (KRYPTON §2). Per local layer it gathers each
+/// position's read window from the padded cache (GatherND with indices derived from the positions),
+/// pastes the incoming changed region over it (a second gather and Where), and runs the layer with
+/// padding 0 on the whole batch; element-wise layers run on the regions only; merges run on bounding
+/// boxes; at the first global op the regions are pasted into the cached map and the rest runs in full.
+/// Region starts come from lookup tables that the plan computed with the region geometry, indexed by
+/// the positions inside the graph: the host sends positions and receives target values, nothing else.
+/// </summary>
+public static class IncrementalGraph
+{
+    /// <summary>Patch top-left corners, [n, 2] int64.</summary>
+    public const string PositionsInput = "positions";
+
+    /// <summary>The fill, [1, C, 1, 1] in model space.</summary>
+    public const string FillInput = "fill";
+
+    /// <summary>The image input of the cache graph, [1, C, H, W].</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>Compiles the plan's graphs for the value kind.</summary>
+    public static CompiledIncremental Compile(IncrementalPlan plan, ValueKind value)
+    {
+        var requests = Requests(plan);
+        var caches = CacheSpecs(plan, requests);
+        var emitter = new Emitter(plan, caches);
+        byte[] incremental = emitter.Emit(requests, value);
+        return new CompiledIncremental(CacheGraphFor(plan, caches), incremental, caches.Values.ToList(), emitter.BytesPerPosition);
+    }
+
+    /// <summary>One read of a value over a window, assembled from its cache and its changed region.</summary>
+    private sealed record Assembly(PlanStep Step, int InputIndex, string Value, float PadValue, RegionPlan Window);
+
+    /// <summary>Every assembly the plan needs, step by step.</summary>
+    private static List<Assembly> Requests(IncrementalPlan plan)
+    {
+        var g = plan.Graph;
+        var list = new List<Assembly>();
+        RegionPlan Whole(string v)
+        {
+            var s = g.ShapeOf(v);
+            return new RegionPlan(new AxisPlan(s[2], new int[plan.RowOffsets]), new AxisPlan(s[3], new int[plan.ColumnOffsets]));
+        }
+        var state = plan.Steps.ToDictionary(s => s.Node.Output, s => s.Kind);
+        bool Changed(string v) => v == g.InputName || (state.TryGetValue(v, out var k) && k is not (StepKind.Unchanged or StepKind.Full));
+        foreach (var step in plan.Steps)
+        {
+            var n = step.Node;
+            switch (step.Kind)
+            {
+                case StepKind.Window:
+                    list.Add(new Assembly(step, 0, n.Inputs[0], n.Op is Pool { Kind: PoolKind.Max } ? float.NegativeInfinity : 0f, step.Read!));
+                    break;
+                case StepKind.Pad:
+                    list.Add(new Assembly(step, 0, n.Inputs[0], ((Pad)n.Op).Value, step.Read!));
+                    break;
+                case StepKind.Merge:
+                    for (int i = 0; i < n.Inputs.Count; i++)
+                        list.Add(new Assembly(step, i, n.Inputs[i], 0f, step.Output!));
+                    break;
+                case StepKind.Full:
+                    for (int i = 0; i < n.Inputs.Count; i++)
+                    {
+                        string v = n.Inputs[i];
+                        if (state.TryGetValue(v, out var k) && k == StepKind.Full) continue;
+                        if (g.ShapeOf(v).Length != 4)
+                            throw new IncrementalNotSupportedException($"node '{n.Name}' reads '{v}', which is not a feature map, before any global op");
+                        list.Add(new Assembly(step, i, v, 0f, Whole(v)));
+                    }
+                    break;
+            }
+        }
+        if (Changed(g.Output))
+            list.Add(new Assembly(new PlanStep(g.Nodes[^1], StepKind.Full, null, null), -1, g.Output, 0f, Whole(g.Output)));
+        return list;
+    }
+
+    private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<Assembly> requests)
+    {
+        var caches = new Dictionary<(string, float), CacheSpec>();
+        foreach (var group in requests.GroupBy(r => (r.Value, r.PadValue)))
+        {
+            var shape = plan.Graph.ShapeOf(group.Key.Value);
+            int top = Math.Max(0, -group.Min(r => r.Window.Y.MinStart));
+            int left = Math.Max(0, -group.Min(r => r.Window.X.MinStart));
+            int bottom = Math.Max(0, group.Max(r => r.Window.Y.MaxEnd) - shape[2]);
+            int right = Math.Max(0, group.Max(r => r.Window.X.MaxEnd) - shape[3]);
+            caches[group.Key] = new CacheSpec($"cache{caches.Count}", group.Key.Value, group.Key.PadValue, top, left, bottom, right);
+        }
+        return caches;
+    }
+
+    /// <summary>The model run once, exposing every cache channels-last and padded, plus its scores.</summary>
+    private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches)
+    {
+        var g = plan.Graph;
+        var b = new OnnxGraphBuilder();
+        ScoreHead.ReserveNames(b);
+        string image = b.Input(ImageInput, [1, g.Channels, g.Height, g.Width]);
+        var names = new Dictionary<string, string> { [g.InputName] = image };
+        foreach (var node in g.Nodes)
+        {
+            string output = b.UniqueName(node.Output);
+            names[node.Output] = output;
+            node.Op.Emit(b, node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
+        }
+        foreach (var c in caches.Values)
+        {
+            var shape = g.ShapeOf(c.Value);
+            string hwc = b.Node("Transpose", [names[c.Value]], null, c.InputName + "/hwc", OnnxAttr.Ints("perm", 0, 2, 3, 1));
+            string squeezed = b.Node("Squeeze", [hwc, b.Int64s(c.InputName + "/axes", [0])], null, c.InputName + "/squeeze");
+            b.Node("Pad", [squeezed, b.Int64s(c.InputName + "/pads", [c.PadTop, c.PadLeft, 0, c.PadBottom, c.PadRight, 0]),
+                b.Constant(c.InputName + "/value", ConstantTensor.Scalar(c.PadValue))], c.InputName, c.InputName + "/pad");
+            b.Output(c.InputName, [shape[2] + c.PadTop + c.PadBottom, shape[3] + c.PadLeft + c.PadRight, shape[1]]);
+        }
+        ScoreHead.Emit(b, names[g.Output], g.OutputSize, ValueKind.Probability, null);
+        return b.Build($"caches of {g.Name} for incremental occlusion").ToByteArray();
+    }
+
+    private sealed class Emitter(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches)
+    {
+        private readonly OnnxGraphBuilder _b = new();
+        private readonly ModelGraph _g = plan.Graph;
+        private readonly List<int[]> _rowColumns = [];
+        private readonly List<int[]> _colColumns = [];
+        private readonly Dictionary<AxisPlan, string> _starts = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<string, string> _regionHwc = [];
+        private readonly Dictionary<string, string> _region = [];
+        private readonly Dictionary<string, string> _full = [];
+        private string _rowTable = "", _colTable = "", _batch = "";
+
+        public long BytesPerPosition { get; private set; }
+
+        public byte[] Emit(List<Assembly> requests, ValueKind value)
+        {
+            var b = _b;
+            ScoreHead.ReserveNames(b);
+            string positions = b.Input(PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+            string fill = b.Input(FillInput, [1, _g.Channels, 1, 1]);
+            string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
+            foreach (var c in caches.Values)
+            {
+                var s = _g.ShapeOf(c.Value);
+                b.Input(c.InputName, [s[2] + c.PadTop + c.PadBottom, s[3] + c.PadLeft + c.PadRight, s[1]]);
+            }
+            _rowTable = b.UniqueName("row_starts");
+            _colTable = b.UniqueName("column_starts");
+            string Axis(int column, string name) =>
+                b.Node("Squeeze", [b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_slice"),
+                    b.Int64s(name + ".axes", [1])], null, name);
+            string rows = b.Node("Gather", [_rowTable, Axis(0, "patch_row")], null, "row_plan", OnnxAttr.Int("axis", 0));
+            string cols = b.Node("Gather", [_colTable, Axis(1, "patch_column")], null, "column_plan", OnnxAttr.Int("axis", 0));
+            string batch = b.Node("Shape", [positions], null, "batch_shape");
+            _batch = b.Node("Slice", [batch, b.Int64s("batch.s", [0]), b.Int64s("batch.e", [1])], null, "batch");
+            _rowsPlan = rows;
+            _colsPlan = cols;
+
+            // The input's changed region is the patch itself: the fill on h × w cells.
+            int c0 = _g.Channels;
+            string shape = b.Node("Concat", [_batch, b.Int64s("patch.shape", [c0, plan.PatchHeight, plan.PatchWidth])], null, "patch_shape", OnnxAttr.Int("axis", 0));
+            _region[_g.InputName] = b.Node("Expand", [fill, shape], null, "patch");
+            BytesPerPosition += 4L * c0 * plan.PatchHeight * plan.PatchWidth;
+
+            var byStep = requests.GroupBy(r => r.Step).ToDictionary(x => x.Key, x => x.OrderBy(r => r.InputIndex).ToList());
+            foreach (var step in plan.Steps)
+                EmitStep(step, byStep.GetValueOrDefault(step) ?? []);
+
+            string output;
+            var last = requests.FirstOrDefault(r => r.InputIndex == -1);
+            if (last is not null)
+                output = Assemble(last);
+            else if (_full.TryGetValue(_g.Output, out var full))
+                output = full;
+            else
+                throw new IncrementalNotSupportedException("the model's output does not depend on the patch");
+            ScoreHead.Emit(b, output, _g.OutputSize, value, targets);
+
+            var (rowData, rowShape) = Table(_rowColumns, plan.RowOffsets);
+            var (colData, colShape) = Table(_colColumns, plan.ColumnOffsets);
+            b.Int64sAs(_rowTable, rowData, rowShape);
+            b.Int64sAs(_colTable, colData, colShape);
+            return b.Build($"incremental occlusion of {_g.Name}, patch {plan.PatchHeight}x{plan.PatchWidth}, tau {plan.Tau}").ToByteArray();
+        }
+
+        private string _rowsPlan = "", _colsPlan = "";
+
+        private static (long[] Data, int[] Shape) Table(List<int[]> columns, int offsets)
+        {
+            int width = Math.Max(columns.Count, 1);
+            var data = new long[offsets * width];
+            for (int o = 0; o < offsets; o++)
+                for (int c = 0; c < columns.Count; c++)
+                    data[o * width + c] = columns[c][o];
+            return (data, [offsets, width]);
+        }
+
+        private void EmitStep(PlanStep step, List<Assembly> assemblies)
+        {
+            var n = step.Node;
+            var b = _b;
+            var outShape = _g.ShapeOf(n.Output);
+            switch (step.Kind)
+            {
+                case StepKind.Unchanged:
+                    return;
+                case StepKind.ElementWise:
+                    _region[n.Output] = b.UniqueName(n.Output);
+                    n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                    break;
+                case StepKind.Window:
+                    _region[n.Output] = WindowStep(n, step, Assemble(assemblies[0]));
+                    break;
+                case StepKind.Merge:
+                    _region[n.Output] = b.UniqueName(n.Output);
+                    n.Op.Emit(b, n.Name, assemblies.Select(Assemble).ToList(), _region[n.Output]);
+                    break;
+                case StepKind.Pad:
+                    _region[n.Output] = Assemble(assemblies[0]);
+                    break;
+                case StepKind.Full:
+                {
+                    var inputs = n.Inputs.Select((v, i) => _full.TryGetValue(v, out var f) ? f : Assemble(assemblies.Single(a => a.InputIndex == i))).ToList();
+                    _full[n.Output] = b.UniqueName(n.Output);
+                    n.Op.Emit(b, n.Name, inputs, _full[n.Output]);
+                    BytesPerPosition += 4L * outShape.Skip(1).Aggregate(1L, (p, d) => p * d);
+                    return;
+                }
+            }
+            BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
+        }
+
+        /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
+        private string WindowStep(Node n, PlanStep step, string window)
+        {
+            var b = _b;
+            string output = b.UniqueName(n.Output);
+            switch (n.Op)
+            {
+                case Conv conv:
+                    (conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }).Emit(b, n.Name, [window], output);
+                    return output;
+                case Pool { Kind: PoolKind.Max } pool:
+                    (pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }).Emit(b, n.Name, [window], output);
+                    return output;
+                case Pool pool:
+                {
+                    // Average pooling divides by the cells that count (in-image cells, or with
+                    // count_include_pad the cells inside the padded input): the same average over
+                    // a mask of those cells gives the share of the window that counts.
+                    var p = pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false, CountIncludePad = true };
+                    var inShape = _g.ShapeOf(n.Inputs[0]);
+                    var w = pool.Window;
+                    bool overhang = step.Read!.Y.MinStart < -w.PadTop || step.Read.X.MinStart < -w.PadLeft
+                        || step.Read.Y.MaxEnd > inShape[2] + w.PadBottom || step.Read.X.MaxEnd > inShape[3] + w.PadRight;
+                    bool readsPadding = step.Read.Y.MinStart < 0 || step.Read.X.MinStart < 0 || step.Read.Y.MaxEnd > inShape[2] || step.Read.X.MaxEnd > inShape[3];
+                    if (pool.CountIncludePad ? !overhang : !readsPadding)
+                    {
+                        p.Emit(b, n.Name, [window], output);
+                        return output;
+                    }
+                    var (hiY, hiX) = pool.CountIncludePad ? (inShape[2] + w.PadBottom, inShape[3] + w.PadRight) : (inShape[2], inShape[3]);
+                    string mask = CountingMask(step.Read, pool.CountIncludePad ? w.PadTop : 0, pool.CountIncludePad ? w.PadLeft : 0, hiY, hiX, n.Name);
+                    string sum = b.Node("AveragePool", [window], null, n.Name + "/sum", PoolAttrs(p));
+                    string share = b.Node("AveragePool", [mask], null, n.Name + "/share", PoolAttrs(p));
+                    b.Node("Div", [sum, share], output, n.Name + "/mean");
+                    return output;
+                }
+                default:
+                    throw new IncrementalNotSupportedException($"node '{n.Name}' has no incremental window form");
+            }
+        }
+
+        private static Krypton.Onnx.Proto.AttributeProto[] PoolAttrs(Pool p) =>
+        [
+            OnnxAttr.Ints("kernel_shape", p.Window.KernelH, p.Window.KernelW),
+            OnnxAttr.Ints("strides", p.Window.StrideH, p.Window.StrideW),
+            OnnxAttr.Ints("pads", 0, 0, 0, 0),
+            OnnxAttr.Int("count_include_pad", 1),
+        ];
+
+        /// <summary>[n, 1, h, w] float: 1 where the window cell lies in [−padTop, hiY) × [−padLeft, hiX).</summary>
+        private string CountingMask(RegionPlan window, int padTop, int padLeft, int hiY, int hiX, string name)
+        {
+            var b = _b;
+            string Inside(AxisPlan axis, string starts, int low, int high, string tag)
+            {
+                string index = b.Node("Add", [starts, Range(axis.Length, tag)], null, $"{name}/{tag}_index");
+                string ge = b.Node("GreaterOrEqual", [index, b.Int64s($"{name}/{tag}_low", [-low], [1, 1])], null, $"{name}/{tag}_ge");
+                string lt = b.Node("Less", [index, b.Int64s($"{name}/{tag}_high", [high], [1, 1])], null, $"{name}/{tag}_lt");
+                return b.Node("And", [ge, lt], null, $"{name}/{tag}_inside");
+            }
+            string y = Inside(window.Y, Start(window.Y, rows: true), padTop, hiY, "mask_rows");
+            string x = Inside(window.X, Start(window.X, rows: false), padLeft, hiX, "mask_cols");
+            string y4 = b.Node("Unsqueeze", [y, b.Int64s($"{name}/mr_axes", [1, 3])], null, $"{name}/mask_rows4");
+            string x4 = b.Node("Unsqueeze", [x, b.Int64s($"{name}/mc_axes", [1, 2])], null, $"{name}/mask_cols4");
+            string both = b.Node("And", [y4, x4], null, $"{name}/mask");
+            return b.Node("Cast", [both], null, $"{name}/mask_float", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
+        }
+
+        /// <summary>[1, length] int64: 0, 1, …, length − 1.</summary>
+        private string Range(int length, string tag) =>
+            _b.Int64s($"range{length}_{tag}", Enumerable.Range(0, length).Select(i => (long)i).ToArray(), [1, length]);
+
+        /// <summary>[n, 1] int64: each position's start on this axis, read from the plan's lookup table.</summary>
+        private string Start(AxisPlan axis, bool rows)
+        {
+            if (_starts.TryGetValue(axis, out var name)) return name;
+            var columns = rows ? _rowColumns : _colColumns;
+            int column = columns.Count;
+            columns.Add(axis.Starts);
+            string tag = (rows ? "row" : "col") + column;
+            name = _b.Node("Slice", [rows ? _rowsPlan : _colsPlan, _b.Int64s(tag + ".s", [column]), _b.Int64s(tag + ".e", [column + 1]), _b.Int64s(tag + ".a", [1])], null, tag + "_start");
+            _starts[axis] = name;
+            return name;
+        }
+
+        /// <summary>
+        /// [n, C, h, w]: the value over each position's window, taken from its changed region
+        /// where the window overlaps it and from the padded cache elsewhere.
+        /// </summary>
+        private string Assemble(Assembly a)
+        {
+            var b = _b;
+            var cache = caches[(a.Value, a.PadValue)];
+            string tag = $"{cache.InputName}/w{a.Window.Y.Length}x{a.Window.X.Length}_{b.UniqueName("a")}";
+            int h = a.Window.Y.Length, w = a.Window.X.Length;
+            string wy = Start(a.Window.Y, rows: true), wx = Start(a.Window.X, rows: false);
+            string iy = b.Node("Add", [wy, Range(h, "y")], null, tag + "/rows");     // [n, h]
+            string ix = b.Node("Add", [wx, Range(w, "x")], null, tag + "/cols");     // [n, w]
+
+            string Grid(string ys, string xs, string what)
+            {
+                string y4 = b.Node("Unsqueeze", [ys, b.Int64s($"{tag}/{what}_yaxes", [2, 3])], null, $"{tag}/{what}_y");   // [n, h, 1, 1]
+                string x4 = b.Node("Unsqueeze", [xs, b.Int64s($"{tag}/{what}_xaxes", [1, 3])], null, $"{tag}/{what}_x");   // [n, 1, w, 1]
+                string zeros = b.Int64s($"{tag}/{what}_zeros", new long[h * w], [1, h, w, 1]);
+                return b.Node("Concat", [b.Node("Add", [y4, zeros], null, $"{tag}/{what}_yy"), b.Node("Add", [x4, zeros], null, $"{tag}/{what}_xx")],
+                    null, $"{tag}/{what}_index", OnnxAttr.Int("axis", 3));                                                 // [n, h, w, 2]
+            }
+            string cy = b.Node("Add", [iy, b.Int64s(tag + "/pad_top", [cache.PadTop], [1, 1])], null, tag + "/cache_rows");
+            string cx = b.Node("Add", [ix, b.Int64s(tag + "/pad_left", [cache.PadLeft], [1, 1])], null, tag + "/cache_cols");
+            string assembled = b.Node("GatherND", [cache.InputName, Grid(cy, cx, "cache")], null, tag + "/from_cache");  // [n, h, w, C]
+
+            if (_region.ContainsKey(a.Value))
+            {
+                var region = plan.Regions[a.Value];
+                string ry = Start(region.Y, rows: true), rx = Start(region.X, rows: false);
+                string Local(string index, string start, int length, string what)
+                {
+                    string local = b.Node("Sub", [index, start], null, $"{tag}/{what}_local");
+                    string ge = b.Node("GreaterOrEqual", [local, b.Int64s($"{tag}/{what}_zero", [0], [1, 1])], null, $"{tag}/{what}_ge");
+                    string lt = b.Node("Less", [local, b.Int64s($"{tag}/{what}_len", [length], [1, 1])], null, $"{tag}/{what}_lt");
+                    string inside = b.Node("And", [ge, lt], null, $"{tag}/{what}_inside");
+                    string clipped = b.Node("Min", [b.Node("Max", [local, b.Int64s($"{tag}/{what}_lo", [0], [1, 1])], null, $"{tag}/{what}_max"),
+                        b.Int64s($"{tag}/{what}_hi", [length - 1], [1, 1])], null, $"{tag}/{what}_clip");
+                    return inside + "|" + clipped;
+                }
+                var ly = Local(iy, ry, region.Y.Length, "ry").Split('|');
+                var lx = Local(ix, rx, region.X.Length, "rx").Split('|');
+                string fromRegion = b.Node("GatherND", [RegionHwc(a.Value), Grid(ly[1], lx[1], "region")], null, tag + "/from_region",
+                    OnnxAttr.Int("batch_dims", 1));                                                                          // [n, h, w, C]
+                string iny = b.Node("Unsqueeze", [ly[0], b.Int64s(tag + "/iny_axes", [2, 3])], null, tag + "/iny");
+                string inx = b.Node("Unsqueeze", [lx[0], b.Int64s(tag + "/inx_axes", [1, 3])], null, tag + "/inx");
+                string inside = b.Node("And", [iny, inx], null, tag + "/inside");                                           // [n, h, w, 1]
+                assembled = b.Node("Where", [inside, fromRegion, assembled], null, tag + "/pasted");
+            }
+            var shape = _g.ShapeOf(a.Value);
+            BytesPerPosition += 3 * 4L * shape[1] * h * w;
+            return b.Node("Transpose", [assembled], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
+        }
+
+        /// <summary>A changed region channels-last, [n, h, w, C], made once per value.</summary>
+        private string RegionHwc(string value)
+        {
+            if (_regionHwc.TryGetValue(value, out var name)) return name;
+            name = _b.Node("Transpose", [_region[value]], null, value + "/region_hwc", OnnxAttr.Ints("perm", 0, 2, 3, 1));
+            _regionHwc[value] = name;
+            return name;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using Krypton.Model;
+
+namespace Krypton.Incremental;
+
+/// <summary>The model cannot run incrementally; the reason says why (the run falls back to naive).</summary>
+public sealed class IncrementalNotSupportedException(string reason) : KryptonException(reason);
+
+/// <summary>
+/// One axis of a fixed-size region: its length, and its start for every patch offset along the
+/// axis (index = the patch's first row or column). Rows and columns are independent in the
+/// geometry, so a position's region is (Y.Starts[y], X.Starts[x]).
+/// </summary>
+/// <param name="Length">Cells along the axis, the same for every position.</param>
+/// <param name="Starts">First cell, per patch offset; may be negative for read windows.</param>
+public sealed record AxisPlan(int Length, int[] Starts)
+{
+    /// <summary>Lowest start over all positions.</summary>
+    public int MinStart => Starts.Min();
+
+    /// <summary>Highest end (exclusive) over all positions.</summary>
+    public int MaxEnd => Starts.Max() + Length;
+}
+
+/// <summary>A rectangle of fixed size whose place depends on the patch position.</summary>
+public sealed record RegionPlan(AxisPlan Y, AxisPlan X);
+
+/// <summary>What the incremental graph computes for one node.</summary>
+public enum StepKind
+{
+    /// <summary>The output equals the cached one: nothing to compute.</summary>
+    Unchanged,
+    /// <summary>Element-wise op on the input's region tensor.</summary>
+    ElementWise,
+    /// <summary>Sliding window on the read window assembled from the cache and the incoming region.</summary>
+    Window,
+    /// <summary>Merge of inputs, each assembled over the output region.</summary>
+    Merge,
+    /// <summary>Constant padding: the input assembled over the shifted region, padding cells filled.</summary>
+    Pad,
+    /// <summary>Full inference on whole (pasted) tensors, from the first global op on.</summary>
+    Full,
+}
+
+/// <summary>One node's step in the incremental plan.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="Kind">What to compute.</param>
+/// <param name="Output">The node's output region (for local steps).</param>
+/// <param name="Read">The input window a sliding window reads, or the input window a pad reads.</param>
+public sealed record PlanStep(Node Node, StepKind Kind, RegionPlan? Output, RegionPlan? Read);
+
+/// <summary>
+/// KRYPTON's incremental inference (§2), planned for a model and a patch size: every node's
+/// changed region as a fixed size and a start per patch offset (computed with
+/// <see cref="RegionGeometry"/> and <see cref="RegionPropagation"/>, nothing else), and where
+/// the first global op switches to full inference. The graph compiler turns this into ONNX.
+/// </summary>
+public sealed class IncrementalPlan
+{
+    private IncrementalPlan(ModelGraph graph, int patchHeight, int patchWidth, double tau, RegionPlan input,
+        IReadOnlyList<PlanStep> steps, IReadOnlyDictionary<string, RegionPlan> regions)
+    {
+        Graph = graph;
+        PatchHeight = patchHeight;
+        PatchWidth = patchWidth;
+        Tau = tau;
+        Input = input;
+        Steps = steps;
+        Regions = regions;
+    }
+
+    /// <summary>The model.</summary>
+    public ModelGraph Graph { get; }
+
+    /// <summary>Patch height.</summary>
+    public int PatchHeight { get; }
+
+    /// <summary>Patch width.</summary>
+    public int PatchWidth { get; }
+
+    /// <summary>Projective-field threshold (1 for exact inference).</summary>
+    public double Tau { get; }
+
+    /// <summary>The patch's region on the input image.</summary>
+    public RegionPlan Input { get; }
+
+    /// <summary>One step per node, in node order.</summary>
+    public IReadOnlyList<PlanStep> Steps { get; }
+
+    /// <summary>The changed region of every locally changed value (the input included).</summary>
+    public IReadOnlyDictionary<string, RegionPlan> Regions { get; }
+
+    /// <summary>Patch offsets along the height axis (H − h + 1).</summary>
+    public int RowOffsets => Graph.Height - PatchHeight + 1;
+
+    /// <summary>Patch offsets along the width axis (W − w + 1).</summary>
+    public int ColumnOffsets => Graph.Width - PatchWidth + 1;
+
+    /// <summary>Plans incremental inference for a model and a patch size.</summary>
+    /// <exception cref="IncrementalNotSupportedException">Some part of the model has no incremental form.</exception>
+    public static IncrementalPlan Build(ModelGraph graph, int patchHeight, int patchWidth, double tau = 1.0)
+    {
+        int h = graph.Height, w = graph.Width;
+        if (patchHeight > h || patchWidth > w || patchHeight < 1 || patchWidth < 1)
+            throw new KryptonException($"patch {patchHeight}x{patchWidth} does not fit the {h}x{w} input");
+
+        // Rows and columns are independent: sweep the patch down the first column and along the
+        // first row, and read each node's row span from the first sweep and column span from the second.
+        var rowSweep = Enumerable.Range(0, h - patchHeight + 1)
+            .Select(y => RegionPropagation.Propagate(graph, new ChangedRegion(y, 0, patchHeight, patchWidth), tau)).ToList();
+        var colSweep = Enumerable.Range(0, w - patchWidth + 1)
+            .Select(x => RegionPropagation.Propagate(graph, new ChangedRegion(0, x, patchHeight, patchWidth), tau)).ToList();
+
+        var regions = new Dictionary<string, RegionPlan>
+        {
+            [graph.InputName] = new RegionPlan(
+                new AxisPlan(patchHeight, Enumerable.Range(0, h - patchHeight + 1).ToArray()),
+                new AxisPlan(patchWidth, Enumerable.Range(0, w - patchWidth + 1).ToArray())),
+        };
+        var steps = new List<PlanStep>(graph.Nodes.Count);
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            var node = graph.Nodes[i];
+            var state = rowSweep[0][i].State;
+            if (rowSweep.Concat(colSweep).Any(p => p[i].State != state))
+                throw new IncrementalNotSupportedException($"node '{node.Name}' changes or not depending on the patch position");
+            if (state == RegionState.Full)
+            {
+                steps.Add(new PlanStep(node, StepKind.Full, null, null));
+                continue;
+            }
+            if (state == RegionState.Unchanged)
+            {
+                steps.Add(new PlanStep(node, StepKind.Unchanged, null, null));
+                continue;
+            }
+            var shape = graph.ShapeOf(node.Output);
+            var output = new RegionPlan(
+                Widened(rowSweep.Select(p => p[i].Region!.Value.Y), shape[2]),
+                Widened(colSweep.Select(p => p[i].Region!.Value.X), shape[3]));
+            regions[node.Output] = output;
+            steps.Add(StepFor(graph, node, rowSweep[0][i].Role, output));
+        }
+        return new IncrementalPlan(graph, patchHeight, patchWidth, tau, regions[graph.InputName], steps, regions);
+    }
+
+    /// <summary>The same spans made one length (the longest), each widened inside the map.</summary>
+    private static AxisPlan Widened(IEnumerable<AxisSpan> spans, int dimension)
+    {
+        var list = spans.ToList();
+        int length = list.Max(s => s.Length);
+        return new AxisPlan(length, list.Select(s => RegionGeometry.Widen(s, length, dimension).Start).ToArray());
+    }
+
+    private static PlanStep StepFor(ModelGraph graph, Node node, RegionRole role, RegionPlan output)
+    {
+        switch (role)
+        {
+            case RegionRole.ElementWise:
+                if (node.Op is Binary { Constant: { } c } && c.Shape.Length >= 2 && c.Shape[^2..].Any(d => d != 1))
+                    throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.OnnxType}) has a constant that varies over space");
+                return new PlanStep(node, StepKind.ElementWise, output, null);
+            case RegionRole.Window:
+            {
+                var window = node.Op switch
+                {
+                    Conv conv => conv.Window,
+                    Pool pool => pool.Window,
+                    _ => throw new IncrementalNotSupportedException($"node '{node.Name}' has no window"),
+                };
+                var read = new RegionPlan(
+                    ReadAxis(output.Y, window.EffectiveKernelH, window.StrideH, window.PadTop),
+                    ReadAxis(output.X, window.EffectiveKernelW, window.StrideW, window.PadLeft));
+                return new PlanStep(node, StepKind.Window, output, read);
+            }
+            case RegionRole.Merge:
+                return new PlanStep(node, StepKind.Merge, output, null);
+            case RegionRole.Pad:
+            {
+                var pad = (Pad)node.Op;
+                if (pad.Mode != PadMode.Constant)
+                    throw new IncrementalNotSupportedException($"node '{node.Name}' pads in {pad.Mode} mode; only constant padding runs incrementally");
+                var read = new RegionPlan(
+                    new AxisPlan(output.Y.Length, output.Y.Starts.Select(s => s - pad.Pads[2]).ToArray()),
+                    new AxisPlan(output.X.Length, output.X.Starts.Select(s => s - pad.Pads[3]).ToArray()));
+                return new PlanStep(node, StepKind.Pad, output, read);
+            }
+            default:
+                throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.OnnxType}) has no incremental form");
+        }
+    }
+
+    private static AxisPlan ReadAxis(AxisPlan output, int kernel, int stride, int padBegin)
+    {
+        var spans = output.Starts.Select(s => RegionGeometry.ReadSpan(new AxisSpan(s, output.Length), kernel, stride, padBegin)).ToList();
+        return new AxisPlan(spans[0].Length, spans.Select(s => s.Start).ToArray());
+    }
+
+    /// <summary>Multiply-adds of one position's incremental inference (the plan's cost).</summary>
+    public long MultiplyAdds()
+    {
+        long total = 0;
+        foreach (var step in Steps)
+        {
+            var n = step.Node;
+            var ins = n.Inputs.Select(Graph.ShapeOf).ToList();
+            var outShape = Graph.ShapeOf(n.Output);
+            total += step.Kind switch
+            {
+                StepKind.Full => n.Op.MultiplyAdds(ins, outShape),
+                StepKind.Unchanged => 0,
+                _ => n.Op.MultiplyAdds(ins, [outShape[0], outShape[1], step.Output!.Y.Length, step.Output.X.Length]),
+            };
+        }
+        return total;
+    }
+}
