@@ -1,6 +1,6 @@
 namespace Krypton.Bench;
 
-internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch)
+internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -17,6 +17,8 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--batch" => o with { Batch = int.Parse(Next()) },
                 "--json" => o with { Json = Next() },
                 "--pytorch" => o with { PyTorch = true },
+                "--profile" => o with { Profile = Next() },
+                "--modes" => o with { Modes = Next().Split(',') },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -24,22 +26,23 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
     }
 }
 
-internal sealed record NaiveRow(string Model, int ImageSize, int Positions, double RawMsPerImage, double NaiveMsPerPosition,
-    double SweepSeconds, double HeatmapSeconds, double HeatmapsPerSecond, double Overhead, long PeakMemoryBytes, double? PyTorchSeconds)
+internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Positions, double RawMsPerImage, double MsPerPosition,
+    double SweepSeconds, double HeatmapSeconds, double OverheadVsRaw, double? SpeedupVsNaive, double TheoreticalSpeedup, long PeakMemoryBytes, double? PyTorchSeconds)
 {
     public string Describe() =>
-        $"{Model} {ImageSize}²: {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, raw forward {RawMsPerImage:0.00} ms/image, naive {NaiveMsPerPosition:0.00} ms/position, overhead {Overhead:+0.0%;-0.0%}, peak {PeakMemoryBytes / 1048576.0:0} MiB" +
-        (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "");
+        $"{Model} {ImageSize}² {Mode}: {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, {MsPerPosition:0.00} ms/position, raw forward {RawMsPerImage:0.00} ms/image ({OverheadVsRaw:+0.0%;-0.0%})" +
+        (SpeedupVsNaive is { } s ? $", {s:0.00}x naive (theoretical {TheoreticalSpeedup:0.00}x)" : "") +
+        $", peak {PeakMemoryBytes / 1048576.0:0} MiB" + (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "");
 
-    public static string MarkdownTable(IEnumerable<NaiveRow> rows)
+    public static string MarkdownTable(IEnumerable<BenchRow> rows)
     {
         var lines = new List<string>
         {
-            "| model | input | positions | raw forward ms/image | naive ms/position | overhead | s per heat map | heat maps per s | peak memory MiB | PyTorch naive s |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| model | input | mode | positions | s per heat map (sweep) | ms/position | raw forward ms/image | vs raw forward | speedup vs naive | theoretical | peak memory MiB | PyTorch naive s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         };
         lines.AddRange(rows.Select(r =>
-            $"| {r.Model} | {r.ImageSize}² | {r.Positions} | {r.RawMsPerImage:0.00} | {r.NaiveMsPerPosition:0.00} | {r.Overhead:+0.0%;-0.0%} | {r.HeatmapSeconds:0.0} | {r.HeatmapsPerSecond:0.0000} | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "n/a")} |"));
+            $"| {r.Model} | {r.ImageSize}² | {r.Mode} | {r.Positions} | {r.SweepSeconds:0.0} | {r.MsPerPosition:0.00} | {r.RawMsPerImage:0.00} | {r.OverheadVsRaw:+0.0%;-0.0%} | {(r.SpeedupVsNaive is { } s ? s.ToString("0.00") + "x" : "")} | {r.TheoreticalSpeedup:0.00}x | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "")} |"));
         return string.Join('\n', lines);
     }
 }

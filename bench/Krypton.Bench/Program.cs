@@ -5,47 +5,65 @@ using Krypton.Architectures;
 using Krypton.Bench;
 using Krypton.Execution;
 using Krypton.Imaging;
+using Krypton.Incremental;
 using Krypton.Model;
 using Krypton.Occlusion;
 using Krypton.Onnx;
 
-// Naive occlusion throughput against ONNX Runtime's raw batched forward pass on the same model.
+// Occlusion throughput, exact (incremental) and naive, against ONNX Runtime's raw batched forward
+// pass on the same model, in one run.
 // Usage: dotnet run -c Release --project bench/Krypton.Bench -- [--models vgg16,resnet18,inception_v3]
-//        [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--json FILE] [--pytorch]
+//        [--modes exact,naive] [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--json FILE]
+//        [--pytorch] [--profile PREFIX]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
-Console.WriteLine($"Krypton.NET naive occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}, random weights (seed 0)");
+var modes = options.Modes ?? ["exact", "naive"];
+Console.WriteLine($"Krypton.NET occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}, random weights (seed 0)");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-var rows = new List<NaiveRow>();
+var rows = new List<BenchRow>();
 foreach (var arch in options.Models)
 {
     var model = BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0)));
-    var exec = new ExecutionOptions(options.Threads);
+    var exec = new ExecutionOptions(options.Threads, ProfilePrefix: options.Profile is { } p ? $"{p}-{arch}" : null);
     var input = RawForward.RandomImage(model, 1);
     var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
     int positions = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride).Count;
+    double theoretical = Analyzer.Analyze(model, options.Patch, options.Patch).TheoreticalSpeedup;
+    // What the compiled plan really computes per position: fixed region sizes (widened to the
+    // largest over all positions) and bounding boxes at merges cost more than the centre patch.
+    var plan = IncrementalPlan.Build(model, options.Patch, options.Patch);
+    Console.WriteLine($"{arch}: theoretical speedup {theoretical:0.00}x (patch at the centre); planned {(double)model.MultiplyAdds / plan.MultiplyAdds():0.00}x (multiply-adds per position, worst case over positions)");
 
     // The raw forward pass runs on as many images as the sweep has positions, half before and half
-    // after it, so that drifts of the machine's speed fall on both sides alike. Like the sweep, it
-    // starts cold (its first batch pays ONNX Runtime's first-run allocations).
-    using var rawForward = new RawForward(model, exec, options.Batch);
+    // after the sweeps, so that drifts of the machine's speed fall on both sides alike. Like the
+    // sweeps, it starts cold (its first batch pays ONNX Runtime's first-run allocations).
+    using var rawForward = new RawForward(model, new ExecutionOptions(options.Threads), options.Batch);
     double rawBefore = rawForward.MsPerImage(positions / 2);
-    var clock = Stopwatch.StartNew();
-    var result = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, options.Batch, null, exec));
-    double heatmapSeconds = clock.Elapsed.TotalSeconds;
+    var results = new Dictionary<string, (Explanation E, double Seconds)>();
+    foreach (var mode in modes)
+    {
+        var clock = Stopwatch.StartNew();
+        var e = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, options.Batch, null, exec,
+            mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact));
+        results[mode] = (e, clock.Elapsed.TotalSeconds);
+    }
     double rawAfter = rawForward.MsPerImage(positions - positions / 2);
     double raw = (rawBefore + rawAfter) / 2;
-    double perPosition = result.Timings.Sweep.TotalMilliseconds / positions;
-    var row = new NaiveRow(arch, model.Height, positions, raw, perPosition, result.Timings.Sweep.TotalSeconds, heatmapSeconds,
-        1.0 / heatmapSeconds, perPosition / raw - 1, result.PeakMemoryBytes, null);
-    if (options.PyTorch)
-        row = row with { PyTorchSeconds = PyTorchBaseline.Run(arch, model, spec, options) };
-    rows.Add(row);
-    Console.WriteLine(row.Describe());
+    double? naiveSweep = results.TryGetValue("naive", out var nv) ? nv.E.Timings.Sweep.TotalSeconds : null;
+    foreach (var (mode, (e, seconds)) in results)
+    {
+        double perPosition = e.Timings.Sweep.TotalMilliseconds / positions;
+        var row = new BenchRow(arch, model.Height, mode, positions, raw, perPosition, e.Timings.Sweep.TotalSeconds, seconds,
+            perPosition / raw - 1, naiveSweep / e.Timings.Sweep.TotalSeconds, theoretical, e.PeakMemoryBytes, null);
+        if (options.PyTorch && mode == "naive")
+            row = row with { PyTorchSeconds = PyTorchBaseline.Run(arch, model, spec, options) };
+        rows.Add(row);
+        Console.WriteLine(row.Describe());
+    }
 }
 Console.WriteLine();
-Console.WriteLine(NaiveRow.MarkdownTable(rows));
+Console.WriteLine(BenchRow.MarkdownTable(rows));
 if (options.Json is { } path)
     File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
 return 0;

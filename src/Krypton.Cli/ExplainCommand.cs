@@ -23,7 +23,7 @@ internal static class ExplainCommand
     private static readonly Option<int?> Target = new("--target", "-t") { Description = "output index to explain (an index into the flattened output; default: the predicted class)", HelpName = "K" };
     private static readonly Option<string> Value = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
-    private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: naive (one full inference per position, batched)", DefaultValueFactory = _ => "naive", HelpName = "MODE" };
+    private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
     private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
     private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
     private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
@@ -84,9 +84,11 @@ internal static class ExplainCommand
         ExplainJobRunner.Write(result, outDir);
 
         var e = result.Explanation;
+        if (e.FallbackReason is { } reason)
+            Console.Error.WriteLine($"note: ran in naive mode because {reason}");
         Console.WriteLine($"target {e.Target}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
         Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{c.Index} ({c.Probability:P1})")));
-        Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, batch {e.BatchSize})");
+        Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
         return 0;
     }

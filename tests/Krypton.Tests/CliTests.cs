@@ -168,7 +168,7 @@ public class CliTests : IDisposable
         Assert.Equal(sha, root.GetProperty("model").GetProperty("sha256").GetString());
         Assert.Equal(8, root.GetProperty("spec").GetProperty("patch")[0].GetInt32());
         Assert.Equal(golden.RootElement.GetProperty("target").GetInt32(), root.GetProperty("result").GetProperty("target").GetInt32());
-        Assert.Equal("naive", root.GetProperty("plan").GetProperty("mode").GetString());
+        Assert.Equal("exact", root.GetProperty("plan").GetProperty("mode").GetString());
         Assert.Equal(5, root.GetProperty("plan").GetProperty("batch_size").GetInt32());
         Assert.True(root.GetProperty("timings_seconds").GetProperty("sweep").GetDouble() > 0);
         Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);

@@ -148,7 +148,7 @@ public static class IncrementalGraph
         private readonly List<int[]> _rowColumns = [];
         private readonly List<int[]> _colColumns = [];
         private readonly Dictionary<AxisPlan, string> _starts = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<string, string> _regionHwc = [];
+        private readonly Dictionary<string, string> _regionRows = [];
         private readonly Dictionary<string, string> _region = [];
         private readonly Dictionary<string, string> _full = [];
         private string _rowTable = "", _colTable = "", _batch = "";
@@ -340,64 +340,105 @@ public static class IncrementalGraph
 
         /// <summary>
         /// [n, C, h, w]: the value over each position's window, taken from its changed region
-        /// where the window overlaps it and from the padded cache elsewhere.
+        /// where the window overlaps it and from the padded cache elsewhere. Both sources are
+        /// rows of one table (the cache's cells, then every position's region cells), so one
+        /// Gather of whole channel vectors does it; only the row indices are chosen per cell.
         /// </summary>
         private string Assemble(Assembly a)
         {
             var b = _b;
+            if (_region.TryGetValue(a.Value, out var own) && SameCells(plan.Regions[a.Value], a.Window))
+                return own;    // the window is exactly the changed region (common at merges)
             var cache = caches[(a.Value, a.PadValue)];
-            string tag = $"{cache.InputName}/w{a.Window.Y.Length}x{a.Window.X.Length}_{b.UniqueName("a")}";
+            var shape = _g.ShapeOf(a.Value);
+            int channels = shape[1];
+            int paddedH = shape[2] + cache.PadTop + cache.PadBottom, paddedW = shape[3] + cache.PadLeft + cache.PadRight;
+            string tag = b.UniqueName($"{cache.InputName}/w{a.Window.Y.Length}x{a.Window.X.Length}");
             int h = a.Window.Y.Length, w = a.Window.X.Length;
-            string wy = Start(a.Window.Y, rows: true), wx = Start(a.Window.X, rows: false);
-            string iy = b.Node("Add", [wy, Range(h, "y")], null, tag + "/rows");     // [n, h]
-            string ix = b.Node("Add", [wx, Range(w, "x")], null, tag + "/cols");     // [n, w]
+            string Const(string what, long v) => b.Int64s($"{tag}/{what}", [v], [1, 1]);
+            string Rows(string ys) => b.Node("Unsqueeze", [ys, b.Int64s(tag + "/rows_axes", [2])], null, tag + "/rows3");   // [n, h, 1]
+            string Cols(string xs) => b.Node("Unsqueeze", [xs, b.Int64s(tag + "/cols_axes", [1])], null, tag + "/cols3");   // [n, 1, w]
 
-            string Grid(string ys, string xs, string what)
-            {
-                string y4 = b.Node("Unsqueeze", [ys, b.Int64s($"{tag}/{what}_yaxes", [2, 3])], null, $"{tag}/{what}_y");   // [n, h, 1, 1]
-                string x4 = b.Node("Unsqueeze", [xs, b.Int64s($"{tag}/{what}_xaxes", [1, 3])], null, $"{tag}/{what}_x");   // [n, 1, w, 1]
-                string zeros = b.Int64s($"{tag}/{what}_zeros", new long[h * w], [1, h, w, 1]);
-                return b.Node("Concat", [b.Node("Add", [y4, zeros], null, $"{tag}/{what}_yy"), b.Node("Add", [x4, zeros], null, $"{tag}/{what}_xx")],
-                    null, $"{tag}/{what}_index", OnnxAttr.Int("axis", 3));                                                 // [n, h, w, 2]
-            }
-            string cy = b.Node("Add", [iy, b.Int64s(tag + "/pad_top", [cache.PadTop], [1, 1])], null, tag + "/cache_rows");
-            string cx = b.Node("Add", [ix, b.Int64s(tag + "/pad_left", [cache.PadLeft], [1, 1])], null, tag + "/cache_cols");
-            string assembled = b.Node("GatherND", [cache.InputName, Grid(cy, cx, "cache")], null, tag + "/from_cache");  // [n, h, w, C]
+            string iy = b.Node("Add", [Start(a.Window.Y, rows: true), Range(h, "y")], null, tag + "/rows");   // [n, h]
+            string ix = b.Node("Add", [Start(a.Window.X, rows: false), Range(w, "x")], null, tag + "/cols");  // [n, w]
+            string cacheRow = b.Node("Mul", [b.Node("Add", [iy, Const("pad_top", cache.PadTop)], null, tag + "/cy"), Const("padded_width", paddedW)], null, tag + "/cy_stride");
+            string cacheCol = b.Node("Add", [ix, Const("pad_left", cache.PadLeft)], null, tag + "/cx");
+            string index = b.Node("Add", [Rows(cacheRow), Cols(cacheCol)], null, tag + "/cache_index");                        // [n, h, w]
+            string table = CacheTable(cache, paddedH * paddedW, channels);
 
             if (_region.ContainsKey(a.Value))
             {
                 var region = plan.Regions[a.Value];
-                string ry = Start(region.Y, rows: true), rx = Start(region.X, rows: false);
-                string Local(string index, string start, int length, string what)
+                int rh = region.Y.Length, rw = region.X.Length;
+                (string Inside, string Clipped) Local(string cells, string start, int length, string what)
                 {
-                    string local = b.Node("Sub", [index, start], null, $"{tag}/{what}_local");
-                    string ge = b.Node("GreaterOrEqual", [local, b.Int64s($"{tag}/{what}_zero", [0], [1, 1])], null, $"{tag}/{what}_ge");
-                    string lt = b.Node("Less", [local, b.Int64s($"{tag}/{what}_len", [length], [1, 1])], null, $"{tag}/{what}_lt");
-                    string inside = b.Node("And", [ge, lt], null, $"{tag}/{what}_inside");
-                    string clipped = b.Node("Min", [b.Node("Max", [local, b.Int64s($"{tag}/{what}_lo", [0], [1, 1])], null, $"{tag}/{what}_max"),
-                        b.Int64s($"{tag}/{what}_hi", [length - 1], [1, 1])], null, $"{tag}/{what}_clip");
-                    return inside + "|" + clipped;
+                    string local = b.Node("Sub", [cells, start], null, $"{tag}/{what}_local");
+                    string ge = b.Node("GreaterOrEqual", [local, Const(what + "_zero", 0)], null, $"{tag}/{what}_ge");
+                    string lt = b.Node("Less", [local, Const(what + "_len", length)], null, $"{tag}/{what}_lt");
+                    string clipped = b.Node("Min", [b.Node("Max", [local, Const(what + "_lo", 0)], null, $"{tag}/{what}_max"), Const(what + "_hi", length - 1)], null, $"{tag}/{what}_clip");
+                    return (b.Node("And", [ge, lt], null, $"{tag}/{what}_inside"), clipped);
                 }
-                var ly = Local(iy, ry, region.Y.Length, "ry").Split('|');
-                var lx = Local(ix, rx, region.X.Length, "rx").Split('|');
-                string fromRegion = b.Node("GatherND", [RegionHwc(a.Value), Grid(ly[1], lx[1], "region")], null, tag + "/from_region",
-                    OnnxAttr.Int("batch_dims", 1));                                                                          // [n, h, w, C]
-                string iny = b.Node("Unsqueeze", [ly[0], b.Int64s(tag + "/iny_axes", [2, 3])], null, tag + "/iny");
-                string inx = b.Node("Unsqueeze", [lx[0], b.Int64s(tag + "/inx_axes", [1, 3])], null, tag + "/inx");
-                string inside = b.Node("And", [iny, inx], null, tag + "/inside");                                           // [n, h, w, 1]
-                assembled = b.Node("Where", [inside, fromRegion, assembled], null, tag + "/pasted");
+                var (inY, ly) = Local(iy, Start(region.Y, rows: true), rh, "ry");
+                var (inX, lx) = Local(ix, Start(region.X, rows: false), rw, "rx");
+                // Region cell (p, i, j) is row cacheCells + p·rh·rw + i·rw + j of the table.
+                string first = b.Node("Add", [b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride"),
+                    Const("cache_cells", (long)paddedH * paddedW)], null, tag + "/region_base");                                  // [n, 1]
+                string regionRow = b.Node("Add", [b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride"), first], null, tag + "/ry_index");
+                string regionIndex = b.Node("Add", [Rows(regionRow), Cols(lx)], null, tag + "/region_index");                     // [n, h, w]
+                string inside = b.Node("And", [Rows(inY), Cols(inX)], null, tag + "/inside");
+                index = b.Node("Where", [inside, regionIndex, index], null, tag + "/index");
+                table = PastedTable(cache, table, a.Value, channels);
             }
-            var shape = _g.ShapeOf(a.Value);
-            BytesPerPosition += 3 * 4L * shape[1] * h * w;
-            return b.Node("Transpose", [assembled], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
+            BytesPerPosition += 2 * 4L * channels * h * w;
+            string gathered = b.Node("Gather", [table, index], null, tag + "/gather", OnnxAttr.Int("axis", 0));                   // [n, h, w, C]
+            return b.Node("Transpose", [gathered], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
         }
 
-        /// <summary>A changed region channels-last, [n, h, w, C], made once per value.</summary>
-        private string RegionHwc(string value)
+        /// <summary>[n, 1] int64: 0, 1, …, n − 1, each position's index in the batch.</summary>
+        private string PositionIndex()
         {
-            if (_regionHwc.TryGetValue(value, out var name)) return name;
-            name = _b.Node("Transpose", [_region[value]], null, value + "/region_hwc", OnnxAttr.Ints("perm", 0, 2, 3, 1));
-            _regionHwc[value] = name;
+            if (_positionIndex is not null) return _positionIndex;
+            var b = _b;
+            string n = b.Node("Squeeze", [_batch, b.Int64s("batch_axes", [0])], null, "batch_scalar");
+            string range = b.Node("Range", [b.Int64Scalar("zero", 0), n, b.Int64Scalar("one", 1)], null, "position_index");
+            _positionIndex = b.Node("Unsqueeze", [range, b.Int64s("position_index_axes", [1])], null, "position_index2");
+            return _positionIndex;
+        }
+
+        private string? _positionIndex;
+        private readonly Dictionary<string, string> _cacheTables = [];
+
+        /// <summary>A cache as a table of channel vectors, [cells, C] (a free reshape).</summary>
+        private string CacheTable(CacheSpec cache, int cells, int channels)
+        {
+            if (_cacheTables.TryGetValue(cache.InputName, out var name)) return name;
+            name = _b.Node("Reshape", [cache.InputName, _b.Int64s(cache.InputName + "/table_shape", [cells, channels])], null, cache.InputName + "/table");
+            _cacheTables[cache.InputName] = name;
+            return name;
+        }
+
+        /// <summary>Whether two fixed-size regions cover the same cells at every position.</summary>
+        private static bool SameCells(RegionPlan a, RegionPlan b) =>
+            a.Y.Length == b.Y.Length && a.X.Length == b.X.Length && a.Y.Starts.AsSpan().SequenceEqual(b.Y.Starts) && a.X.Starts.AsSpan().SequenceEqual(b.X.Starts);
+
+        private readonly Dictionary<string, string> _pastedTables = [];
+
+        /// <summary>The cache's rows followed by the batch's region rows, made once per cache and batch.</summary>
+        private string PastedTable(CacheSpec cache, string table, string value, int channels)
+        {
+            if (_pastedTables.TryGetValue(cache.InputName, out var name)) return name;
+            name = _b.Node("Concat", [table, RegionRows(value, channels)], null, cache.InputName + "/pasted_table", OnnxAttr.Int("axis", 0));
+            _pastedTables[cache.InputName] = name;
+            return name;
+        }
+
+        /// <summary>A changed region as rows of channel vectors, [n·h·w, C], made once per value.</summary>
+        private string RegionRows(string value, int channels)
+        {
+            if (_regionRows.TryGetValue(value, out var name)) return name;
+            string hwc = _b.Node("Transpose", [_region[value]], null, value + "/region_hwc", OnnxAttr.Ints("perm", 0, 2, 3, 1));
+            name = _b.Node("Reshape", [hwc, _b.Int64s(value + "/region_rows_shape", [-1, channels])], null, value + "/region_rows");
+            _regionRows[value] = name;
             return name;
         }
     }

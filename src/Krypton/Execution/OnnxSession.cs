@@ -24,6 +24,13 @@ public sealed class OnnxSession : IDisposable
             IntraOpNumThreads = options.Threads,
             InterOpNumThreads = 1,
         };
+        if (Environment.GetEnvironmentVariable("KRYPTON_DAZ") == "1")
+            _options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
+        if (options.ProfilePrefix is { } prefix)
+        {
+            _options.EnableProfiling = true;
+            _options.ProfileOutputPathPrefix = prefix;
+        }
         try { _session = new InferenceSession(onnx, _options); }
         catch (OnnxRuntimeException e)
         {
@@ -67,6 +74,8 @@ public sealed class OnnxSession : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (Options.ProfilePrefix is not null)
+            _session.EndProfiling();
         _session.Dispose();
         _options.Dispose();
     }

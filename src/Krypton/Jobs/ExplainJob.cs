@@ -15,7 +15,7 @@ namespace Krypton.Jobs;
 /// <param name="InputFile">PNG, JPEG or .npy; null for the built-in sample image.</param>
 /// <param name="Spec">The occlusion experiment.</param>
 /// <param name="Normalization">Input normalization; null for ImageNet's.</param>
-/// <param name="Mode">naive.</param>
+/// <param name="Mode">exact (incremental inference, the default) or naive.</param>
 /// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
 /// <param name="MemoryBudgetBytes">Memory budget; null for the default share of free memory.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
@@ -25,7 +25,7 @@ public sealed record ExplainJob(
     string? InputFile,
     OcclusionSpec Spec,
     Preprocessing? Normalization = null,
-    string Mode = "naive",
+    string Mode = "exact",
     int? BatchSize = null,
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null,
@@ -62,7 +62,7 @@ public sealed record JobResult(PreparedJob Prepared, Explanation Explanation)
 public static class ExplainJobRunner
 {
     /// <summary>Modes this build can run.</summary>
-    public static IReadOnlyList<string> Modes { get; } = ["naive"];
+    public static IReadOnlyList<string> Modes { get; } = ["exact", "naive"];
 
     /// <summary>The sample image shipped with the tool.</summary>
     public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "sample.png");
@@ -113,7 +113,8 @@ public static class ExplainJobRunner
     {
         var job = prepared.Job;
         var explanation = Explainer.Explain(
-            new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution),
+            new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
+                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact),
             progress, cancellation);
         return new JobResult(prepared, explanation);
     }
@@ -221,6 +222,8 @@ public static class ExplainJobRunner
             ["plan"] = new JsonObject
             {
                 ["mode"] = e.Mode,
+                ["requested_mode"] = p.Job.Mode,
+                ["fallback_reason"] = e.FallbackReason,
                 ["positions"] = e.Positions,
                 ["batch_size"] = e.BatchSize,
                 ["memory_budget_bytes"] = p.Job.MemoryBudgetBytes,
