@@ -11,12 +11,7 @@ namespace Krypton.Cli;
 /// <summary>`krypton explain`: computes an occlusion heat map and writes it to a folder.</summary>
 internal static class ExplainCommand
 {
-    private static readonly Option<string?> Model = new("--model") { Description = "ONNX file of the model to explain (any CNN with one N×C×H×W input)", HelpName = "FILE" };
-    private static readonly Option<string?> Arch = new("--arch") { Description = "built-in architecture instead of a file: vgg16, resnet18 or inception_v3", HelpName = "NAME" };
-    private static readonly Option<string?> Weights = new("--weights") { Description = "weights for --arch, a .safetensors file with torchvision's state_dict names (default: seeded random weights)", HelpName = "FILE" };
-    private static readonly Option<int> Seed = new("--seed") { Description = "seed of the random weights of --arch", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
-    private static readonly Option<string?> ImageSize = new("--image-size") { Description = "input size for models that leave it open, and for --arch (default: the model's own, else 224)", HelpName = "N[xM]" };
     private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
     private static readonly Option<string> Stride = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
     private static readonly Option<string> Fill = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
@@ -34,6 +29,8 @@ internal static class ExplainCommand
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
 
+    private static readonly ModelOptions ModelChoice = new();
+
     public static Command Create()
     {
         var command = new Command("explain",
@@ -49,7 +46,8 @@ internal static class ExplainCommand
             "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n\n" +
             "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
-        foreach (var o in new Option[] { Model, Arch, Weights, Seed, Input, ImageSize, Patch, Stride, Fill, Target, Value, Roi, Mode,
+        ModelChoice.AddTo(command);
+        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Mode,
                      Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
             command.Options.Add(o);
         command.SetAction(RunAsync);
@@ -59,8 +57,7 @@ internal static class ExplainCommand
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellation)
     {
         var job = new ExplainJob(
-            new ModelSource(parse.GetValue(Model), parse.GetValue(Arch), parse.GetValue(Weights), parse.GetValue(Seed),
-                parse.GetValue(ImageSize) is { } size ? Size2.Parse(size, "image size") : null),
+            ModelChoice.Source(parse),
             parse.GetValue(Input),
             new OcclusionSpec(
                 Size2.Parse(parse.GetValue(Patch)!, "patch"),

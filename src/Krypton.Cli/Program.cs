@@ -12,4 +12,5 @@ var root = new Command("krypton",
 root.Options.Add(new HelpOption());
 root.Options.Add(new VersionOption());
 root.Subcommands.Add(ExplainCommand.Create());
+root.Subcommands.Add(AnalyzeCommand.Create());
 return await Cli.InvokeAsync(root, args);

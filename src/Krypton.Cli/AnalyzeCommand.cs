@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Krypton.Incremental;
+using Krypton.Occlusion;
+
+namespace Krypton.Cli;
+
+/// <summary>`krypton analyze`: the theoretical speedup of incremental inference, layer by layer.</summary>
+internal static class AnalyzeCommand
+{
+    private static readonly ModelOptions ModelChoice = new();
+    private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
+    private static readonly Option<double> Tau = new("--tau") { Description = "projective-field threshold τ in (0, 1]: cap each layer's changed region at τ of its size (1 = exact)", DefaultValueFactory = _ => 1.0, HelpName = "T" };
+    private static readonly Option<string> Merge = new("--merge") { Description = "how merges combine regions: bbox (the bounding box; correct) or last-input (the shortcut of KRYPTON's reference scripts, to compare with its published InceptionV3 row)", DefaultValueFactory = _ => "bbox", HelpName = "bbox|last-input" };
+    private static readonly Option<bool> Json = new("--json") { Description = "print {\"theoretical_speedup\": R, \"layers\": [...]} as JSON" };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+
+    public static Command Create()
+    {
+        var command = new Command("analyze",
+            "The theoretical speedup R of incremental inference (KRYPTON §2): for a patch at the image\n" +
+            "centre, how many multiply-adds each layer needs in full and when only the changed region\n" +
+            "is recomputed; R = Σ full / Σ incremental over convolutions and fully-connected layers.\n\n" +
+            "Examples:\n" +
+            "  krypton analyze --arch vgg16 --patch 16\n" +
+            "  krypton analyze --model net.onnx --patch 32 --json\n" +
+            "  krypton analyze --arch resnet18 --patch 16 --tau 0.6");
+        ModelChoice.AddTo(command);
+        foreach (var o in new Option[] { Patch, Tau, Merge, Json, VerboseOption })
+            command.Options.Add(o);
+        command.SetAction(Run);
+        return command;
+    }
+
+    private static int Run(ParseResult parse)
+    {
+        var model = ModelChoice.Source(parse).Load();
+        var patch = Size2.Parse(parse.GetValue(Patch)!, "patch");
+        var rule = parse.GetValue(Merge)!.Trim().ToLowerInvariant() switch
+        {
+            "bbox" or "bounding-box" => MergeRule.BoundingBox,
+            "last-input" or "last" => MergeRule.LastInput,
+            var m => throw new KryptonException($"--merge '{m}' is not bbox or last-input"),
+        };
+        if (patch.Height > model.Graph.Height || patch.Width > model.Graph.Width || patch.Height < 1 || patch.Width < 1)
+            throw new KryptonException($"patch {patch} does not fit the {model.Graph.Height}x{model.Graph.Width} input");
+        var analysis = Analyzer.Analyze(model.Graph, patch.Height, patch.Width, parse.GetValue(Tau), rule);
+        if (parse.GetValue(Json))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(analysis, AnalysisJson.Default.SpeedupAnalysis));
+            return 0;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{model.Graph.Name}: input {model.Graph.Height}x{model.Graph.Width}, patch {patch} at the centre, tau {analysis.Tau.ToString(inv)}, merges: {(rule == MergeRule.BoundingBox ? "bounding box" : "last input")}");
+        Console.WriteLine();
+        Console.WriteLine($"{"layer",-40} {"op",-18} {"output",-16} {"changed",-9} {"MACs full",14} {"MACs incremental",17}");
+        foreach (var l in analysis.Layers)
+        {
+            string shape = string.Join("x", l.OutputShape.Skip(1));
+            string changed = l.State switch
+            {
+                RegionState.Unchanged => "-",
+                RegionState.Full => "all",
+                _ => $"{l.ChangedHeight}x{l.ChangedWidth}",
+            };
+            Console.WriteLine($"{Trim(l.Name, 40),-40} {l.OpType,-18} {shape,-16} {changed,-9} {l.FullMultiplyAdds.ToString("N0", inv),14} {l.IncrementalMultiplyAdds.ToString("N0", inv),17}");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"multiply-adds: full {analysis.FullMultiplyAdds / 1e9:0.000} G, incremental {analysis.IncrementalMultiplyAdds / 1e9:0.000} G");
+        Console.WriteLine($"theoretical speedup R = {analysis.TheoreticalSpeedup.ToString("0.00", inv)}");
+        return 0;
+    }
+
+    private static string Trim(string s, int width) => s.Length <= width ? s : "…" + s[^(width - 1)..];
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(SpeedupAnalysis))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class AnalysisJson : System.Text.Json.Serialization.JsonSerializerContext;
