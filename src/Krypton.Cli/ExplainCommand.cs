@@ -18,6 +18,7 @@ internal static class ExplainCommand
     private static readonly Option<int?> Target = new("--target", "-t") { Description = "output index to explain (an index into the flattened output; default: the predicted class)", HelpName = "K" };
     private static readonly Option<string> Value = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
+    private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
     private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
     private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
     private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
@@ -43,11 +44,13 @@ internal static class ExplainCommand
             "  krypton explain --arch vgg16 --weights vgg16.safetensors --input xray.png --patch 32 --stride 8 --fill black --value drop\n" +
             "      a coarser map of the probability drop under a black patch\n" +
             "  krypton explain --model net.onnx --input x.npy --fill tensor:0 --target 3 --roi 40,40,64,64\n" +
-            "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n\n" +
+            "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n" +
+            "  krypton explain --model net.onnx --input cat.png --positions \"100,60;100,76\"\n" +
+            "      two patch positions only (interactive use)\n\n" +
             "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Mode,
+        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode,
                      Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
             command.Options.Add(o);
         command.SetAction(RunAsync);
@@ -65,7 +68,8 @@ internal static class ExplainCommand
                 Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
                 parse.GetValue(Target),
                 ParseValue(parse.GetValue(Value)!),
-                parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null),
+                parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
+                parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null),
             Normalization(parse),
             parse.GetValue(Mode)!,
             parse.GetValue(Batch),
@@ -76,7 +80,8 @@ internal static class ExplainCommand
         bool quiet = parse.GetValue(Quiet);
 
         var prepared = ExplainJobRunner.Prepare(job);
-        Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} positions, patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {job.Mode}");
+        string what = job.Spec.Positions is { } ps ? $"{ps.Count} positions" : $"{prepared.Grid.Rows}x{prepared.Grid.Columns} positions, stride {job.Spec.Stride}";
+        Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {what}, patch {job.Spec.Patch}, mode {job.Mode}");
         var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainJobRunner.Run(prepared, progress, cancellation), cancellation));
         ExplainJobRunner.Write(result, outDir);
 

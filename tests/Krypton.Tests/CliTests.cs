@@ -174,4 +174,39 @@ public class CliTests : IDisposable
         Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);
         Assert.Equal("cpu", root.GetProperty("device").GetProperty("device").GetString());
     }
+
+    [Fact]
+    public void Positions_give_the_golden_values_at_those_positions()
+    {
+        var (code, _, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
+            "--patch", "8", "--fill", "tensor:0", "--positions", "0,0;20,24;52,52", "--out", Out);
+        Assert.True(code == 0, stderr);
+        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var lines = File.ReadAllLines(Path.Combine(Out, "positions.csv")).Skip(1).Where(l => l.Length > 0).ToList();
+        Assert.Equal(3, lines.Count);
+        int[][] cells = [[0, 0], [5, 6], [13, 13]];
+        for (int i = 0; i < 3; i++)
+        {
+            var parts = lines[i].Split(',');
+            float value = float.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(value - expected[cells[i][0] * 14 + cells[i][1]]) <= 1e-5, lines[i]);
+        }
+        Assert.False(File.Exists(Path.Combine(Out, "heatmap.npy")));
+    }
+
+    [Fact]
+    public void Analyze_prints_the_published_resnet18_speedup()
+    {
+        var (code, stdout, stderr) = Krypton("analyze", "--arch", "resnet18", "--patch", "16");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("theoretical speedup R = 2.19", stdout);
+        Assert.Contains("layer4.1.conv2", stdout);
+
+        (code, stdout, _) = Krypton("analyze", "--model", TestFiles.TinyMixed, "--patch", "8", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.True(doc.RootElement.GetProperty("theoretical_speedup").GetDouble() > 1);
+        Assert.True(doc.RootElement.GetProperty("layers").GetArrayLength() > 10);
+    }
 }

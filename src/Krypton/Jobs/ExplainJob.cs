@@ -130,6 +130,19 @@ public static class ExplainJobRunner
         Directory.CreateDirectory(outDir);
         int rows = e.Grid.Rows, cols = e.Grid.Columns;
 
+        if (e.PositionValues is { } values)
+        {
+            // Interactive use: values at the positions asked for, no grid.
+            var csvLines = new List<string> { "y,x,value" };
+            csvLines.AddRange(e.Spec.Positions!.Select((q, i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{q.Y},{q.X},{values[i]:R}")));
+            string provenance = ProvenanceJson(result);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "positions.csv"), string.Join('\n', csvLines) + "\n");
+            result.WrittenFiles.Add("positions.csv");
+            AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), provenance);
+            result.WrittenFiles.Add("explanation.json");
+            return;
+        }
+
         // Render everything first, so a failure leaves the folder as it was.
         byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result);
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
@@ -180,7 +193,7 @@ public static class ExplainJobRunner
         var p = result.Prepared;
         var s = e.Spec;
         var g = p.Model.Graph;
-        var finite = e.HeatMap.Where(float.IsFinite).ToArray();
+        var finite = (e.PositionValues ?? e.HeatMap).Where(float.IsFinite).ToArray();
         var doc = new JsonObject
         {
             ["tool"] = new JsonObject
@@ -218,6 +231,7 @@ public static class ExplainJobRunner
                 ["target"] = s.Target,
                 ["value"] = s.Value.ToString().ToLowerInvariant(),
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
+                ["positions"] = s.Positions is { } list ? new JsonArray(list.Select(q => (JsonNode)Json([q.Y, q.X])).ToArray()) : null,
             },
             ["plan"] = new JsonObject
             {
@@ -227,6 +241,7 @@ public static class ExplainJobRunner
                 ["positions"] = e.Positions,
                 ["batch_size"] = e.BatchSize,
                 ["memory_budget_bytes"] = p.Job.MemoryBudgetBytes,
+                ["estimated_batch_bytes"] = e.EstimatedBytes,
             },
             ["device"] = new JsonObject
             {
@@ -253,7 +268,8 @@ public static class ExplainJobRunner
                 ["unoccluded_value"] = e.UnoccludedValue,
                 ["unoccluded_probability"] = e.UnoccludedProbability,
                 ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
-                ["heatmap_shape"] = Json([e.Grid.Rows, e.Grid.Columns]),
+                ["heatmap_shape"] = e.PositionValues is null ? Json([e.Grid.Rows, e.Grid.Columns]) : null,
+                ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
                 ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
                 ["heatmap_max"] = finite.Length > 0 ? finite.Max() : null,
                 ["value_label"] = ValueLabel(e),

@@ -48,7 +48,7 @@ public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Swe
 /// <param name="Spec">The spec it answers.</param>
 /// <param name="Grid">The positions.</param>
 /// <param name="Target">The flattened output index explained.</param>
-/// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest).</param>
+/// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest); empty for explicit positions.</param>
 /// <param name="UnoccludedValue">The target's value (in the spec's units, before any drop) without occlusion.</param>
 /// <param name="UnoccludedProbability">The target's probability without occlusion.</param>
 /// <param name="TopClasses">The highest-scoring outputs of the unoccluded input.</param>
@@ -73,7 +73,14 @@ public sealed record Explanation(
     Timings Timings,
     long PeakMemoryBytes,
     float[] FillValues,
-    string? FallbackReason = null);
+    string? FallbackReason = null)
+{
+    /// <summary>For an explicit list of positions (<see cref="OcclusionSpec.Positions"/>): their values, in order; the heat map is then empty.</summary>
+    public float[]? PositionValues { get; init; }
+
+    /// <summary>The planner's estimate of the working memory of one batch, in bytes.</summary>
+    public long EstimatedBytes { get; init; }
+}
 
 /// <summary>Runs occlusion experiments: the library's entry point.</summary>
 public static class Explainer
@@ -96,8 +103,9 @@ public static class Explainer
 
         var fill = FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization);
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
-        var cells = grid.Cells(spec.RegionOfInterest).ToList();
-        if (cells.Count == 0)
+        var cells = spec.Positions is null ? grid.Cells(spec.RegionOfInterest).ToList() : [];
+        var positions = spec.Positions ?? cells.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList();
+        if (positions.Count == 0)
             throw new KryptonException("no patch position overlaps the region of interest");
 
         var clock = Stopwatch.StartNew();
@@ -113,15 +121,25 @@ public static class Explainer
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
-        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), bytesPerPosition, cells.Count);
+        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), bytesPerPosition, positions.Count);
         clock.Restart();
-        float[] map = OcclusionRunner.Sweep(evaluator, grid, cells, batch, progress, cancellation)[0];
+        float[] values = OcclusionRunner.Evaluate(evaluator, positions, batch, progress, cancellation);
         var sweep = clock.Elapsed;
         if (spec.Value == ValueKind.Drop)
-            for (int i = 0; i < map.Length; i++) map[i] = unoccluded - map[i];
+            for (int i = 0; i < values.Length; i++) values[i] = unoccluded - values[i];
+        float[] map = [];
+        if (spec.Positions is null)
+        {
+            map = Enumerable.Repeat(float.NaN, grid.Count).ToArray();
+            for (int i = 0; i < cells.Count; i++) map[cells[i]] = values[i];
+        }
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, cells.Count, batch,
-            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback);
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, positions.Count, batch,
+            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback)
+        {
+            PositionValues = spec.Positions is null ? null : values,
+            EstimatedBytes = bytesPerPosition * batch,
+        };
     }
 
     /// <summary>The evaluator for the requested mode, its memory per position, the mode it runs and why it fell back.</summary>
@@ -134,7 +152,7 @@ public static class Explainer
         {
             try
             {
-                var plan = IncrementalPlan.Build(ScoringGraph(model), spec.Patch.Height, spec.Patch.Width);
+                var plan = IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width);
                 var incremental = new IncrementalEvaluator(plan, request.Input, fill, spec.Value, request.Execution);
                 return (incremental, incremental.Compiled.BytesPerPosition, "exact", null);
             }
@@ -146,9 +164,6 @@ public static class Explainer
         var naive = new NaiveEvaluator(model, request.Input, fill, spec.Patch, spec.Value, request.Execution);
         return (naive, model.ActivationBytes + 4L * model.Channels * model.Height * model.Width, "naive", fallback);
     }
-
-    /// <summary>The graph whose flattened output is scored (a final softmax is left to the score head).</summary>
-    private static ModelGraph ScoringGraph(ModelGraph model) => Compilation.ScoreHead.Logits(model);
 
     private static int ArgMax(float[] v)
     {

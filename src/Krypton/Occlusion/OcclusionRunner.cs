@@ -19,31 +19,27 @@ public readonly record struct OcclusionProgress(int Done, int Total, TimeSpan El
 public static class OcclusionRunner
 {
     /// <summary>
-    /// Evaluates the given cells in batches and returns, per target, the values on the whole grid
-    /// (row-major, NaN where a cell was not evaluated).
+    /// Evaluates the positions (patch top-left corners) in batches and returns their values,
+    /// position-major: [positions, targets].
     /// </summary>
-    public static float[][] Sweep(IPositionEvaluator evaluator, OcclusionGrid grid, IReadOnlyList<int> cells, int batchSize,
+    public static float[] Evaluate(IPositionEvaluator evaluator, IReadOnlyList<(int Y, int X)> positions, int batchSize,
         IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
     {
         if (batchSize <= 0)
             throw new KryptonException($"batch size {batchSize} must be positive");
         int k = evaluator.TargetCount;
-        var maps = Enumerable.Range(0, k).Select(_ => Enumerable.Repeat(float.NaN, grid.Count).ToArray()).ToArray();
+        var values = new float[positions.Count * k];
         var clock = Stopwatch.StartNew();
-        var positions = new (int Y, int X)[Math.Min(batchSize, Math.Max(cells.Count, 1))];
-        progress?.Report(new OcclusionProgress(0, cells.Count, TimeSpan.Zero));
-        for (int start = 0; start < cells.Count; start += batchSize)
+        var batch = new (int Y, int X)[Math.Min(batchSize, Math.Max(positions.Count, 1))];
+        progress?.Report(new OcclusionProgress(0, positions.Count, TimeSpan.Zero));
+        for (int start = 0; start < positions.Count; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
-            int n = Math.Min(batchSize, cells.Count - start);
-            for (int i = 0; i < n; i++)
-                positions[i] = grid.Origin(cells[start + i] / grid.Columns, cells[start + i] % grid.Columns);
-            float[] values = evaluator.Evaluate(positions.AsSpan(0, n));
-            for (int i = 0; i < n; i++)
-                for (int t = 0; t < k; t++)
-                    maps[t][cells[start + i]] = values[i * k + t];
-            progress?.Report(new OcclusionProgress(start + n, cells.Count, clock.Elapsed));
+            int n = Math.Min(batchSize, positions.Count - start);
+            for (int i = 0; i < n; i++) batch[i] = positions[start + i];
+            evaluator.Evaluate(batch.AsSpan(0, n)).CopyTo(values, start * k);
+            progress?.Report(new OcclusionProgress(start + n, positions.Count, clock.Elapsed));
         }
-        return maps;
+        return values;
     }
 }

@@ -64,14 +64,32 @@ public sealed record PixelRegion(int Y, int X, int Height, int Width)
 /// <param name="Target">Flattened output index to explain; null for the class the model predicts.</param>
 /// <param name="Value">What each cell records.</param>
 /// <param name="RegionOfInterest">When set, only positions whose patch overlaps it are computed; the others are NaN.</param>
+/// <param name="Positions">When set, exactly these patch positions (top-left corners, any pixel) instead of the grid: interactive use.</param>
 public sealed record OcclusionSpec(
     Size2 Patch,
     Size2 Stride,
     Fill Fill,
     int? Target = null,
     ValueKind Value = ValueKind.Probability,
-    PixelRegion? RegionOfInterest = null)
+    PixelRegion? RegionOfInterest = null,
+    IReadOnlyList<(int Y, int X)>? Positions = null)
 {
+    /// <summary>Parses "y,x;y,x;…" (patch top-left corners).</summary>
+    public static IReadOnlyList<(int Y, int X)> ParsePositions(string text)
+    {
+        var list = new List<(int, int)>();
+        foreach (var item in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var p = item.Split(',');
+            if (p.Length != 2 || !int.TryParse(p[0].Trim(), out int y) || !int.TryParse(p[1].Trim(), out int x))
+                throw new KryptonException($"position '{item}' is not y,x (positions are separated by ';')");
+            list.Add((y, x));
+        }
+        if (list.Count == 0)
+            throw new KryptonException("no positions given");
+        return list;
+    }
+
     /// <summary>The usual experiment: patch 16, stride 4, gray fill, predicted class, probability.</summary>
     public static OcclusionSpec Default { get; } = new(Size2.Square(16), Size2.Square(4), Fill.Gray);
 
@@ -86,5 +104,9 @@ public sealed record OcclusionSpec(
             throw new KryptonException($"patch {Patch} is larger than the {height}x{width} input");
         if (RegionOfInterest is { } r && (r.Y >= height || r.X >= width))
             throw new KryptonException($"region of interest starts outside the {height}x{width} input");
+        if (Positions is not null)
+            foreach (var (y, x) in Positions)
+                if (y < 0 || x < 0 || y + Patch.Height > height || x + Patch.Width > width)
+                    throw new KryptonException($"a patch {Patch} at ({y}, {x}) does not fit the {height}x{width} input");
     }
 }
