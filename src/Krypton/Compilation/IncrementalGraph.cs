@@ -231,6 +231,12 @@ public static class IncrementalGraph
                     _region[n.Output] = b.UniqueName(n.Output);
                     n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
+                case StepKind.Window when CoversInput(n.Inputs[0]) && CoversOutput(step.Output!, outShape):
+                    // The change has spread over the whole input: the layer runs as it is, padding
+                    // included, on the region itself (which is the whole map), with no gather.
+                    _region[n.Output] = b.UniqueName(n.Output);
+                    n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                    break;
                 case StepKind.Window:
                     _region[n.Output] = WindowStep(n, step, Assemble(assemblies[0]));
                     break;
@@ -252,6 +258,15 @@ public static class IncrementalGraph
             }
             BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
         }
+
+        private bool CoversInput(string value)
+        {
+            if (!plan.Regions.TryGetValue(value, out var r) || !_region.ContainsKey(value)) return false;
+            var shape = _g.ShapeOf(value);
+            return CoversOutput(r, shape);
+        }
+
+        private static bool CoversOutput(RegionPlan r, int[] shape) => r.Y.Length == shape[2] && r.X.Length == shape[3];
 
         /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
         private string WindowStep(Node n, PlanStep step, string window)
