@@ -84,4 +84,24 @@ public class GoldenHeatmapTests
         Assert.Equal(computed, result.Positions);
         Assert.Equal(9, computed);
     }
+
+    [Fact]
+    public void An_engine_compiles_once_and_explains_many_images()
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var other = g.Image.Select(v => 1f - v).ToArray();
+        using var engine = new OcclusionEngine();
+        var first = engine.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        var second = engine.Explain(new ExplainRequest(model, other, spec, Preprocessing.None));
+        var again = engine.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        Assert.Equal(1, engine.CompiledPrograms);
+        Assert.Equal(first.HeatMap, again.HeatMap);
+        var alone = Explainer.Explain(new ExplainRequest(model, other, spec, Preprocessing.None));
+        Assert.Equal(alone.HeatMap, second.HeatMap);
+        Assert.NotEqual(first.HeatMap, second.HeatMap);
+        for (int i = 0; i < g.Heatmap.Length; i++)
+            Assert.True(Math.Abs(first.HeatMap[i] - g.Heatmap[i]) <= 1e-5);
+    }
 }

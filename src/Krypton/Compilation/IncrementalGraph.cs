@@ -33,15 +33,6 @@ public sealed record CompiledIncremental(byte[] CacheGraph, byte[] IncrementalGr
 /// </summary>
 public static class IncrementalGraph
 {
-    /// <summary>Patch top-left corners, [n, 2] int64.</summary>
-    public const string PositionsInput = "positions";
-
-    /// <summary>The fill, [1, C, 1, 1] in model space.</summary>
-    public const string FillInput = "fill";
-
-    /// <summary>The image input of the cache graph, [1, C, H, W].</summary>
-    public const string ImageInput = "image";
-
     /// <summary>Compiles the plan's graphs for the value kind.</summary>
     public static CompiledIncremental Compile(IncrementalPlan plan, ValueKind value)
     {
@@ -120,7 +111,7 @@ public static class IncrementalGraph
         var g = plan.Graph;
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
-        string image = b.Input(ImageInput, [1, g.Channels, g.Height, g.Width]);
+        string image = b.Input(ScoreHead.ImageInput, [1, g.Channels, g.Height, g.Width]);
         var names = new Dictionary<string, string> { [g.InputName] = image };
         foreach (var node in g.Nodes)
         {
@@ -159,8 +150,8 @@ public static class IncrementalGraph
         {
             var b = _b;
             ScoreHead.ReserveNames(b);
-            string positions = b.Input(PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
-            string fill = b.Input(FillInput, [1, _g.Channels, 1, 1]);
+            string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+            string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, 1, 1]);
             string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
             foreach (var c in caches.Values)
             {

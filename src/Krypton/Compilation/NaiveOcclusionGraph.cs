@@ -14,15 +14,6 @@ namespace Krypton.Compilation;
 /// </summary>
 public static class NaiveOcclusionGraph
 {
-    /// <summary>The image input, [1, C, H, W] in model space.</summary>
-    public const string ImageInput = "image";
-
-    /// <summary>The fill input, [1, C, 1, 1] in model space.</summary>
-    public const string FillInput = "fill";
-
-    /// <summary>Patch top-left corners, [n, 2] int64 (row, column).</summary>
-    public const string PositionsInput = "positions";
-
 
     /// <summary>Emits the graph for a model, a patch size and a value kind.</summary>
     public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value)
@@ -31,9 +22,9 @@ public static class NaiveOcclusionGraph
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
         int c = model.Channels, h = model.Height, w = model.Width;
-        string image = b.Input(ImageInput, [1, c, h, w]);
-        string fill = b.Input(FillInput, [1, c, 1, 1]);
-        string positions = b.Input(PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+        string image = b.Input(ScoreHead.ImageInput, [1, c, h, w]);
+        string fill = b.Input(ScoreHead.FillInput, [1, c, 1, 1]);
+        string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
         string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
 
         string mask = PatchMask(b, positions, patch, h, w);

@@ -5,11 +5,21 @@ using Krypton.Onnx;
 namespace Krypton.Compilation;
 
 /// <summary>
-/// The tail every occlusion graph ends with: the flattened logits, their softmax, and the
-/// recorded value of each target. Written once for the naive and the incremental graphs.
+/// What every occlusion graph shares: its inputs (positions, fill, targets) and the tail it ends
+/// with (the flattened logits, their softmax, and the recorded value of each target). Written
+/// once for the naive and the incremental graphs.
 /// </summary>
 public static class ScoreHead
 {
+    /// <summary>The image, [1, C, H, W] in model space (the naive graph's input, and the cache graph's).</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>Patch top-left corners, [n, 2] int64 (row, column).</summary>
+    public const string PositionsInput = "positions";
+
+    /// <summary>The fill, [1, C, 1, 1] in model space.</summary>
+    public const string FillInput = "fill";
+
     /// <summary>Flattened output indices to record, [k] int64.</summary>
     public const string TargetsInput = "targets";
 

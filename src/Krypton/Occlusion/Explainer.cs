@@ -88,8 +88,31 @@ public static class Explainer
     /// <summary>Number of top classes reported.</summary>
     public const int TopK = 5;
 
-    /// <summary>Runs the experiment (naive mode: one full inference per position, batched).</summary>
+    /// <summary>
+    /// Runs one experiment with programs compiled for it alone. To explain several images with
+    /// the same model, keep an <see cref="OcclusionEngine"/>: it compiles once and reuses.
+    /// </summary>
     public static Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        using var engine = new OcclusionEngine();
+        return engine.Explain(request, progress, cancellation);
+    }
+}
+
+/// <summary>
+/// Runs occlusion experiments and keeps their compiled programs (one per model, patch size,
+/// value kind, mode and execution options), so that later images reuse the graphs and sessions.
+/// Holds native memory: dispose it.
+/// </summary>
+public sealed class OcclusionEngine : IDisposable
+{
+    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, ExecutionOptions), (OcclusionProgram Program, string? Fallback)> _programs = [];
+
+    /// <summary>Number of programs compiled so far.</summary>
+    public int CompiledPrograms => _programs.Count;
+
+    /// <summary>Runs the experiment.</summary>
+    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         var model = request.Model;
@@ -109,19 +132,19 @@ public static class Explainer
             throw new KryptonException("no patch position overlaps the region of interest");
 
         var clock = Stopwatch.StartNew();
-        var (evaluator, bytesPerPosition, mode, fallback) = CreateEvaluator(request, fill);
-        using var _ = evaluator;
+        var (program, fallback) = ProgramFor(request);
         var compile = clock.Elapsed;
         clock.Restart();
+        using var evaluator = program.Bind(request.Input, fill);
         var (logits, probabilities) = evaluator.Unoccluded();
         var baseTime = clock.Elapsed;
         int target = spec.Target ?? ArgMax(probabilities);
         evaluator.SetTargets([target]);
         float unoccluded = spec.Value == ValueKind.Logit ? logits[target] : probabilities[target];
-        var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(TopK)
+        var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
-        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), bytesPerPosition, positions.Count);
+        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), program.BytesPerPosition, positions.Count);
         clock.Restart();
         float[] values = OcclusionRunner.Evaluate(evaluator, positions, batch, progress, cancellation);
         var sweep = clock.Elapsed;
@@ -134,35 +157,36 @@ public static class Explainer
             for (int i = 0; i < cells.Count; i++) map[cells[i]] = values[i];
         }
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, positions.Count, batch,
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, program.Mode, positions.Count, batch,
             new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback)
         {
             PositionValues = spec.Positions is null ? null : values,
-            EstimatedBytes = bytesPerPosition * batch,
+            EstimatedBytes = program.BytesPerPosition * batch,
         };
     }
 
-    /// <summary>The evaluator for the requested mode, its memory per position, the mode it runs and why it fell back.</summary>
-    private static (IPositionEvaluator Evaluator, long BytesPerPosition, string Mode, string? Fallback) CreateEvaluator(ExplainRequest request, float[] fill)
+    /// <summary>The program for the request's mode, compiled on first use; exact mode falls back to naive with a reason.</summary>
+    private (OcclusionProgram Program, string? Fallback) ProgramFor(ExplainRequest request)
     {
         var model = request.Model;
         var spec = request.Spec;
-        string? fallback = null;
-        if (request.Mode == OcclusionMode.Exact)
+        var options = request.Execution ?? ExecutionOptions.Default;
+        var key = (model, spec.Patch, spec.Value, request.Mode, options);
+        if (_programs.TryGetValue(key, out var known))
+            return known;
+        (OcclusionProgram, string?) made;
+        try
         {
-            try
-            {
-                var plan = IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width);
-                var incremental = new IncrementalEvaluator(plan, request.Input, fill, spec.Value, request.Execution);
-                return (incremental, incremental.Compiled.BytesPerPosition, "exact", null);
-            }
-            catch (IncrementalNotSupportedException e)
-            {
-                fallback = e.Message;
-            }
+            made = request.Mode == OcclusionMode.Exact
+                ? (new IncrementalProgram(IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width), spec.Value, options), null)
+                : (new NaiveProgram(model, spec.Patch, spec.Value, options), null);
         }
-        var naive = new NaiveEvaluator(model, request.Input, fill, spec.Patch, spec.Value, request.Execution);
-        return (naive, model.ActivationBytes + 4L * model.Channels * model.Height * model.Width, "naive", fallback);
+        catch (IncrementalNotSupportedException e)
+        {
+            made = (new NaiveProgram(model, spec.Patch, spec.Value, options), e.Message);
+        }
+        _programs[key] = made;
+        return made;
     }
 
     private static int ArgMax(float[] v)
@@ -170,5 +194,12 @@ public static class Explainer
         int best = 0;
         for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
         return best;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var (program, _) in _programs.Values) program.Dispose();
+        _programs.Clear();
     }
 }
