@@ -20,7 +20,18 @@ internal static class Cli
     public static async Task<int> InvokeAsync(Command root, string[] args)
     {
         Verbose = args.Contains("--verbose");
-        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        // Ctrl+C (or SIGTERM) cancels the token; the run stops within one inference call, reports
+        // it and exits with 130. The parser's own handler is off: it may return before the action
+        // has finished, cutting its message short.
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        using var cancel = new CancellationTokenSource();
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         try
         {
             var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
@@ -32,7 +43,7 @@ internal static class Cli
                 Console.Error.WriteLine($"krypton: error: {error.Message.ReplaceLineEndings(" ")} (see '{command} --help')");
                 return InputError;
             }
-            return await parse.InvokeAsync(config);
+            return await parse.InvokeAsync(config, cancel.Token);
         }
         catch (Exception e)
         {

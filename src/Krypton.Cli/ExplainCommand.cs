@@ -53,7 +53,13 @@ internal static class ExplainCommand
         foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode,
                      Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
             command.Options.Add(o);
-        command.SetAction(RunAsync);
+        // A cancelled action would surface as a cancelled task, which the parser turns into exit
+        // code 130 silently; catching it here keeps the one-line message.
+        command.SetAction(async (parse, cancellation) =>
+        {
+            try { return await RunAsync(parse, cancellation); }
+            catch (OperationCanceledException e) { return Cli.Report(e); }
+        });
         return command;
     }
 

@@ -209,4 +209,31 @@ public class CliTests : IDisposable
         Assert.True(doc.RootElement.GetProperty("theoretical_speedup").GetDouble() > 1);
         Assert.True(doc.RootElement.GetProperty("layers").GetArrayLength() > 10);
     }
+
+    [Fact]
+    public void Ctrl_c_cancels_cleanly_and_writes_nothing()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Krypton.Cli.dll"), "explain", "--arch", "resnet18", "--mode", "naive",
+                     "--batch", "4", "--out", Out })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = new System.Text.StringBuilder();
+        var started = new ManualResetEventSlim();
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stderr) stderr.AppendLine(e.Data);
+            if (e.Data.Contains("positions", StringComparison.Ordinal)) started.Set();
+        };
+        p.BeginErrorReadLine();
+        _ = p.StandardOutput.ReadToEndAsync();
+        Assert.True(started.Wait(60_000), "the sweep did not start");
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(30_000), "krypton did not stop after Ctrl+C");
+        p.WaitForExit();
+        Assert.Equal(130, p.ExitCode);
+        lock (stderr) Assert.True(stderr.ToString().Contains("cancelled"), stderr.ToString());
+        Assert.False(Directory.Exists(Out) && Directory.EnumerateFileSystemEntries(Out).Any());
+    }
 }

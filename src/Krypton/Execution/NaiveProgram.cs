@@ -36,7 +36,7 @@ public sealed class NaiveProgram : OcclusionProgram
         // A patch placed past the bottom-right corner covers nothing: the unoccluded scores.
         return new BoundEvaluator(_session, inputs, e =>
         {
-            var r = e.Run([(m.Height, m.Width)], ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput);
+            var r = e.Run([(m.Height, m.Width)], [ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput]);
             return (r[0], r[1]);
         });
     }

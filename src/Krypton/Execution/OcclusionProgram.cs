@@ -55,10 +55,11 @@ internal sealed class BoundEvaluator : IPositionEvaluator
 
     public (float[] Logits, float[] Probabilities) Unoccluded() => _unoccluded;
 
-    public float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions) => Run(positions, ScoreHead.ValuesOutput)[0];
+    public float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions, CancellationToken cancellation = default) =>
+        Run(positions, [ScoreHead.ValuesOutput], cancellation)[0];
 
     /// <summary>Runs the program's graph on positions and returns the named outputs.</summary>
-    public float[][] Run(ReadOnlySpan<(int Y, int X)> positions, params string[] outputs)
+    public float[][] Run(ReadOnlySpan<(int Y, int X)> positions, string[] outputs, CancellationToken cancellation = default)
     {
         var flat = new long[positions.Length * 2];
         for (int i = 0; i < positions.Length; i++)
@@ -72,7 +73,7 @@ internal sealed class BoundEvaluator : IPositionEvaluator
             [ScoreHead.PositionsInput] = pos,
             [ScoreHead.TargetsInput] = _targets,
         };
-        using var results = _session.Run(inputs, outputs);
+        using var results = _session.Run(inputs, outputs, cancellation);
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 

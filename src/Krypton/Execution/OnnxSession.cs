@@ -46,13 +46,23 @@ public sealed class OnnxSession : IDisposable
     /// <summary>Names of the graph's outputs.</summary>
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
-    /// <summary>Runs the graph on the given named inputs and returns the named outputs (all by default).</summary>
-    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, IReadOnlyList<string>? outputs = null)
+    /// <summary>
+    /// Runs the graph on the given named inputs and returns the named outputs (all by default).
+    /// Cancelling stops ONNX Runtime mid-run (its terminate flag) and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, IReadOnlyList<string>? outputs = null,
+        CancellationToken cancellation = default)
     {
+        cancellation.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
+        using var registration = cancellation.Register(() => runOptions.Terminate = true);
         try
         {
             return _session.Run(runOptions, inputs.Keys.ToList(), inputs.Values.ToList(), outputs ?? _session.OutputNames);
+        }
+        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellation);
         }
         catch (OnnxRuntimeException e)
         {

@@ -13,7 +13,7 @@ public interface IPositionEvaluator : IDisposable
     void SetTargets(IReadOnlyList<int> targets);
 
     /// <summary>Values for each position (patch top-left), position-major: [positions, targets].</summary>
-    float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions);
+    float[] Evaluate(ReadOnlySpan<(int Y, int X)> positions, CancellationToken cancellation = default);
 
     /// <summary>Every logit and every probability of the unoccluded image.</summary>
     (float[] Logits, float[] Probabilities) Unoccluded();

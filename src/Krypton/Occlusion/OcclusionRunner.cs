@@ -37,7 +37,7 @@ public static class OcclusionRunner
             cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(batchSize, positions.Count - start);
             for (int i = 0; i < n; i++) batch[i] = positions[start + i];
-            evaluator.Evaluate(batch.AsSpan(0, n)).CopyTo(values, start * k);
+            evaluator.Evaluate(batch.AsSpan(0, n), cancellation).CopyTo(values, start * k);
             progress?.Report(new OcclusionProgress(start + n, positions.Count, clock.Elapsed));
         }
         return values;
