@@ -104,4 +104,22 @@ public class GoldenHeatmapTests
         for (int i = 0; i < g.Heatmap.Length; i++)
             Assert.True(Math.Abs(first.HeatMap[i] - g.Heatmap[i]) <= 1e-5);
     }
+
+    [Fact]
+    public void Projective_field_threshold_of_one_is_exact_and_below_one_approximates()
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        var one = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 1.0));
+        var approx = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 0.4));
+        Assert.Equal(exact.HeatMap, one.HeatMap);
+        Assert.Equal("approximate", approx.Mode);
+        Assert.NotEqual(exact.HeatMap, approx.HeatMap);
+        double ssim = Krypton.Quality.Ssim.Compute(exact.HeatMap, approx.HeatMap, 14, 14);
+        Assert.InRange(ssim, 0.0, 1.0);
+        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 0)));
+        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive, Tau: 0.5)));
+    }
 }

@@ -29,7 +29,7 @@ public sealed class IncrementalProgram : OcclusionProgram
     public CompiledIncremental Compiled { get; }
 
     /// <inheritdoc/>
-    public override string Mode => "exact";
+    public override string Mode => _plan.Tau < 1 ? "approximate" : "exact";
 
     /// <inheritdoc/>
     public override long BytesPerPosition => Compiled.BytesPerPosition;

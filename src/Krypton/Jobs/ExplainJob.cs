@@ -20,6 +20,7 @@ namespace Krypton.Jobs;
 /// <param name="MemoryBudgetBytes">Memory budget; null for the default share of free memory.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
 /// <param name="CommandLine">The command line, for provenance.</param>
+/// <param name="Tau">Projective-field threshold τ for incremental inference (1 = exact).</param>
 public sealed record ExplainJob(
     ModelSource Model,
     string? InputFile,
@@ -29,7 +30,8 @@ public sealed record ExplainJob(
     int? BatchSize = null,
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null,
-    string? CommandLine = null);
+    string? CommandLine = null,
+    double Tau = 1.0);
 
 /// <summary>A job with its model and input loaded, ready to run.</summary>
 public sealed record PreparedJob(
@@ -114,7 +116,7 @@ public static class ExplainJobRunner
         var job = prepared.Job;
         var explanation = Explainer.Explain(
             new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
-                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact),
+                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau),
             progress, cancellation);
         return new JobResult(prepared, explanation);
     }
@@ -237,6 +239,7 @@ public static class ExplainJobRunner
             {
                 ["mode"] = e.Mode,
                 ["requested_mode"] = p.Job.Mode,
+                ["tau"] = p.Job.Tau,
                 ["fallback_reason"] = e.FallbackReason,
                 ["positions"] = e.Positions,
                 ["batch_size"] = e.BatchSize,

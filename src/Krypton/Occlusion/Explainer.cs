@@ -15,6 +15,7 @@ namespace Krypton.Occlusion;
 /// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
 /// <param name="Mode">How to compute: exact incremental inference (the default) or naive.</param>
+/// <param name="Tau">Projective-field threshold τ ∈ (0, 1] for incremental inference (KRYPTON §3): below 1 each layer's changed region is capped at τ of the layer's size, an approximation.</param>
 public sealed record ExplainRequest(
     ModelGraph Model,
     float[] Input,
@@ -23,7 +24,8 @@ public sealed record ExplainRequest(
     int? BatchSize = null,
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null,
-    OcclusionMode Mode = OcclusionMode.Exact);
+    OcclusionMode Mode = OcclusionMode.Exact,
+    double Tau = 1.0);
 
 /// <summary>How an occlusion experiment is computed.</summary>
 public enum OcclusionMode
@@ -106,7 +108,7 @@ public static class Explainer
 /// </summary>
 public sealed class OcclusionEngine : IDisposable
 {
-    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, ExecutionOptions), (OcclusionProgram Program, string? Fallback)> _programs = [];
+    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, ExecutionOptions), (OcclusionProgram Program, string? Fallback)> _programs = [];
 
     /// <summary>Number of programs compiled so far.</summary>
     public int CompiledPrograms => _programs.Count;
@@ -171,14 +173,18 @@ public sealed class OcclusionEngine : IDisposable
         var model = request.Model;
         var spec = request.Spec;
         var options = request.Execution ?? ExecutionOptions.Default;
-        var key = (model, spec.Patch, spec.Value, request.Mode, options);
+        if (!(request.Tau > 0 && request.Tau <= 1))
+            throw new KryptonException($"projective-field threshold tau = {request.Tau} must lie in (0, 1]");
+        if (request.Tau < 1 && request.Mode == OcclusionMode.Naive)
+            throw new KryptonException("tau applies to incremental inference; it has no meaning in naive mode");
+        var key = (model, spec.Patch, spec.Value, request.Mode, request.Tau, options);
         if (_programs.TryGetValue(key, out var known))
             return known;
         (OcclusionProgram, string?) made;
         try
         {
             made = request.Mode == OcclusionMode.Exact
-                ? (new IncrementalProgram(IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width), spec.Value, options), null)
+                ? (new IncrementalProgram(IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width, request.Tau), spec.Value, options), null)
                 : (new NaiveProgram(model, spec.Patch, spec.Value, options), null);
         }
         catch (IncrementalNotSupportedException e)
