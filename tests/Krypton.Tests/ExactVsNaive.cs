@@ -8,7 +8,8 @@ namespace Krypton.Tests;
 /// Runs one occlusion experiment in both modes and asserts that exact incremental inference
 /// gives the naive heat map. Judged on logits: the largest difference must be within 1e-4 of the
 /// largest logit magnitude seen (unoccluded or in the heat map) and within 1 % of the naive heat
-/// map's own range, so that a tiny but real difference on a flat map is still caught.
+/// map's own range (but not below float32 noise, 1e-6 of that magnitude), so that a small but
+/// real difference on a nearly flat map is still caught.
 /// </summary>
 internal static class ExactVsNaive
 {
@@ -85,8 +86,10 @@ internal static class ExactVsNaive
         Assert.True(Math.Abs(exact.UnoccludedValue - naive.UnoccludedValue) <= 1e-4 * Math.Max(scale, 1e-6),
             $"{caseId}: unoccluded logit {exact.UnoccludedValue} (exact) vs {naive.UnoccludedValue} (naive)");
         Assert.True(worst <= 1e-4 * scale, $"{caseId}: max |exact − naive| = {worst:g4} > 1e-4 × {scale:g4}{Where()}");
+        // Float32 evaluation order alone moves a logit by a few ulps (~1e-7 relative); a map whose
+        // range is that small (a few nearby positions) is held to that noise level instead.
         if (range > 0)
-            Assert.True(worst <= 0.01 * range, $"{caseId}: max |exact − naive| = {worst:g4} > 1% of the heat map's range {range:g4}{Where()}");
+            Assert.True(worst <= Math.Max(0.01 * range, 1e-6 * scale), $"{caseId}: max |exact − naive| = {worst:g4} > 1% of the heat map's range {range:g4}{Where()}");
         if (expectRange && naive.Positions > 1)
             Assert.True(range > 0, $"{caseId}: the naive heat map is flat, so the comparison proves nothing");
     }
