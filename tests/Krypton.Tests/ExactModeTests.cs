@@ -74,6 +74,38 @@ public class ExactModeTests
         return b.Build(b.Linear("fc", b.Flatten("flatten", b.GlobalAvgPool("gap", x)), 5));
     }
 
+    /// <summary>
+    /// Pooling whose last ceil-mode window runs past the padded input on both axes (20 rows: the
+    /// windows start at −1, 1, …, 19 and the last reads rows 19–21, one beyond the padding; 21
+    /// columns with asymmetric padding), where the divisor of average pooling must leave out the
+    /// cells past the padding (and, without count_include_pad, the padding too).
+    /// </summary>
+    public static TheoryData<string> Pools => ["avg_incl_ceil", "avg_excl_ceil", "avg_incl_ceil_asym", "max_ceil_dilated", "avg_incl_floor"];
+
+    [Theory]
+    [MemberData(nameof(Pools))]
+    public void Pooling_past_the_padding_exact_equals_naive(string kind)
+    {
+        var pool = kind switch
+        {
+            "avg_incl_ceil" => new Pool(PoolKind.Average, Window2D.Square(3, 2, 1), CeilMode: true, CountIncludePad: true),
+            "avg_excl_ceil" => new Pool(PoolKind.Average, Window2D.Square(3, 2, 1), CeilMode: true, CountIncludePad: false),
+            "avg_incl_ceil_asym" => new Pool(PoolKind.Average, new Window2D(3, 2, 2, 3, 2, 1, 0, 0), CeilMode: true, CountIncludePad: true),
+            "max_ceil_dilated" => new Pool(PoolKind.Max, new Window2D(2, 3, 2, 2, 1, 0, 0, 1, 2, 1), CeilMode: true),
+            _ => new Pool(PoolKind.Average, new Window2D(3, 3, 2, 2, 1, 2, 2, 1), CountIncludePad: true),
+        };
+        var b = new NetworkBuilder(kind, WeightSource.Random(9), 3, 20, 21);
+        string x = b.Relu("relu1", b.Conv("conv1", b.Input, 4, 3, padding: 1));
+        x = b.Layer("the_pool", pool, x);
+        x = b.Relu("relu2", b.Conv("conv2", x, 6, 3, padding: 1));
+        var model = b.Build(b.Linear("fc", b.Flatten("flatten", b.GlobalAvgPool("gap", x)), 5));
+        var input = ExactVsNaive.Input(model, 23);
+        var patch = new Size2(3, 4);
+        var spec = new OcclusionSpec(patch, new Size2(2, 3), Fill, Value: ValueKind.Logit);
+        var (_, naive) = ExactVsNaive.Check(model, input, spec, kind);
+        ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target, reach: 4), kind + " corner");
+    }
+
     public static TheoryData<string> Unsupported => ["reflect_pad", "edge_pad", "spatial_mul"];
 
     [Theory]
