@@ -1,0 +1,69 @@
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+
+namespace Krypton.Tests;
+
+/// <summary>
+/// Exact incremental inference gives the naive heat map on PyTorch exports of common CNN families
+/// (TestData/export_cnn_zoo.py: random weights and batch-norm statistics, dynamic batch axis):
+/// SqueezeNet 1.1 (ceil-mode max pooling, fire-module concatenations; opset 11), MobileNetV2
+/// (depthwise convolutions, inverted residuals, ReLU6 as Clip), DenseNet (dense concatenation,
+/// batch norm before convolutions, transition average pools), a narrow ResNet-50-style bottleneck
+/// net, a net of dilated, non-square and asymmetrically padded convolutions (opset 9), and one of
+/// padded average pooling without the padding in the divisor and padded ceil-mode pooling.
+/// </summary>
+public class ExactModeZooTests
+{
+    private static readonly Fill Fill = new TensorFill(0.3f);
+
+    public static TheoryData<string, int, int, int, int> Models => new()
+    {
+        // file, patch height, patch width, stride height, stride width
+        { "zoo_squeezenet1_1.onnx", 12, 12, 17, 17 },
+        { "zoo_mobilenet_v2.onnx", 12, 10, 17, 21 },
+        { "zoo_densenet.onnx", 8, 8, 11, 11 },
+        { "zoo_bottleneck_resnet.onnx", 9, 7, 11, 9 },
+        { "zoo_dilated.onnx", 5, 7, 7, 6 },
+        { "zoo_pools.onnx", 6, 6, 7, 5 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Pytorch_export_exact_equals_naive(string file, int patchH, int patchW, int strideH, int strideW)
+    {
+        var model = OnnxImporter.Load(TestFiles.Path_(file));
+        var input = ExactVsNaive.Input(model, file.Length);
+        var patch = new Size2(patchH, patchW);
+        var spec = new OcclusionSpec(patch, new Size2(strideH, strideW), Fill, Value: ValueKind.Logit);
+        var (_, naive) = ExactVsNaive.Check(model, input, spec, file, batch: 16);
+        ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target, reach: 3), file + " corner", batch: 16);
+    }
+
+    [Fact]
+    public void Exports_contain_the_layers_they_are_meant_to_test()
+    {
+        // Guards the script: a silently simplified export would weaken the tests above.
+        ModelGraph M(string f) => OnnxImporter.Load(TestFiles.Path_(f));
+        var squeeze = M("zoo_squeezenet1_1.onnx");
+        Assert.Contains(squeeze.Nodes, n => n.Op is Pool { Kind: PoolKind.Max, CeilMode: true });
+        Assert.Contains(squeeze.Nodes, n => n.Op is Concat);
+        var mobile = M("zoo_mobilenet_v2.onnx");
+        Assert.Contains(mobile.Nodes, n => n.Op is Conv c && c.Groups > 1 && c.Groups == c.InChannels);
+        Assert.Contains(mobile.Nodes, n => n.Op is Activation { Kind: ActivationKind.Clip });
+        Assert.Contains(mobile.Nodes, n => n.Op is Binary { Kind: BinaryKind.Add, Constant: null });
+        var dense = M("zoo_densenet.onnx");
+        Assert.Contains(dense.Nodes, n => n.Op is Pool { Kind: PoolKind.Average });
+        Assert.True(dense.Nodes.Count(n => n.Op is Concat) >= 4);
+        Assert.Contains(M("zoo_bottleneck_resnet.onnx").Nodes, n => n.Op is Binary { Kind: BinaryKind.Add, Constant: null });
+        var dilated = M("zoo_dilated.onnx");
+        Assert.Contains(dilated.Nodes, n => n.Op is Conv c && c.Window.DilationH == 2);
+        Assert.Contains(dilated.Nodes, n => n.Op is Conv c && c.Window.KernelH != c.Window.KernelW && c.Window.StrideH != c.Window.StrideW);
+        Assert.Contains(dilated.Nodes, n => n.Op is Pad p && p.Pads[2] != p.Pads[6]
+            || n.Op is Conv c && (c.Window.PadTop != c.Window.PadBottom || c.Window.PadLeft != c.Window.PadRight));
+        var pools = M("zoo_pools.onnx");
+        Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Average, CountIncludePad: false } p && !p.Window.Unpadded);
+        Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Max, CeilMode: true } p && !p.Window.Unpadded);
+        Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Average, CeilMode: true });
+    }
+}
