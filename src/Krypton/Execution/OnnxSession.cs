@@ -23,6 +23,9 @@ public sealed class OnnxSession : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = options.Threads,
             InterOpNumThreads = 1,
+            // Warnings (such as ONNX shape inference disagreeing with ceil-mode pooling sizes that
+            // the kernels compute correctly) are not the user's business; errors still surface.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (Environment.GetEnvironmentVariable("KRYPTON_DAZ") == "1")
             _options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
