@@ -1,6 +1,6 @@
 namespace Krypton.Bench;
 
-internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null)
+internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -19,6 +19,7 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--pytorch" => o with { PyTorch = true },
                 "--profile" => o with { Profile = Next() },
                 "--modes" => o with { Modes = Next().Split(',') },
+                "--exact-batch" => o with { ExactBatch = Next() is var v && v == "auto" ? null : int.Parse(v) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -26,11 +27,11 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
     }
 }
 
-internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Positions, double RawMsPerImage, double MsPerPosition,
+internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Batch, int Positions, double RawMsPerImage, double MsPerPosition,
     double SweepSeconds, double HeatmapSeconds, double OverheadVsRaw, double? SpeedupVsNaive, double TheoreticalSpeedup, long PeakMemoryBytes, double? PyTorchSeconds)
 {
     public string Describe() =>
-        $"{Model} {ImageSize}² {Mode}: {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, {MsPerPosition:0.00} ms/position, raw forward {RawMsPerImage:0.00} ms/image ({OverheadVsRaw:+0.0%;-0.0%})" +
+        $"{Model} {ImageSize}² {Mode} (batch {Batch}): {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, {MsPerPosition:0.00} ms/position, raw forward {RawMsPerImage:0.00} ms/image ({OverheadVsRaw:+0.0%;-0.0%})" +
         (SpeedupVsNaive is { } s ? $", {s:0.00}x naive (theoretical {TheoreticalSpeedup:0.00}x)" : "") +
         $", peak {PeakMemoryBytes / 1048576.0:0} MiB" + (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "");
 
@@ -38,11 +39,11 @@ internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Po
     {
         var lines = new List<string>
         {
-            "| model | input | mode | positions | s per heat map (sweep) | ms/position | raw forward ms/image | vs raw forward | speedup vs naive | theoretical | peak memory MiB | PyTorch naive s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| model | input | mode | batch | positions | s per heat map (sweep) | ms/position | raw forward ms/image | vs raw forward | speedup vs naive | theoretical | peak memory MiB | PyTorch naive s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         };
         lines.AddRange(rows.Select(r =>
-            $"| {r.Model} | {r.ImageSize}² | {r.Mode} | {r.Positions} | {r.SweepSeconds:0.0} | {r.MsPerPosition:0.00} | {r.RawMsPerImage:0.00} | {r.OverheadVsRaw:+0.0%;-0.0%} | {(r.SpeedupVsNaive is { } s ? s.ToString("0.00") + "x" : "")} | {r.TheoreticalSpeedup:0.00}x | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "")} |"));
+            $"| {r.Model} | {r.ImageSize}² | {r.Mode} | {r.Batch} | {r.Positions} | {r.SweepSeconds:0.0} | {r.MsPerPosition:0.00} | {r.RawMsPerImage:0.00} | {r.OverheadVsRaw:+0.0%;-0.0%} | {(r.SpeedupVsNaive is { } s ? s.ToString("0.00") + "x" : "")} | {r.TheoreticalSpeedup:0.00}x | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "")} |"));
         return string.Join('\n', lines);
     }
 }

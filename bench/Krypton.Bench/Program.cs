@@ -13,7 +13,7 @@ using Krypton.Onnx;
 // Occlusion throughput, exact (incremental) and naive, against ONNX Runtime's raw batched forward
 // pass on the same model, in one run.
 // Usage: dotnet run -c Release --project bench/Krypton.Bench -- [--models vgg16,resnet18,inception_v3]
-//        [--modes exact,naive] [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--json FILE]
+//        [--modes exact,naive] [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--exact-batch N|auto] [--json FILE]
 //        [--pytorch] [--profile PREFIX]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -44,7 +44,8 @@ foreach (var arch in options.Models)
     foreach (var mode in modes)
     {
         var clock = Stopwatch.StartNew();
-        var e = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, options.Batch, null, exec,
+        int? batch = mode == "naive" ? options.Batch : options.ExactBatch;
+        var e = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, batch, null, exec,
             mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact));
         results[mode] = (e, clock.Elapsed.TotalSeconds);
     }
@@ -54,7 +55,7 @@ foreach (var arch in options.Models)
     foreach (var (mode, (e, seconds)) in results)
     {
         double perPosition = e.Timings.Sweep.TotalMilliseconds / positions;
-        var row = new BenchRow(arch, model.Height, mode, positions, raw, perPosition, e.Timings.Sweep.TotalSeconds, seconds,
+        var row = new BenchRow(arch, model.Height, mode, e.BatchSize, positions, raw, perPosition, e.Timings.Sweep.TotalSeconds, seconds,
             perPosition / raw - 1, naiveSweep / e.Timings.Sweep.TotalSeconds, theoretical, e.PeakMemoryBytes, null);
         if (options.PyTorch && mode == "naive")
             row = row with { PyTorchSeconds = PyTorchBaseline.Run(arch, model, spec, options) };
