@@ -21,6 +21,8 @@ internal static class ExplainCommand
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
     private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
     private static readonly Option<double> Tau = new("--tau") { Description = "projective-field threshold in (0, 1] for exact mode: below 1, cap each layer's changed region at tau of its size (KRYPTON's approximation: faster, a slightly different map)", DefaultValueFactory = _ => 1.0, HelpName = "T" };
+    private static readonly Option<double?> DrillDownOption = new("--drill-down") { Description = "adaptive drill-down: a coarse pass, then the fine stride only on the cells that matter, aiming at this many times fewer inferences (for example 3; must stay below 1/--drill-fraction)", HelpName = "SPEEDUP" };
+    private static readonly Option<double> DrillFraction = new("--drill-fraction") { Description = "share of the cells the fine pass of --drill-down recomputes", DefaultValueFactory = _ => 0.25, HelpName = "R" };
     private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
     private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
     private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
@@ -51,7 +53,7 @@ internal static class ExplainCommand
             "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode, Tau,
+        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction,
                      Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
             command.Options.Add(o);
         // A cancelled action would surface as a cancelled task, which the parser turns into exit
@@ -83,7 +85,8 @@ internal static class ExplainCommand
             parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
             new ExecutionOptions(parse.GetValue(Threads)),
             string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            parse.GetValue(Tau));
+            parse.GetValue(Tau),
+            parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null);
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 

@@ -122,4 +122,34 @@ public class GoldenHeatmapTests
         Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 0)));
         Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive, Tau: 0.5)));
     }
+
+    [Fact]
+    public void Drill_down_computes_coarse_and_refined_cells_exactly_and_interpolates_the_rest()
+    {
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
+        var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        var drill = new DrillDown(3, 0.25);
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, DrillDown: drill));
+
+        int k = drill.CoarseFactor();
+        Assert.Equal(3, k);                                     // √(3 / (1 − 0.75)) = 3.46 → 3
+        var (rows, cols) = DrillDown.CoarseLines(result.Grid, k);
+        Assert.Equal([0, 3, 6, 9, 12, 13], rows);
+        var coarse = rows.SelectMany(r => cols.Select(c => r * 14 + c)).ToHashSet();
+        int refined = (int)Math.Ceiling(0.25 * 196);
+        Assert.Equal(coarse.Count + refined, result.Positions);
+        Assert.Equal("exact+drill-down", result.Mode);
+
+        int matching = Enumerable.Range(0, 196).Count(i => Math.Abs(result.HeatMap[i] - exact.HeatMap[i]) <= 1e-6);
+        Assert.True(matching >= coarse.Count + refined, $"{matching} cells equal the exact map");
+        foreach (int c in coarse) Assert.Equal(exact.HeatMap[c], result.HeatMap[c], 6);
+        // Stage 2 improves on stage 1 alone (the coarse map upsampled).
+        var coarseOnly = DrillDown.Upsample(rows.SelectMany(r => cols.Select(c => exact.HeatMap[r * 14 + c])).ToArray(), rows, cols, result.Grid);
+        double Error(float[] m) => Enumerable.Range(0, 196).Sum(i => Math.Abs(m[i] - exact.HeatMap[i]));
+        Assert.True(Error(result.HeatMap) < Error(coarseOnly), $"{Error(result.HeatMap)} vs {Error(coarseOnly)}");
+
+        Assert.Throws<KryptonException>(() => new DrillDown(4, 0.25).CoarseFactor());   // 4 ≥ 1/r
+    }
 }

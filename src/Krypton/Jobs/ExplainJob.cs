@@ -21,6 +21,7 @@ namespace Krypton.Jobs;
 /// <param name="Execution">ONNX Runtime options.</param>
 /// <param name="CommandLine">The command line, for provenance.</param>
 /// <param name="Tau">Projective-field threshold τ for incremental inference (1 = exact).</param>
+/// <param name="DrillDown">Adaptive drill-down, or null.</param>
 public sealed record ExplainJob(
     ModelSource Model,
     string? InputFile,
@@ -31,7 +32,8 @@ public sealed record ExplainJob(
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null,
     string? CommandLine = null,
-    double Tau = 1.0);
+    double Tau = 1.0,
+    DrillDown? DrillDown = null);
 
 /// <summary>A job with its model and input loaded, ready to run.</summary>
 public sealed record PreparedJob(
@@ -116,7 +118,7 @@ public static class ExplainJobRunner
         var job = prepared.Job;
         var explanation = Explainer.Explain(
             new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
-                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau),
+                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown),
             progress, cancellation);
         return new JobResult(prepared, explanation);
     }
@@ -240,6 +242,7 @@ public static class ExplainJobRunner
                 ["mode"] = e.Mode,
                 ["requested_mode"] = p.Job.Mode,
                 ["tau"] = p.Job.Tau,
+                ["drill_down"] = p.Job.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor() } : null,
                 ["fallback_reason"] = e.FallbackReason,
                 ["positions"] = e.Positions,
                 ["batch_size"] = e.BatchSize,

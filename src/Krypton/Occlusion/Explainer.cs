@@ -15,6 +15,7 @@ namespace Krypton.Occlusion;
 /// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
 /// <param name="Mode">How to compute: exact incremental inference (the default) or naive.</param>
+/// <param name="DrillDown">Adaptive drill-down (coarse stage, then the fine stride where it matters), or null.</param>
 /// <param name="Tau">Projective-field threshold τ ∈ (0, 1] for incremental inference (KRYPTON §3): below 1 each layer's changed region is capped at τ of the layer's size, an approximation.</param>
 public sealed record ExplainRequest(
     ModelGraph Model,
@@ -25,7 +26,8 @@ public sealed record ExplainRequest(
     long? MemoryBudgetBytes = null,
     ExecutionOptions? Execution = null,
     OcclusionMode Mode = OcclusionMode.Exact,
-    double Tau = 1.0);
+    double Tau = 1.0,
+    DrillDown? DrillDown = null);
 
 /// <summary>How an occlusion experiment is computed.</summary>
 public enum OcclusionMode
@@ -148,18 +150,45 @@ public sealed class OcclusionEngine : IDisposable
 
         int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), program.BytesPerPosition, positions.Count);
         clock.Restart();
-        float[] values = OcclusionRunner.Evaluate(evaluator, positions, batch, progress, cancellation);
-        var sweep = clock.Elapsed;
-        if (spec.Value == ValueKind.Drop)
-            for (int i = 0; i < values.Length; i++) values[i] = unoccluded - values[i];
-        float[] map = [];
-        if (spec.Positions is null)
+        float[] Values(IReadOnlyList<(int Y, int X)> at)
         {
-            map = Enumerable.Repeat(float.NaN, grid.Count).ToArray();
-            for (int i = 0; i < cells.Count; i++) map[cells[i]] = values[i];
+            float[] v = OcclusionRunner.Evaluate(evaluator, at, batch, progress, cancellation);
+            if (spec.Value == ValueKind.Drop)
+                for (int i = 0; i < v.Length; i++) v[i] = unoccluded - v[i];
+            return v;
         }
+        float[] values = [];
+        float[] map = [];
+        string mode = program.Mode;
+        int evaluated = positions.Count;
+        if (request.DrillDown is { } drill)
+        {
+            if (spec.Positions is not null || spec.RegionOfInterest is not null)
+                throw new KryptonException("drill-down refines the whole grid; it does not combine with --positions or --roi");
+            int factor = drill.CoarseFactor();
+            var (rows, columns) = DrillDown.CoarseLines(grid, factor);
+            var coarseCells = rows.SelectMany(r => columns.Select(c => r * grid.Columns + c)).ToList();
+            float[] coarse = Values(coarseCells.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList());
+            map = DrillDown.Upsample(coarse, rows, columns, grid);
+            for (int i = 0; i < coarseCells.Count; i++) map[coarseCells[i]] = coarse[i];
+            var refined = drill.RefinedCells(map, coarseCells.ToHashSet(), spec.Value);
+            float[] fine = Values(refined.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList());
+            for (int i = 0; i < refined.Count; i++) map[refined[i]] = fine[i];
+            mode += "+drill-down";
+            evaluated = coarseCells.Count + refined.Count;
+        }
+        else
+        {
+            values = Values(positions);
+            if (spec.Positions is null)
+            {
+                map = Enumerable.Repeat(float.NaN, grid.Count).ToArray();
+                for (int i = 0; i < cells.Count; i++) map[cells[i]] = values[i];
+            }
+        }
+        var sweep = clock.Elapsed;
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, program.Mode, positions.Count, batch,
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, evaluated, batch,
             new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback)
         {
             PositionValues = spec.Positions is null ? null : values,
