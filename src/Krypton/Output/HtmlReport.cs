@@ -98,7 +98,7 @@ public static class HtmlReport
         html.Append("<h1>Occlusion heat map</h1>\n<p class=\"lead\">")
             .Append(Esc(p.Input)).Append(" under ").Append(Esc(p.Model)).Append(": explaining class ")
             .Append(ClassText(e, e.Target)).Append(", probability ").Append(Pct(e.UnoccludedProbability))
-            .Append(" without occlusion. ").Append(Esc(content.ValueLabel)).Append(", patch ")
+            .Append(" without occlusion. Heat map: ").Append(Esc(content.ValueLabel)).Append("; patch ")
             .Append(Esc(e.Spec.Patch.ToString())).Append(", stride ").Append(Esc(e.Spec.Stride.ToString()))
             .Append(", fill ").Append(Esc(e.Spec.Fill.ToString())).Append(".</p>\n");
 
@@ -199,7 +199,7 @@ public static class HtmlReport
     /// <summary>Numbered rectangles in image pixels, laid over the picture (same box, viewBox in pixels).</summary>
     private static void RegionsSvg(StringBuilder html, IReadOnlyList<SensitiveRegion> regions, int w, int h)
     {
-        double stroke = Math.Max(w, h) / 160.0, font = Math.Max(w, h) / 14.0;
+        double stroke = Math.Max(w, h) / 160.0, font = Math.Max(w, h) / 20.0;
         html.Append("<svg id=\"regions-overlay\" class=\"over\" viewBox=\"0 0 ").Append(w).Append(' ').Append(h)
             .Append("\" preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"most sensitive regions\">\n");
         // Drawn in reverse so that rank 1 ends on top.
