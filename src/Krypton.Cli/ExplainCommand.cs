@@ -30,6 +30,8 @@ internal static class ExplainCommand
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
+    private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
+    private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
 
@@ -48,13 +50,15 @@ internal static class ExplainCommand
             "      a coarser map of the probability drop under a black patch\n" +
             "  krypton explain --model net.onnx --input x.npy --fill tensor:0 --target 3 --roi 40,40,64,64\n" +
             "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n" +
+            "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
+            "      also a self-contained HTML report, with the deletion curve against random orders\n" +
             "  krypton explain --model net.onnx --input cat.png --positions \"100,60;100,76\"\n" +
             "      two patch positions only (interactive use)\n\n" +
             "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
         ModelChoice.AddTo(command);
         foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction,
-                     Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Quiet, VerboseOption })
+                     Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
             command.Options.Add(o);
         // A cancelled action would surface as a cancelled task, which the parser turns into exit
         // code 130 silently; catching it here keeps the one-line message.
@@ -86,7 +90,9 @@ internal static class ExplainCommand
             new ExecutionOptions(parse.GetValue(Threads)),
             string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             parse.GetValue(Tau),
-            parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null);
+            parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null,
+            parse.GetValue(Report),
+            parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null);
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
@@ -102,7 +108,11 @@ internal static class ExplainCommand
         Console.WriteLine($"target {e.Target}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
         Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{c.Index} ({c.Probability:P1})")));
         Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
+        if (result.Faithfulness is { } f)
+            Console.WriteLine($"faithfulness: deletion AUC {f.DeletionAuc:0.####} (heat-map order) vs {f.RandomAuc:0.####} (random order, mean of {f.RandomAucs.Length}); lower is more faithful");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
+        if (job.ReportFile is { } report)
+            Console.WriteLine($"wrote report {Path.GetFullPath(report)}");
         return 0;
     }
 
@@ -130,7 +140,7 @@ internal static class ExplainCommand
         return new Preprocessing(m, s);
     }
 
-    private static float[] ParseFloats(string text, string what)
+    internal static float[] ParseFloats(string text, string what)
     {
         var parts = text.Split(',');
         var values = new float[parts.Length];

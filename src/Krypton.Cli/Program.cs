@@ -14,4 +14,5 @@ root.Options.Add(new VersionOption());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(SsimCommand.Create());
+root.Subcommands.Add(FaithfulnessCommand.Create());
 return await Cli.InvokeAsync(root, args);

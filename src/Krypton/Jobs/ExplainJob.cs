@@ -22,6 +22,8 @@ namespace Krypton.Jobs;
 /// <param name="CommandLine">The command line, for provenance.</param>
 /// <param name="Tau">Projective-field threshold τ for incremental inference (1 = exact).</param>
 /// <param name="DrillDown">Adaptive drill-down, or null.</param>
+/// <param name="ReportFile">Where to write the HTML report; null for none.</param>
+/// <param name="Faithfulness">Measure the deletion curve with these options; null to skip it.</param>
 public sealed record ExplainJob(
     ModelSource Model,
     string? InputFile,
@@ -33,7 +35,9 @@ public sealed record ExplainJob(
     ExecutionOptions? Execution = null,
     string? CommandLine = null,
     double Tau = 1.0,
-    DrillDown? DrillDown = null);
+    DrillDown? DrillDown = null,
+    string? ReportFile = null,
+    FaithfulnessOptions? Faithfulness = null);
 
 /// <summary>A job with its model and input loaded, ready to run.</summary>
 public sealed record PreparedJob(
@@ -60,6 +64,9 @@ public sealed record JobResult(PreparedJob Prepared, Explanation Explanation)
 {
     /// <summary>Files written by <see cref="ExplainJobRunner.Write"/>.</summary>
     public List<string> WrittenFiles { get; } = [];
+
+    /// <summary>The deletion curve, when the job asked for it.</summary>
+    public FaithfulnessResult? Faithfulness { get; init; }
 }
 
 /// <summary>Loads, runs and writes explain jobs; the command line is a thin layer over this.</summary>
@@ -106,6 +113,10 @@ public static class ExplainJobRunner
             kind = $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {g.Width}x{g.Height}";
         }
         job.Spec.Validate(g.Height, g.Width);
+        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null))
+            throw new KryptonException($"{(job.ReportFile is not null ? "--report" : "--faithfulness")} needs a heat map; it does not go with --positions");
+        if (job.ReportFile is { } report && Directory.Exists(report))
+            throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
         if (job.Spec.Target is int t && (t < 0 || t >= g.OutputSize))
             throw new KryptonException($"target {t} is out of range: the model has {g.OutputSize} outputs (0 to {g.OutputSize - 1})");
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
@@ -116,16 +127,19 @@ public static class ExplainJobRunner
     public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
     {
         var job = prepared.Job;
-        var explanation = Explainer.Explain(
-            new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
-                job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown),
-            progress, cancellation);
-        return new JobResult(prepared, explanation);
+        var request = new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
+            job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown);
+        var explanation = Explainer.Explain(request, progress, cancellation);
+        var faithfulness = job.Faithfulness is { } options
+            ? Occlusion.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
+            : null;
+        return new JobResult(prepared, explanation) { Faithfulness = faithfulness };
     }
 
     /// <summary>
-    /// Writes heatmap.npy, heatmap.csv, overlay.png and explanation.json into the folder. Each file
-    /// is written to a temporary name and renamed, so no reader ever sees half a file.
+    /// Writes heatmap.npy, heatmap.csv, overlay.png and explanation.json into the folder, and the
+    /// HTML report when the job names one. Each file is written to a temporary name and renamed,
+    /// so no reader ever sees half a file.
     /// </summary>
     public static void Write(JobResult result, string outDir)
     {
@@ -151,6 +165,7 @@ public static class ExplainJobRunner
         byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result);
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
         string json = ProvenanceJson(result);
+        string? report = p.Job.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(result, overlay));
 
         NpyFile.Write(Path.Combine(outDir, "heatmap.npy"), e.HeatMap, [rows, cols]);
         result.WrittenFiles.Add("heatmap.npy");
@@ -163,7 +178,37 @@ public static class ExplainJobRunner
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), json);
         result.WrittenFiles.Add("explanation.json");
+        if (report is not null)
+        {
+            string path = Path.GetFullPath(p.Job.ReportFile!);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, report);
+        }
     }
+
+    /// <summary>What the HTML report of a finished job shows; <paramref name="overlay"/> is the overlay PNG, when there is one.</summary>
+    public static ReportContent ReportContentOf(JobResult result, byte[]? overlay)
+    {
+        var e = result.Explanation;
+        var p = result.Prepared;
+        var job = p.Job;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string normalization = $"mean {string.Join(", ", p.Normalization.Mean.Select(v => v.ToString(inv)))}, std {string.Join(", ", p.Normalization.Std.Select(v => v.ToString(inv)))}";
+        var provenance = new ReportProvenance(
+            p.ModelDescription, p.Model.Path, p.Model.Sha256,
+            p.InputPath, p.InputSha256, p.InputKind, normalization,
+            ToolVersion ?? "unknown", OnnxRuntimeVersion ?? "unknown",
+            job.Execution?.Device ?? "cpu", Threads(job),
+            $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} processors",
+            job.CommandLine, job.Mode, p.LoadTime, DateTime.UtcNow);
+        return new ReportContent(e, provenance, p.DisplayImage is { } image ? HtmlReport.ImagePng(image) : null, overlay, ValueLabel(e), result.Faithfulness);
+    }
+
+    private static string? ToolVersion => typeof(ExplainJobRunner).Assembly.GetName().Version?.ToString(3);
+
+    private static string? OnnxRuntimeVersion => typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(3);
+
+    private static int Threads(ExplainJob job) => job.Execution?.Threads is > 0 and var t ? t : Environment.ProcessorCount;
 
     private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing normalization)
     {
@@ -203,8 +248,8 @@ public static class ExplainJobRunner
             ["tool"] = new JsonObject
             {
                 ["name"] = "Krypton.NET",
-                ["version"] = typeof(ExplainJobRunner).Assembly.GetName().Version?.ToString(3),
-                ["onnxruntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(3),
+                ["version"] = ToolVersion,
+                ["onnxruntime"] = OnnxRuntimeVersion,
                 ["command_line"] = p.Job.CommandLine,
                 ["created_utc"] = DateTime.UtcNow.ToString("O"),
             },
@@ -252,7 +297,7 @@ public static class ExplainJobRunner
             ["device"] = new JsonObject
             {
                 ["device"] = p.Job.Execution?.Device ?? "cpu",
-                ["threads"] = p.Job.Execution?.Threads is > 0 and var t ? t : Environment.ProcessorCount,
+                ["threads"] = Threads(p.Job),
                 ["processor_count"] = Environment.ProcessorCount,
                 ["os"] = RuntimeInformation.OSDescription,
                 ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
@@ -268,12 +313,13 @@ public static class ExplainJobRunner
                 ["positions_per_second"] = e.Timings.PositionsPerSecond(e.Positions),
             },
             ["peak_memory_bytes"] = e.PeakMemoryBytes,
+            ["faithfulness"] = result.Faithfulness is { } f ? FaithfulnessJson(f) : null,
             ["result"] = new JsonObject
             {
                 ["target"] = e.Target,
                 ["unoccluded_value"] = e.UnoccludedValue,
                 ["unoccluded_probability"] = e.UnoccludedProbability,
-                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
+                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["label"] = e.ClassName(c.Index), ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
                 ["heatmap_shape"] = e.PositionValues is null ? Json([e.Grid.Rows, e.Grid.Columns]) : null,
                 ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
                 ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
@@ -285,6 +331,25 @@ public static class ExplainJobRunner
         };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    /// <summary>The deletion curve as explanation.json records it.</summary>
+    public static JsonObject FaithfulnessJson(FaithfulnessResult f) => new()
+    {
+        ["deletion_auc"] = f.DeletionAuc,
+        ["random_auc"] = f.RandomAuc,
+        ["steps"] = f.Steps,
+        ["cells"] = f.Cells,
+        ["target"] = f.Target,
+        ["fractions"] = new JsonArray(f.Fractions.Select(v => (JsonNode)v).ToArray()),
+        ["curve"] = Json(f.Curve),
+        ["random_curve"] = Json(f.RandomCurve),
+        ["random_orders"] = f.RandomAucs.Length,
+        ["random_aucs"] = new JsonArray(f.RandomAucs.Select(v => (JsonNode)v).ToArray()),
+        ["seed"] = f.Seed,
+        ["batch_size"] = f.BatchSize,
+        ["seconds"] = f.Time.TotalSeconds,
+        ["method"] = "cells occluded cumulatively (union of their patches, same fill), most sensitive first (largest drop), vs. random orders averaged; areas by the trapezoid rule over the fraction of cells occluded; lower deletion_auc = more faithful",
+    };
 
     private static JsonArray Json(IEnumerable<int> values) => new(values.Select(v => (JsonNode)v).ToArray());
 

@@ -84,6 +84,12 @@ public sealed record Explanation(
 
     /// <summary>The planner's estimate of the working memory of one batch, in bytes.</summary>
     public long EstimatedBytes { get; init; }
+
+    /// <summary>Names of the model's outputs (class labels), indexed like the flattened output; null when the model has none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>The label of an output index, or null when there is none.</summary>
+    public string? ClassName(int index) => ClassNames is { } names && index >= 0 && index < names.Count ? names[index] : null;
 }
 
 /// <summary>Runs occlusion experiments: the library's entry point.</summary>

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using Krypton.Execution;
+using Krypton.Imaging;
+using Krypton.Jobs;
+using Krypton.Occlusion;
+using Krypton.Output;
+
+namespace Krypton.Cli;
+
+/// <summary>`krypton faithfulness`: deletion-curve areas over a folder of images, heat-map order against random order.</summary>
+internal static class FaithfulnessCommand
+{
+    private static readonly Option<string> Images = new("--images") { Description = "folder of PNG or JPEG images (taken in name order)", HelpName = "DIR", Required = true };
+    private static readonly Option<int?> Limit = new("--limit", "-n") { Description = "use at most this many images (default: all)", HelpName = "N" };
+    private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
+    private static readonly Option<string> Stride = new("--stride", "-s") { Description = "distance between patch positions in pixels", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
+    private static readonly Option<string> Fill = new("--fill") { Description = "patch colour: gray, black, white, mean, a pixel value in [0,1], or tensor:V", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
+    private static readonly Option<string> Mode = new("--mode") { Description = "how heat maps are computed: exact or naive", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
+    private static readonly Option<int> Steps = new("--steps") { Description = "steps of each deletion curve, from no cell to every cell occluded", DefaultValueFactory = _ => 20, HelpName = "N" };
+    private static readonly Option<int> RandomOrders = new("--random-orders") { Description = "random orders averaged for the baseline", DefaultValueFactory = _ => 5, HelpName = "N" };
+    private static readonly Option<int> OrderSeed = new("--order-seed") { Description = "seed of the random orders", DefaultValueFactory = _ => 0, HelpName = "N" };
+    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's)", HelpName = "R,G,B" };
+    private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
+    private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
+    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    private static readonly Option<string?> Csv = new("--csv") { Description = "write the areas of every image to this CSV file", HelpName = "FILE" };
+    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress lines" };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+
+    private static readonly ModelOptions ModelChoice = new();
+
+    public static Command Create()
+    {
+        var command = new Command("faithfulness",
+            "Check that heat maps point at what the model uses, over a folder of images.\n\n" +
+            "For each image: compute the heat map of the predicted class, occlude its cells cumulatively,\n" +
+            "most sensitive first, and take the area under the probability curve (fraction of cells\n" +
+            "occluded on x, 0 to 1); do the same for random orders. Prints the mean areas: the heat-map\n" +
+            "order should have the smaller one.\n\n" +
+            "Example:\n" +
+            "  krypton faithfulness --model net.onnx --images samples/ --limit 50 --patch 8 --stride 4");
+        ModelChoice.AddTo(command);
+        foreach (var o in new Option[] { Images, Limit, Patch, Stride, Fill, Mode, Steps, RandomOrders, OrderSeed, Mean, Std, NoNormalize, Batch, Threads, Csv, Quiet, VerboseOption })
+            command.Options.Add(o);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            try { return await Task.Run(() => Run(parse, cancellation), cancellation); }
+            catch (OperationCanceledException e) { return Cli.Report(e); }
+        });
+        return command;
+    }
+
+    private static int Run(ParseResult parse, CancellationToken cancellation)
+    {
+        var files = FaithfulnessStudy.ImagesIn(parse.GetValue(Images)!, parse.GetValue(Limit));
+        var spec = new OcclusionSpec(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"),
+            Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!));
+        var mode = parse.GetValue(Mode)!.Trim().ToLowerInvariant() switch
+        {
+            "exact" => OcclusionMode.Exact,
+            "naive" => OcclusionMode.Naive,
+            var m => throw new KryptonException($"mode '{m}' is not available; modes: exact, naive"),
+        };
+        var options = new FaithfulnessOptions(parse.GetValue(Steps), parse.GetValue(RandomOrders), parse.GetValue(OrderSeed));
+        var model = ModelChoice.Source(parse).Load();
+        spec.Validate(model.Graph.Height, model.Graph.Width);
+        bool quiet = parse.GetValue(Quiet);
+        Console.Error.WriteLine($"measuring {files.Count} image(s) with {model.Description}: patch {spec.Patch}, stride {spec.Stride}, fill {spec.Fill}, {options.Steps} steps, {options.RandomOrders} random orders");
+        var progress = new SyncProgress(p =>
+        {
+            if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
+        });
+        var result = FaithfulnessStudy.Run(model.Graph, files, spec, Normalization(parse), mode, options,
+            new ExecutionOptions(parse.GetValue(Threads)), parse.GetValue(Batch), progress, cancellation);
+
+        var inv = CultureInfo.InvariantCulture;
+        if (parse.GetValue(Csv) is { } csv)
+        {
+            var lines = new List<string> { "image,target,probability,deletion_auc,random_auc" };
+            lines.AddRange(result.Images.Select(i => string.Create(inv, $"{CsvField(i.Image)},{i.Target},{i.Probability:R},{i.DeletionAuc:R},{i.RandomAuc:R}")));
+            string path = Path.GetFullPath(csv);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, string.Join('\n', lines) + "\n");
+            Console.Error.WriteLine($"wrote {path}");
+        }
+        int n = result.Images.Count;
+        Console.WriteLine(string.Create(inv, $"{n} image(s): mean deletion AUC {result.MeanDeletionAuc:0.####} (heat-map order) vs {result.MeanRandomAuc:0.####} (random order); lower is more faithful"));
+        Console.WriteLine(string.Create(inv, $"heat-map order lower on {result.HeatMapWins} of {n} image(s); mean difference {result.MeanRandomAuc - result.MeanDeletionAuc:0.####}") +
+            (n > 1 ? string.Create(inv, $" ± {result.StandardErrorOfDifference:0.####} (standard error)") : "") +
+            string.Create(inv, $"; {result.Time.TotalSeconds:0.0} s"));
+        return 0;
+    }
+
+    private static string CsvField(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
+
+    private static Preprocessing Normalization(ParseResult parse)
+    {
+        if (parse.GetValue(NoNormalize))
+            return Preprocessing.None;
+        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
+        if (mean is null && std is null)
+            return Preprocessing.ImageNet;
+        var m = ExplainCommand.ParseFloats(mean ?? "0.485,0.456,0.406", "--mean");
+        var s = ExplainCommand.ParseFloats(std ?? "0.229,0.224,0.225", "--std");
+        if (s.Any(v => v <= 0))
+            throw new KryptonException("--std values must be positive");
+        return new Preprocessing(m, s);
+    }
+
+    /// <summary>Reports on the calling thread.</summary>
+    private sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Krypton.Execution;
+using Krypton.Model;
+
+namespace Krypton.Occlusion;
+
+/// <summary>How a deletion curve is measured.</summary>
+/// <param name="Steps">Steps from no cell to every cell occluded; the curve has Steps + 1 points (fewer steps when the map has fewer cells).</param>
+/// <param name="RandomOrders">Random orders averaged for the baseline curve.</param>
+/// <param name="Seed">Seed of the random orders.</param>
+/// <param name="BatchSize">Masked images per inference call; null to derive it from the memory budget.</param>
+/// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
+public sealed record FaithfulnessOptions(int Steps = 20, int RandomOrders = 5, int Seed = 0, int? BatchSize = null, long? MemoryBudgetBytes = null)
+{
+    /// <summary>The defaults: 20 steps, 5 random orders, seed 0.</summary>
+    public static FaithfulnessOptions Default { get; } = new();
+}
+
+/// <summary>
+/// A deletion curve: the target's probability as the heat map's cells are occluded cumulatively,
+/// most sensitive first, against the same for random orders. A faithful map lowers the
+/// probability faster than chance, so its area is smaller.
+/// </summary>
+/// <param name="Target">The output explained.</param>
+/// <param name="Cells">Cells ordered (the computed cells of the map).</param>
+/// <param name="Steps">Steps taken; the curves have Steps + 1 points.</param>
+/// <param name="Fractions">Fraction of the cells occluded at each point, 0 to 1.</param>
+/// <param name="Curve">The target's probability at each point, cells in heat-map order.</param>
+/// <param name="RandomCurve">The mean over the random orders of the target's probability at each point.</param>
+/// <param name="DeletionAuc">Area under <paramref name="Curve"/> over the fractions (trapezoid rule).</param>
+/// <param name="RandomAuc">Area under <paramref name="RandomCurve"/>.</param>
+/// <param name="RandomAucs">Area under each random order's curve.</param>
+/// <param name="Seed">Seed of the random orders.</param>
+/// <param name="BatchSize">Masked images per inference call.</param>
+/// <param name="Time">How long the measurement took.</param>
+public sealed record FaithfulnessResult(
+    int Target,
+    int Cells,
+    int Steps,
+    double[] Fractions,
+    float[] Curve,
+    float[] RandomCurve,
+    double DeletionAuc,
+    double RandomAuc,
+    double[] RandomAucs,
+    int Seed,
+    int BatchSize,
+    TimeSpan Time);
+
+/// <summary>
+/// Measures deletion curves. At step k the union of the patches of the first k·N/Steps cells (of N)
+/// is filled with the explanation's fill and the model is run on the whole image; the images are
+/// made inside a compiled graph from one mask per step. Keeps the compiled graph of each model,
+/// so many images reuse it. Holds native memory: dispose it.
+/// </summary>
+public sealed class Faithfulness : IDisposable
+{
+    private readonly Dictionary<(ModelGraph, ExecutionOptions), MaskedProgram> _programs = [];
+
+    /// <summary>Measures once, with a graph compiled for this call alone.</summary>
+    public static FaithfulnessResult Measure(ExplainRequest request, Explanation explanation, FaithfulnessOptions? options = null, CancellationToken cancellation = default)
+    {
+        using var f = new Faithfulness();
+        return f.Evaluate(request, explanation, options, cancellation);
+    }
+
+    /// <summary>The deletion curve of an explanation, with the request that produced it.</summary>
+    /// <exception cref="KryptonException">The explanation has no heat map, or does not fit the request.</exception>
+    public FaithfulnessResult Evaluate(ExplainRequest request, Explanation explanation, FaithfulnessOptions? options = null, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        options ??= FaithfulnessOptions.Default;
+        if (options.Steps < 1)
+            throw new KryptonException($"faithfulness needs at least 1 step, got {options.Steps}");
+        if (options.RandomOrders < 1)
+            throw new KryptonException($"faithfulness needs at least 1 random order, got {options.RandomOrders}");
+        if (explanation.HeatMap.Length == 0)
+            throw new KryptonException("faithfulness needs a heat map; explicit positions have none");
+        var model = request.Model;
+        var grid = explanation.Grid;
+        if (grid.ImageHeight != model.Height || grid.ImageWidth != model.Width || explanation.HeatMap.Length != grid.Count)
+            throw new KryptonException($"the explanation's {grid.Rows}x{grid.Columns} map over {grid.ImageHeight}x{grid.ImageWidth} does not fit the {model.Height}x{model.Width} model");
+
+        var order = Sensitivity.Order(explanation);
+        int n = order.Length;
+        if (n == 0)
+            throw new KryptonException("faithfulness needs a heat map with at least one computed cell");
+        int steps = Math.Min(options.Steps, n);
+        var counts = StepCounts(n, steps);
+        var rng = new Random(options.Seed);
+        var randomOrders = Enumerable.Range(0, options.RandomOrders).Select(_ =>
+        {
+            var o = order.ToArray();
+            rng.Shuffle(o);
+            return o;
+        }).ToList();
+
+        // Point 0 (nothing occluded) and point `steps` (every cell) are the same for all orders:
+        // scored once. In between: steps − 1 masks per order, heat-map order first.
+        var orders = new List<int[]> { order };
+        orders.AddRange(randomOrders);
+        var program = ProgramFor(model, request.Execution ?? ExecutionOptions.Default);
+        int total = 2 + (steps - 1) * orders.Count;
+        int batch = options.BatchSize ?? MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), program.BytesPerMask, total);
+        if (batch < 1)
+            throw new KryptonException($"batch size must be positive, got {batch}");
+        var probabilities = Score(program, request.Input, explanation.FillValues, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);
+
+        float first = probabilities[0], last = probabilities[total - 1];
+        float[] CurveOf(int o)
+        {
+            var c = new float[steps + 1];
+            c[0] = first;
+            c[steps] = last;
+            for (int k = 1; k < steps; k++) c[k] = probabilities[1 + o * (steps - 1) + (k - 1)];
+            return c;
+        }
+        var fractions = counts.Select(c => c / (double)n).ToArray();
+        var curve = CurveOf(0);
+        var randomCurves = Enumerable.Range(1, randomOrders.Count).Select(CurveOf).ToList();
+        var randomCurve = Enumerable.Range(0, steps + 1).Select(k => (float)randomCurves.Average(c => (double)c[k])).ToArray();
+        return new FaithfulnessResult(explanation.Target, n, steps, fractions, curve, randomCurve,
+            Area(fractions, curve), Area(fractions, randomCurve), randomCurves.Select(c => Area(fractions, c)).ToArray(),
+            options.Seed, batch, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Cells occluded after each step: ⌊k·N/steps⌋ for k = 0…steps, from 0 to N and strictly
+    /// increasing when steps ≤ N.
+    /// </summary>
+    public static int[] StepCounts(int cells, int steps) =>
+        Enumerable.Range(0, steps + 1).Select(k => (int)((long)k * cells / steps)).ToArray();
+
+    /// <summary>Area under a curve by the trapezoid rule.</summary>
+    public static double Area(IReadOnlyList<double> x, IReadOnlyList<float> y)
+    {
+        if (x.Count != y.Count)
+            throw new KryptonException($"a curve needs as many x as y values, got {x.Count} and {y.Count}");
+        double area = 0;
+        for (int i = 1; i < x.Count; i++)
+            area += (x[i] - x[i - 1]) * (y[i] + (double)y[i - 1]) / 2;
+        return area;
+    }
+
+    /// <summary>
+    /// The masks in scoring order: none occluded; then steps 1…steps−1 of each order; then all
+    /// cells. Each is a copy of a running union, so making them costs one patch per cell per order.
+    /// </summary>
+    private static IEnumerable<bool[]> Masks(Explanation e, List<int[]> orders, int[] counts)
+    {
+        int h = e.Grid.ImageHeight, w = e.Grid.ImageWidth;
+        int steps = counts.Length - 1;
+        yield return new bool[h * w];
+        foreach (var order in orders)
+        {
+            var union = new bool[h * w];
+            for (int k = 1; k < steps; k++)
+            {
+                for (int i = counts[k - 1]; i < counts[k]; i++) AddPatch(e, order[i], union, w);
+                yield return (bool[])union.Clone();
+            }
+        }
+        var all = new bool[h * w];
+        foreach (int cell in orders[0]) AddPatch(e, cell, all, w);
+        yield return all;
+    }
+
+    private static void AddPatch(Explanation e, int cell, bool[] mask, int width)
+    {
+        var (y, x) = e.Grid.Origin(cell / e.Grid.Columns, cell % e.Grid.Columns);
+        var patch = e.Spec.Patch;
+        for (int r = y; r < y + patch.Height; r++)
+            Array.Fill(mask, true, r * width + x, patch.Width);
+    }
+
+    private static float[] Score(MaskedProgram program, float[] image, float[] fill, IEnumerable<bool[]> masks, int total, int batch, int target, CancellationToken cancellation)
+    {
+        int plane = program.Model.Height * program.Model.Width, k = program.OutputSize;
+        var result = new float[total];
+        int done = 0;
+        foreach (var chunk in masks.Chunk(batch))
+        {
+            var flat = new bool[chunk.Length * plane];
+            for (int i = 0; i < chunk.Length; i++) chunk[i].CopyTo(flat, i * plane);
+            var (_, probabilities) = program.Evaluate(image, fill, flat, chunk.Length, cancellation);
+            for (int i = 0; i < chunk.Length; i++) result[done + i] = probabilities[i * k + target];
+            done += chunk.Length;
+        }
+        if (done != total)
+            throw new InvalidOperationException($"scored {done} masks, expected {total}");
+        return result;
+    }
+
+    private MaskedProgram ProgramFor(ModelGraph model, ExecutionOptions options)
+    {
+        if (!_programs.TryGetValue((model, options), out var program))
+            _programs[(model, options)] = program = new MaskedProgram(model, options);
+        return program;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var p in _programs.Values) p.Dispose();
+        _programs.Clear();
+    }
+}
