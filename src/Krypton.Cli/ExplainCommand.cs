@@ -20,8 +20,8 @@ internal static class ExplainCommand
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
     private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
-    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
-    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: the model's own for the demo model, else ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: the model's own for the demo model, else ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
     private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
     private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
@@ -38,7 +38,7 @@ internal static class ExplainCommand
             "Compute the occlusion heat map of an image under a CNN.\n\n" +
             "Examples:\n" +
             "  krypton explain\n" +
-            "      the built-in demo: a sample image, the built-in model, default settings\n" +
+            "      the built-in demo: a Fashion-MNIST sample image, ImageNet ResNet18 with a Fashion-MNIST head\n" +
             "  krypton explain --model resnet50.onnx --input dog.jpg --out dog-map\n" +
             "      explain the predicted class of dog.jpg, patch 16, stride 4, gray patch\n" +
             "  krypton explain --arch vgg16 --weights vgg16.safetensors --input xray.png --patch 32 --stride 8 --fill black --value drop\n" +
@@ -94,8 +94,9 @@ internal static class ExplainCommand
         var e = result.Explanation;
         if (e.FallbackReason is { } reason)
             Console.Error.WriteLine($"note: ran in naive mode because {reason}");
-        Console.WriteLine($"target {e.Target}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
-        Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{c.Index} ({c.Probability:P1})")));
+        string Named(int index) => prepared.Model.ClassName(index) is { } label ? $"{index} {label}" : $"{index}";
+        Console.WriteLine($"target {Named(e.Target)}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
+        Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{Named(c.Index)} ({c.Probability:P1})")));
         Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
         return 0;

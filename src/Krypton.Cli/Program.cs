@@ -13,4 +13,5 @@ root.Options.Add(new HelpOption());
 root.Options.Add(new VersionOption());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(TrainHeadCommand.Create());
 return await Cli.InvokeAsync(root, args);

@@ -14,7 +14,7 @@ namespace Krypton.Jobs;
 /// <param name="Model">Where the model comes from.</param>
 /// <param name="InputFile">PNG, JPEG or .npy; null for the built-in sample image.</param>
 /// <param name="Spec">The occlusion experiment.</param>
-/// <param name="Normalization">Input normalization; null for ImageNet's.</param>
+/// <param name="Normalization">Input normalization; null for the model's own (the demo model's), else ImageNet's.</param>
 /// <param name="Mode">exact (incremental inference, the default) or naive.</param>
 /// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
 /// <param name="MemoryBudgetBytes">Memory budget; null for the default share of free memory.</param>
@@ -64,8 +64,8 @@ public static class ExplainJobRunner
     /// <summary>Modes this build can run.</summary>
     public static IReadOnlyList<string> Modes { get; } = ["exact", "naive"];
 
-    /// <summary>The sample image shipped with the tool.</summary>
-    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "sample.png");
+    /// <summary>The sample image shipped with the tool: a Fashion-MNIST test image (an ankle boot) for the demo model.</summary>
+    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
 
     /// <summary>Loads the model and the input and checks the spec against them.</summary>
     public static PreparedJob Prepare(ExplainJob job)
@@ -78,7 +78,7 @@ public static class ExplainJobRunner
             throw new KryptonException($"input file not found: {inputPath}");
         var model = job.Model.Load();
         var g = model.Graph;
-        var normalization = job.Normalization ?? Preprocessing.ImageNet;
+        var normalization = job.Normalization ?? model.Normalization ?? Preprocessing.ImageNet;
         normalization.CheckChannels(g.Channels);
 
         float[] input;
@@ -265,9 +265,10 @@ public static class ExplainJobRunner
             ["result"] = new JsonObject
             {
                 ["target"] = e.Target,
+                ["target_label"] = p.Model.ClassName(e.Target),
                 ["unoccluded_value"] = e.UnoccludedValue,
                 ["unoccluded_probability"] = e.UnoccludedProbability,
-                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
+                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["label"] = p.Model.ClassName(c.Index), ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
                 ["heatmap_shape"] = e.PositionValues is null ? Json([e.Grid.Rows, e.Grid.Columns]) : null,
                 ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
                 ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
