@@ -13,7 +13,7 @@ internal static class TrainHeadCommand
     private static readonly Option<string> Cache = new("--cache") { Description = "folder for cached backbone features, so reruns are fast (keep it out of the repository)", DefaultValueFactory = _ => DefaultCache, HelpName = "DIR" };
     private static readonly Option<string> Head = new("--head") { Description = "where to write the head (.safetensors, class names in a .labels.txt next to it)", DefaultValueFactory = _ => Path.Combine("samples", "models", "fashion_head.safetensors"), HelpName = "FILE" };
     private static readonly Option<string?> Onnx = new("--onnx") { Description = "also write the whole model (backbone + Flatten + Gemm + Softmax) as one ONNX file", HelpName = "FILE" };
-    private static readonly Option<int> TrainCount = new("--train-count") { Description = "training images: a seeded random subset of the 60,000", DefaultValueFactory = _ => 10000, HelpName = "N" };
+    private static readonly Option<int> TrainCount = new("--train-count") { Description = "training images: a seeded random subset of the 60,000", DefaultValueFactory = _ => 20000, HelpName = "N" };
     private static readonly Option<int> Seed = new("--seed") { Description = "seed of the subset and of the trainer", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<int> Batch = new("--batch") { Description = "images per inference call during feature extraction", DefaultValueFactory = _ => 32, HelpName = "N" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -33,7 +33,7 @@ internal static class TrainHeadCommand
             "Prints the accuracy on the official 10,000-image test split.\n\n" +
             "Examples:\n" +
             "  krypton train-head\n" +
-            "      10,000 training images (seed 0); writes samples/models/fashion_head.safetensors\n" +
+            "      20,000 training images (seed 0); writes samples/models/fashion_head.safetensors\n" +
             "  krypton train-head --train-count 60000 --head my_head.safetensors --onnx demo.onnx\n" +
             "      all training images; also the whole model as one ONNX file\n" +
             "  krypton train-head --export-samples samples/fashion-mnist\n" +

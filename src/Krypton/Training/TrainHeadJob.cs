@@ -23,7 +23,7 @@ public sealed record TrainHeadJob(
     string DataDirectory,
     string CacheDirectory,
     string HeadPath,
-    int TrainCount = 10000,
+    int TrainCount = 20000,
     int Seed = 0,
     string? OnnxPath = null,
     string? BackbonePath = null,
