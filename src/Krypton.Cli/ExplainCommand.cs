@@ -23,8 +23,8 @@ internal static class ExplainCommand
     private static readonly Option<double> Tau = new("--tau") { Description = "projective-field threshold in (0, 1] for exact mode: below 1, cap each layer's changed region at tau of its size (KRYPTON's approximation: faster, a slightly different map)", DefaultValueFactory = _ => 1.0, HelpName = "T" };
     private static readonly Option<double?> DrillDownOption = new("--drill-down") { Description = "adaptive drill-down: a coarse pass, then the fine stride only on the cells that matter, aiming at this many times fewer inferences (for example 3; must stay below 1/--drill-fraction)", HelpName = "SPEEDUP" };
     private static readonly Option<double> DrillFraction = new("--drill-fraction") { Description = "share of the cells the fine pass of --drill-down recomputes", DefaultValueFactory = _ => 0.25, HelpName = "R" };
-    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
-    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: the model's own for the demo model, else ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
+    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: the model's own for the demo model, else ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
     private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
     private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
@@ -43,7 +43,7 @@ internal static class ExplainCommand
             "Compute the occlusion heat map of an image under a CNN.\n\n" +
             "Examples:\n" +
             "  krypton explain\n" +
-            "      the built-in demo: a sample image, the built-in model, default settings\n" +
+            "      the built-in demo: a Fashion-MNIST sample image, ImageNet ResNet18 with a Fashion-MNIST head\n" +
             "  krypton explain --model resnet50.onnx --input dog.jpg --out dog-map\n" +
             "      explain the predicted class of dog.jpg, patch 16, stride 4, gray patch\n" +
             "  krypton explain --arch vgg16 --weights vgg16.safetensors --input xray.png --patch 32 --stride 8 --fill black --value drop\n" +
@@ -105,8 +105,9 @@ internal static class ExplainCommand
         var e = result.Explanation;
         if (e.FallbackReason is { } reason)
             Console.Error.WriteLine($"note: ran in naive mode because {reason}");
-        Console.WriteLine($"target {e.Target}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
-        Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{c.Index} ({c.Probability:P1})")));
+        string Named(int index) => result.Explanation.ClassName(index) is { } label ? $"{index} {label}" : $"{index}";
+        Console.WriteLine($"target {Named(e.Target)}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
+        Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{Named(c.Index)} ({c.Probability:P1})")));
         Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
         if (result.Faithfulness is { } f)
             Console.WriteLine($"faithfulness: deletion AUC {f.DeletionAuc:0.####} (heat-map order) vs {f.RandomAuc:0.####} (random order, mean of {f.RandomAucs.Length}); lower is more faithful");

@@ -16,7 +16,7 @@ public sealed partial class ReportTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string SampleImage => Path.Combine(AppContext.BaseDirectory, "samples", "sample.png");
+    private static string SampleImage => Krypton.Jobs.ExplainJobRunner.SampleImagePath;
 
     private const string Nasty = "<script>alert(\"x\")</script> & 'quoted'";
 
@@ -157,9 +157,9 @@ public sealed partial class ReportTests : IDisposable
                 if (p.Red < 250 || p.Green < 250 || p.Blue < 250) nonWhite++;
                 if (Math.Max(p.Red, Math.Max(p.Green, p.Blue)) - Math.Min(p.Red, Math.Min(p.Green, p.Blue)) > 60) coloured++;
             }
-            // The two 320×320 pictures and the overlay are colourful; text and tables alone are gray.
+            // The overlay (and, for a colour input, the two pictures) is colourful; text and tables alone are gray.
             Assert.True(colours.Count > 5000, $"only {colours.Count} distinct colours: the images did not render");
-            Assert.True(coloured > 150_000, $"only {coloured} colourful pixels: the images did not render");
+            Assert.True(coloured > 30_000, $"only {coloured} colourful pixels: the images did not render");
             Assert.True(nonWhite > 200_000, $"only {nonWhite} non-white pixels");
         }
 

@@ -14,7 +14,7 @@ namespace Krypton.Jobs;
 /// <param name="Model">Where the model comes from.</param>
 /// <param name="InputFile">PNG, JPEG or .npy; null for the built-in sample image.</param>
 /// <param name="Spec">The occlusion experiment.</param>
-/// <param name="Normalization">Input normalization; null for ImageNet's.</param>
+/// <param name="Normalization">Input normalization; null for the model's own (the demo model's), else ImageNet's.</param>
 /// <param name="Mode">exact (incremental inference, the default) or naive.</param>
 /// <param name="BatchSize">Positions per inference call; null to derive it from the memory budget.</param>
 /// <param name="MemoryBudgetBytes">Memory budget; null for the default share of free memory.</param>
@@ -75,8 +75,8 @@ public static class ExplainJobRunner
     /// <summary>Modes this build can run.</summary>
     public static IReadOnlyList<string> Modes { get; } = ["exact", "naive"];
 
-    /// <summary>The sample image shipped with the tool.</summary>
-    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "sample.png");
+    /// <summary>The sample image shipped with the tool: a Fashion-MNIST test image (an ankle boot) for the demo model.</summary>
+    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
 
     /// <summary>Loads the model and the input and checks the spec against them.</summary>
     public static PreparedJob Prepare(ExplainJob job)
@@ -89,7 +89,7 @@ public static class ExplainJobRunner
             throw new KryptonException($"input file not found: {inputPath}");
         var model = job.Model.Load();
         var g = model.Graph;
-        var normalization = job.Normalization ?? Preprocessing.ImageNet;
+        var normalization = job.Normalization ?? model.Normalization ?? Preprocessing.ImageNet;
         normalization.CheckChannels(g.Channels);
 
         float[] input;
@@ -129,7 +129,7 @@ public static class ExplainJobRunner
         var job = prepared.Job;
         var request = new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
             job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown);
-        var explanation = Explainer.Explain(request, progress, cancellation);
+        var explanation = Explainer.Explain(request, progress, cancellation) with { ClassNames = prepared.Model.ClassNames };
         var faithfulness = job.Faithfulness is { } options
             ? Occlusion.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
             : null;
@@ -317,6 +317,7 @@ public static class ExplainJobRunner
             ["result"] = new JsonObject
             {
                 ["target"] = e.Target,
+                ["target_label"] = e.ClassName(e.Target),
                 ["unoccluded_value"] = e.UnoccludedValue,
                 ["unoccluded_probability"] = e.UnoccludedProbability,
                 ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["label"] = e.ClassName(c.Index), ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
