@@ -221,12 +221,16 @@ public static class ExplainJobRunner
     }
 
     /// <summary>The colour-bar label: what the values mean, with units.</summary>
-    public static string ValueLabel(Explanation e) => e.Spec.Value switch
+    public static string ValueLabel(Explanation e)
     {
-        ValueKind.Probability => $"probability of class {e.Target} under occlusion",
-        ValueKind.Logit => $"logit of class {e.Target} under occlusion",
-        _ => $"drop in probability of class {e.Target}",
-    };
+        string target = e.ClassName(e.Target) is { } name ? $"class {e.Target} ({name})" : $"class {e.Target}";
+        return e.Spec.Value switch
+        {
+            ValueKind.Probability => $"probability of {target} under occlusion",
+            ValueKind.Logit => $"logit of {target} under occlusion",
+            _ => $"drop in probability of {target}",
+        };
+    }
 
     private static byte[] OverlayFor(JobResult result)
     {
