@@ -23,9 +23,7 @@ internal static class ExplainCommand
     private static readonly Option<double> Tau = new("--tau") { Description = "projective-field threshold in (0, 1] for exact mode: below 1, cap each layer's changed region at tau of its size (KRYPTON's approximation: faster, a slightly different map)", DefaultValueFactory = _ => 1.0, HelpName = "T" };
     private static readonly Option<double?> DrillDownOption = new("--drill-down") { Description = "adaptive drill-down: a coarse pass, then the fine stride only on the cells that matter, aiming at this many times fewer inferences (for example 3; must stay below 1/--drill-fraction)", HelpName = "SPEEDUP" };
     private static readonly Option<double> DrillFraction = new("--drill-fraction") { Description = "share of the cells the fine pass of --drill-down recomputes", DefaultValueFactory = _ => 0.25, HelpName = "R" };
-    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: the model's own for the demo model, else ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
-    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: the model's own for the demo model, else ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
-    private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
+    private static readonly NormalizationOptions NormalizationChoice = new();
     private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -58,7 +56,9 @@ internal static class ExplainCommand
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
         ModelChoice.AddTo(command);
         foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction,
-                     Mean, Std, NoNormalize, Batch, MemoryBudget, Threads, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
+                     Batch, MemoryBudget, Threads, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
+            command.Options.Add(o);
+        foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
         // A cancelled action would surface as a cancelled task, which the parser turns into exit
         // code 130 silently; catching it here keeps the one-line message.
@@ -83,7 +83,7 @@ internal static class ExplainCommand
                 ParseValue(parse.GetValue(Value)!),
                 parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
                 parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null),
-            Normalization(parse),
+            NormalizationChoice.Resolve(parse),
             parse.GetValue(Mode)!,
             parse.GetValue(Batch),
             parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
@@ -126,30 +126,6 @@ internal static class ExplainCommand
         "drop" => ValueKind.Drop,
         _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
     };
-
-    private static Preprocessing? Normalization(ParseResult parse)
-    {
-        if (parse.GetValue(NoNormalize))
-            return Preprocessing.None;
-        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
-        if (mean is null && std is null)
-            return null;
-        var m = ParseFloats(mean ?? "0.485,0.456,0.406", "--mean");
-        var s = ParseFloats(std ?? "0.229,0.224,0.225", "--std");
-        if (s.Any(v => v <= 0))
-            throw new KryptonException("--std values must be positive");
-        return new Preprocessing(m, s);
-    }
-
-    internal static float[] ParseFloats(string text, string what)
-    {
-        var parts = text.Split(',');
-        var values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!float.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-                throw new KryptonException($"{what} '{text}' is not a comma-separated list of numbers");
-        return values;
-    }
 
     /// <summary>Parses sizes like 512M, 2G, 1.5G or a plain byte count.</summary>
     internal static long ParseBytes(string text)

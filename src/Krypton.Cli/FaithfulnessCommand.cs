@@ -20,9 +20,7 @@ internal static class FaithfulnessCommand
     private static readonly Option<int> Steps = new("--steps") { Description = "steps of each deletion curve, from no cell to every cell occluded", DefaultValueFactory = _ => 20, HelpName = "N" };
     private static readonly Option<int> RandomOrders = new("--random-orders") { Description = "random orders averaged for the baseline", DefaultValueFactory = _ => 5, HelpName = "N" };
     private static readonly Option<int> OrderSeed = new("--order-seed") { Description = "seed of the random orders", DefaultValueFactory = _ => 0, HelpName = "N" };
-    private static readonly Option<string?> Mean = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: ImageNet's)", HelpName = "R,G,B" };
-    private static readonly Option<string?> Std = new("--std") { Description = "per-channel standard deviation of the input normalization (default: ImageNet's)", HelpName = "R,G,B" };
-    private static readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
+    private static readonly NormalizationOptions NormalizationChoice = new();
     private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string?> Csv = new("--csv") { Description = "write the areas of every image to this CSV file", HelpName = "FILE" };
@@ -42,7 +40,9 @@ internal static class FaithfulnessCommand
             "Example:\n" +
             "  krypton faithfulness --model net.onnx --images samples/ --limit 50 --patch 8 --stride 4");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Images, Limit, Patch, Stride, Fill, Mode, Steps, RandomOrders, OrderSeed, Mean, Std, NoNormalize, Batch, Threads, Csv, Quiet, VerboseOption })
+        foreach (var o in new Option[] { Images, Limit, Patch, Stride, Fill, Mode, Steps, RandomOrders, OrderSeed, Batch, Threads, Csv, Quiet, VerboseOption })
+            command.Options.Add(o);
+        foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -72,7 +72,7 @@ internal static class FaithfulnessCommand
         {
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
-        var result = FaithfulnessStudy.Run(model.Graph, files, spec, Normalization(parse), mode, options,
+        var result = FaithfulnessStudy.Run(model.Graph, files, spec, NormalizationChoice.Resolve(parse) ?? model.Normalization ?? Preprocessing.ImageNet, mode, options,
             new ExecutionOptions(parse.GetValue(Threads)), parse.GetValue(Batch), progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;
@@ -95,20 +95,6 @@ internal static class FaithfulnessCommand
 
     private static string CsvField(string text) =>
         text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
-
-    private static Preprocessing Normalization(ParseResult parse)
-    {
-        if (parse.GetValue(NoNormalize))
-            return Preprocessing.None;
-        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
-        if (mean is null && std is null)
-            return Preprocessing.ImageNet;
-        var m = ExplainCommand.ParseFloats(mean ?? "0.485,0.456,0.406", "--mean");
-        var s = ExplainCommand.ParseFloats(std ?? "0.229,0.224,0.225", "--std");
-        if (s.Any(v => v <= 0))
-            throw new KryptonException("--std values must be positive");
-        return new Preprocessing(m, s);
-    }
 
     /// <summary>Reports on the calling thread.</summary>
     private sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>

@@ -19,6 +19,7 @@ internal static class TrainHeadCommand
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string?> Backbone = new("--backbone") { Description = "the ResNet18 featurizer ONNX file (default: the one the build copies next to the tool)", HelpName = "FILE" };
     private static readonly Option<string?> ExportSamples = new("--export-samples") { Description = "instead of training, write the first test image of each class as a 28x28 PNG into this folder", HelpName = "DIR" };
+    private static readonly Option<int> PerClass = new("--per-class") { Description = "with --export-samples: how many test images of each class (the first ones)", DefaultValueFactory = _ => 1, HelpName = "N" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
 
     private static string DefaultCache => Path.Combine(
@@ -38,7 +39,7 @@ internal static class TrainHeadCommand
             "      all training images; also the whole model as one ONNX file\n" +
             "  krypton train-head --export-samples samples/fashion-mnist\n" +
             "      the demo's sample pictures: the first test image of each class");
-        foreach (var o in new Option[] { Data, Cache, Head, Onnx, TrainCount, Seed, Batch, Threads, Backbone, ExportSamples, VerboseOption })
+        foreach (var o in new Option[] { Data, Cache, Head, Onnx, TrainCount, Seed, Batch, Threads, Backbone, ExportSamples, PerClass, VerboseOption })
             command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
@@ -53,7 +54,7 @@ internal static class TrainHeadCommand
         if (parse.GetValue(ExportSamples) is { } samplesDir)
         {
             var test = FashionMnist.Load(DataSplit.Test, parse.GetValue(Data)!);
-            var paths = SampleImages.Export(test, samplesDir);
+            var paths = SampleImages.Export(test, samplesDir, parse.GetValue(PerClass));
             Console.WriteLine($"wrote {paths.Count} sample images to {Path.GetFullPath(samplesDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", paths.Select(Path.GetFileName))}");
             return 0;
         }

@@ -26,17 +26,24 @@ public static class SampleImages
         return null;
     }
 
-    /// <summary>Writes the first test image of each class into <paramref name="directory"/>; returns the paths, by class.</summary>
-    public static IReadOnlyList<string> Export(FashionMnist test, string directory)
+    /// <summary>
+    /// Writes the first <paramref name="perClass"/> test images of each class into
+    /// <paramref name="directory"/>; returns the paths, by class.
+    /// </summary>
+    public static IReadOnlyList<string> Export(FashionMnist test, string directory, int perClass = 1)
     {
+        if (perClass < 1)
+            throw new KryptonException($"images per class ({perClass}) must be at least 1");
         Directory.CreateDirectory(directory);
         var paths = new List<string>();
         for (int label = 0; label < FashionMnist.ClassNames.Count; label++)
         {
-            int index = Enumerable.Range(0, test.Count).First(i => test.Label(i) == label);
-            string path = Path.Combine(directory, FileName(index, label));
-            AtomicFile.WriteAllBytes(path, EncodeGray(test.RawImage(index), FashionMnist.Side, FashionMnist.Side));
-            paths.Add(path);
+            foreach (int index in Enumerable.Range(0, test.Count).Where(i => test.Label(i) == label).Take(perClass))
+            {
+                string path = Path.Combine(directory, FileName(index, label));
+                AtomicFile.WriteAllBytes(path, EncodeGray(test.RawImage(index), FashionMnist.Side, FashionMnist.Side));
+                paths.Add(path);
+            }
         }
         return paths;
     }
