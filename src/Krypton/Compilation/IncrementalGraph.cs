@@ -64,7 +64,7 @@ public static class IncrementalGraph
             switch (step.Kind)
             {
                 case StepKind.Window:
-                    list.Add(new Assembly(step, 0, n.Inputs[0], n.Op is Pool { Kind: PoolKind.Max } ? float.NegativeInfinity : 0f, step.Read!));
+                    list.Add(new Assembly(step, 0, n.Inputs[0], n.Op is Pool { Kind: PoolKind.Max } ? float.MinValue : 0f, step.Read!));
                     break;
                 case StepKind.Pad:
                     list.Add(new Assembly(step, 0, n.Inputs[0], ((Pad)n.Op).Value, step.Read!));
@@ -386,12 +386,30 @@ public static class IncrementalGraph
                 }
                 var (inY, ly) = Local(iy, Start(region.Y, rows: true), rh, "ry");
                 var (inX, lx) = Local(ix, Start(region.X, rows: false), rw, "rx");
+                string inside = b.Node("And", [Rows(inY), Cols(inX)], null, tag + "/inside");                                   // [n, h, w]
+                if ((long)paddedH * paddedW > BlendAbove * h * w)
+                {
+                    // A large cache (early layers): copying it into a table each batch would cost more
+                    // than the windows themselves, so gather the two sources apart and blend them with
+                    // a 0/1 mask (c·(1 − m) + r·m is exactly c or r; caches pad with finite values).
+                    string cacheCells = b.Node("Gather", [table, index], null, tag + "/cache_gather", OnnxAttr.Int("axis", 0));
+                    string localRow = b.Node("Add", [b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride"),
+                        b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride")], null, tag + "/ry_index");
+                    string localIndex = b.Node("Add", [Rows(localRow), Cols(lx)], null, tag + "/region_index");
+                    string regionCells = b.Node("Gather", [RegionRows(a.Value, channels), localIndex], null, tag + "/region_gather", OnnxAttr.Int("axis", 0));
+                    string m = b.Node("Cast", [b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4")], null, tag + "/m",
+                        OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
+                    string keep = b.Node("Sub", [b.Constant(tag + "/one", ConstantTensor.Scalar(1f)), m], null, tag + "/keep");
+                    string blended = b.Node("Add", [b.Node("Mul", [cacheCells, keep], null, tag + "/cache_part"), b.Node("Mul", [regionCells, m], null, tag + "/region_part")],
+                        null, tag + "/blend");
+                    BytesPerPosition += 4 * 4L * channels * h * w;
+                    return b.Node("Transpose", [blended], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
+                }
                 // Region cell (p, i, j) is row cacheCells + p·rh·rw + i·rw + j of the table.
                 string first = b.Node("Add", [b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride"),
                     Const("cache_cells", (long)paddedH * paddedW)], null, tag + "/region_base");                                  // [n, 1]
                 string regionRow = b.Node("Add", [b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride"), first], null, tag + "/ry_index");
                 string regionIndex = b.Node("Add", [Rows(regionRow), Cols(lx)], null, tag + "/region_index");                     // [n, h, w]
-                string inside = b.Node("And", [Rows(inY), Cols(inX)], null, tag + "/inside");
                 index = b.Node("Where", [inside, regionIndex, index], null, tag + "/index");
                 table = PastedTable(cache, table, a.Value, channels);
             }
@@ -412,6 +430,12 @@ public static class IncrementalGraph
         }
 
         private string? _positionIndex;
+
+        /// <summary>
+        /// Caches with more cells than this many windows' worth are blended rather than copied into
+        /// a gather table each batch (about a batch's worth of windows: the two costs meet there).
+        /// </summary>
+        private const long BlendAbove = 64;
         private readonly Dictionary<string, string> _cacheTables = [];
 
         /// <summary>A cache as a table of channel vectors, [cells, C] (a free reshape).</summary>
