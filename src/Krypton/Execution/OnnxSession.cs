@@ -27,8 +27,6 @@ public sealed class OnnxSession : IDisposable
             // the kernels compute correctly) are not the user's business; errors still surface.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        if (Environment.GetEnvironmentVariable("KRYPTON_DAZ") == "1")
-            _options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
         if (options.ProfilePrefix is { } prefix)
         {
             _options.EnableProfiling = true;

@@ -11,7 +11,7 @@ public static class OnnxExporter
     /// returns the name the model output gets. Every value is renamed with <paramref name="prefix"/>
     /// so that several copies of a model can share one graph.
     /// </summary>
-    public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "", IEnumerable<string>? exposeAs = null)
+    public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "")
     {
         var names = new Dictionary<string, string> { [graph.InputName] = input };
         foreach (var node in graph.Nodes)
