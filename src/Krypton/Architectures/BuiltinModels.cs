@@ -26,9 +26,6 @@ public static class BuiltinModels
         return build(weights, imageSize);
     }
 
-    /// <summary>True when <paramref name="arch"/> names a built-in architecture.</summary>
-    public static bool IsBuiltin(string arch) => Builders.ContainsKey(arch.Trim().ToLowerInvariant());
-
     /// <summary>
     /// The learned tensors and batch-norm statistics of a graph under torchvision's state-dict
     /// names, the inverse of loading: a node named <c>m</c> gives <c>m.weight</c> and <c>m.bias</c>
