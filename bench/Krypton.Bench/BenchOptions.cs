@@ -1,6 +1,7 @@
 namespace Krypton.Bench;
 
-internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null)
+internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
+    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -20,6 +21,9 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--profile" => o with { Profile = Next() },
                 "--modes" => o with { Modes = Next().Split(',') },
                 "--exact-batch" => o with { ExactBatch = Next() is var v && v == "auto" ? null : int.Parse(v) },
+                "--quality-profiles" => o with { QualityProfiles = Next().Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]) },
+                "--images" => o with { Images = Next() },
+                "--quality" => o with { Quality = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -30,20 +34,27 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
 internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Batch, int Positions, double RawMsPerImage, double MsPerPosition,
     double SweepSeconds, double HeatmapSeconds, double OverheadVsRaw, double? SpeedupVsNaive, double TheoreticalSpeedup, long PeakMemoryBytes, double? PyTorchSeconds)
 {
+    /// <summary>For approximate rows: the settings, and the SSIM against the exact map over the held-out images.</summary>
+    public string? Settings { get; init; }
+    public double? MeanSsim { get; init; }
+    public double? MinSsim { get; init; }
+    public int? Images { get; init; }
+
     public string Describe() =>
         $"{Model} {ImageSize}² {Mode} (batch {Batch}): {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, {MsPerPosition:0.00} ms/position, raw forward {RawMsPerImage:0.00} ms/image ({OverheadVsRaw:+0.0%;-0.0%})" +
         (SpeedupVsNaive is { } s ? $", {s:0.00}x naive (theoretical {TheoreticalSpeedup:0.00}x)" : "") +
-        $", peak {PeakMemoryBytes / 1048576.0:0} MiB" + (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "");
+        $", peak {PeakMemoryBytes / 1048576.0:0} MiB" + (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "") +
+        (MeanSsim is { } q ? $", {Settings}: SSIM mean {q:0.000}, min {MinSsim:0.000} over {Images} held-out image(s)" : "");
 
     public static string MarkdownTable(IEnumerable<BenchRow> rows)
     {
         var lines = new List<string>
         {
-            "| model | input | mode | batch | positions | s per heat map (sweep) | ms/position | raw forward ms/image | vs raw forward | speedup vs naive | theoretical | peak memory MiB | PyTorch naive s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| model | input | mode | batch | positions | s per heat map (sweep) | ms/position | raw forward ms/image | vs raw forward | speedup vs naive | theoretical | peak memory MiB | PyTorch naive s | SSIM mean (min) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         };
         lines.AddRange(rows.Select(r =>
-            $"| {r.Model} | {r.ImageSize}² | {r.Mode} | {r.Batch} | {r.Positions} | {r.SweepSeconds:0.0} | {r.MsPerPosition:0.00} | {r.RawMsPerImage:0.00} | {r.OverheadVsRaw:+0.0%;-0.0%} | {(r.SpeedupVsNaive is { } s ? s.ToString("0.00") + "x" : "")} | {r.TheoreticalSpeedup:0.00}x | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "")} |"));
+            $"| {r.Model} | {r.ImageSize}² | {r.Mode} | {r.Batch} | {r.Positions} | {r.SweepSeconds:0.0} | {r.MsPerPosition:0.00} | {r.RawMsPerImage:0.00} | {r.OverheadVsRaw:+0.0%;-0.0%} | {(r.SpeedupVsNaive is { } s ? s.ToString("0.00") + "x" : "")} | {r.TheoreticalSpeedup:0.00}x | {r.PeakMemoryBytes / 1048576.0:0} | {(r.PyTorchSeconds is { } p ? p.ToString("0.0") : "")} | {(r.MeanSsim is { } q ? $"{q:0.000} ({r.MinSsim:0.000})" : "")} |"));
         return string.Join('\n', lines);
     }
 }

@@ -9,25 +9,37 @@ using Krypton.Incremental;
 using Krypton.Model;
 using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Jobs;
+using Krypton.Planning;
+using Krypton.Quality;
 
 // Occlusion throughput, exact (incremental) and naive, against ONNX Runtime's raw batched forward
 // pass on the same model, in one run.
 // Usage: dotnet run -c Release --project bench/Krypton.Bench -- [--models vgg16,resnet18,inception_v3]
 //        [--modes exact,naive] [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--exact-batch N|auto] [--json FILE]
 //        [--pytorch] [--profile PREFIX]
+//        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
+//        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
+// Models: vgg16, resnet18, inception_v3 (random weights, seed 0) and demo (the demo model: real weights).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 var modes = options.Modes ?? ["exact", "naive"];
-Console.WriteLine($"Krypton.NET occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}, random weights (seed 0)");
+Console.WriteLine($"Krypton.NET occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}; vgg16, resnet18, inception_v3 with random weights (seed 0), demo with real weights");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 var rows = new List<BenchRow>();
 foreach (var arch in options.Models)
 {
-    var model = BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0)));
+    var (model, normalization) = arch == "demo"
+        ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
+        : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
     var exec = new ExecutionOptions(options.Threads, ProfilePrefix: options.Profile is { } p ? $"{p}-{arch}" : null);
-    var input = RawForward.RandomImage(model, 1);
     var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
+    // With a quality profile, every mode runs on its held-out images (the first one for naive and exact).
+    var qualityProfile = options.QualityProfiles?.GetValueOrDefault(arch) is { } file ? QualityProfile.Load(file) : null;
+    qualityProfile?.CheckApplies(model, spec);
+    var heldOut = ImageFolder.Inputs(model, qualityProfile?.HoldOut.Select(h => Path.Combine(options.Images, h.Image)).ToList() ?? [], normalization);
+    var input = heldOut.Count > 0 ? heldOut[0].Input.Value : RawForward.RandomImage(model, 1);
     int positions = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride).Count;
     double theoretical = Analyzer.Analyze(model, options.Patch, options.Patch).TheoreticalSpeedup;
     // What the compiled plan really computes per position: fixed region sizes (widened to the
@@ -41,11 +53,40 @@ foreach (var arch in options.Models)
     using var rawForward = new RawForward(model, new ExecutionOptions(options.Threads), options.Batch);
     double rawBefore = rawForward.MsPerImage(positions / 2);
     var results = new Dictionary<string, (Explanation E, double Seconds)>();
+    BenchRow? approximate = null;
     foreach (var mode in modes)
     {
+        if (mode == "approx")
+        {
+            var profile = qualityProfile ?? throw new ArgumentException($"approx needs --quality-profiles {arch}=FILE");
+            var choice = profile.Choose(options.Quality ?? profile.TunedQuality);
+            using var engine = new OcclusionEngine();
+            var ssims = new List<double>();
+            var sweeps = new List<double>();
+            Explanation? first = null;
+            double total = 0;
+            foreach (var (name, image) in heldOut)
+            {
+                var exactMap = first is null && results.TryGetValue("exact", out var ex) ? ex.E.HeatMap
+                    : engine.Explain(new ExplainRequest(model, image.Value, spec, normalization, options.ExactBatch, null, exec)).HeatMap;
+                var clock2 = Stopwatch.StartNew();
+                var run = engine.Explain(new ExplainRequest(model, image.Value, spec, normalization, options.ExactBatch, null, exec, OcclusionMode.Exact, choice.Tau, choice.DrillDown));
+                if (first is null) total = clock2.Elapsed.TotalSeconds;
+                first ??= run;
+                sweeps.Add(run.Timings.Sweep.TotalSeconds);
+                ssims.Add(Ssim.Compute(exactMap, run.HeatMap, run.Grid.Rows, run.Grid.Columns));
+                Console.WriteLine($"  {arch} {name}: {choice.Approximation}, sweep {run.Timings.Sweep.TotalSeconds:0.00} s, SSIM {ssims[^1]:0.000}");
+            }
+            results["approx"] = (first!, total);
+            approximate = new BenchRow(arch, model.Height, $"approximate: {choice.Approximation}", first!.BatchSize, first.Positions, 0, 0, sweeps.Average(), total, 0, null, 0, first.PeakMemoryBytes, null)
+            {
+                Settings = choice.Approximation.ToString(), MeanSsim = ssims.Average(), MinSsim = ssims.Min(), Images = ssims.Count,
+            };
+            continue;
+        }
         var clock = Stopwatch.StartNew();
         int? batch = mode == "naive" ? options.Batch : options.ExactBatch;
-        var e = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.ImageNet, batch, null, exec,
+        var e = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, batch, null, exec,
             mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact));
         results[mode] = (e, clock.Elapsed.TotalSeconds);
     }
@@ -54,6 +95,14 @@ foreach (var arch in options.Models)
     double? naiveSweep = results.TryGetValue("naive", out var nv) ? nv.E.Timings.Sweep.TotalSeconds : null;
     foreach (var (mode, (e, seconds)) in results)
     {
+        if (mode == "approx")
+        {
+            var a = approximate!;
+            double ms = a.SweepSeconds * 1000 / positions;
+            rows.Add(a = a with { RawMsPerImage = raw, MsPerPosition = ms, OverheadVsRaw = ms / raw - 1, SpeedupVsNaive = naiveSweep / a.SweepSeconds, TheoreticalSpeedup = theoretical });
+            Console.WriteLine(a.Describe());
+            continue;
+        }
         double perPosition = e.Timings.Sweep.TotalMilliseconds / positions;
         var row = new BenchRow(arch, model.Height, mode, e.BatchSize, positions, raw, perPosition, e.Timings.Sweep.TotalSeconds, seconds,
             perPosition / raw - 1, naiveSweep / e.Timings.Sweep.TotalSeconds, theoretical, e.PeakMemoryBytes, null);

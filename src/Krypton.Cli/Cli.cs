@@ -51,6 +51,18 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// Makes a synchronous action the command's action, run off the parser's thread. A cancelled
+    /// action would surface as a cancelled task, which the parser turns into exit code 130
+    /// silently; catching it here keeps the one-line message.
+    /// </summary>
+    public static void SetAction(Command command, Func<ParseResult, CancellationToken, int> run) =>
+        command.SetAction(async (parse, cancellation) =>
+        {
+            try { return await Task.Run(() => run(parse, cancellation), cancellation); }
+            catch (OperationCanceledException e) { return Report(e); }
+        });
+
     /// <summary>Prints one line for an exception and returns the exit code it deserves.</summary>
     public static int Report(Exception e)
     {

@@ -12,11 +12,7 @@ namespace Krypton.Cli;
 internal static class ExplainCommand
 {
     private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
-    private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
-    private static readonly Option<string> Stride = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
-    private static readonly Option<string> Fill = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
     private static readonly Option<int?> Target = new("--target", "-t") { Description = "output index to explain (an index into the flattened output; default: the predicted class)", HelpName = "K" };
-    private static readonly Option<string> Value = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
     private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
@@ -24,16 +20,20 @@ internal static class ExplainCommand
     private static readonly Option<double?> DrillDownOption = new("--drill-down") { Description = "adaptive drill-down: a coarse pass, then the fine stride only on the cells that matter, aiming at this many times fewer inferences (for example 3; must stay below 1/--drill-fraction)", HelpName = "SPEEDUP" };
     private static readonly Option<double> DrillFraction = new("--drill-fraction") { Description = "share of the cells the fine pass of --drill-down recomputes", DefaultValueFactory = _ => 0.25, HelpName = "R" };
     private static readonly NormalizationOptions NormalizationChoice = new();
-    private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
 
+    private static readonly Option<double?> Quality = new("--quality") { Description = "the heat-map quality you need, as SSIM against the exact map (for example 0.9): the planner chooses exact inference, tau and drill-down itself, from a tuning profile (krypton tune; the demo model ships one for patch 16, stride 4); without a profile it stays exact", HelpName = "SSIM" };
+    private static readonly Option<string?> Profile = new("--profile") { Description = "tuning profile written by krypton tune, for --quality", HelpName = "FILE.json" };
+    private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan (method, positions, batch, inference and layer calls, memory, estimated time) and stop: nothing is computed or written" };
+    private static readonly Option<string?> SpecFile = new("--spec") { Description = "read the experiment from a JSON file whose keys are this command's options without '--' (for example {\"input\": \"cat.png\", \"patch\": 16, \"quality\": 0.9}); options on the command line override it; paths are relative to the file", HelpName = "FILE.json" };
+
     private static readonly ModelOptions ModelChoice = new();
+    private static readonly ExperimentOptions Experiment = new();
 
     public static Command Create()
     {
@@ -51,12 +51,18 @@ internal static class ExplainCommand
             "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
             "      also a self-contained HTML report, with the deletion curve against random orders\n" +
             "  krypton explain --model net.onnx --input cat.png --positions \"100,60;100,76\"\n" +
-            "      two patch positions only (interactive use)\n\n" +
+            "      two patch positions only (interactive use)\n" +
+            "  krypton explain --quality 0.9 --dry-run\n" +
+            "      the plan the demo's tuning profile chooses for SSIM 0.9, with its estimated cost, without running it\n" +
+            "  krypton explain --spec experiment.json\n" +
+            "      the whole experiment from a JSON file ({\"model\": \"net.onnx\", \"input\": \"cat.png\", \"quality\": 0.9, ...})\n\n" +
             "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
             "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Input, Patch, Stride, Fill, Target, Value, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction,
-                     Batch, MemoryBudget, Threads, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
+        command.Options.Add(Input);
+        Experiment.AddTo(command);
+        foreach (var o in new Option[] { Target, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
+                     MemoryBudget, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -72,31 +78,43 @@ internal static class ExplainCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellation)
     {
+        if (parse.GetValue(SpecFile) is { } specFile)
+            parse = SpecFileArguments.Merge(parse, specFile, SpecFile);
         var job = new ExplainJob(
             ModelChoice.Source(parse),
             parse.GetValue(Input),
-            new OcclusionSpec(
-                Size2.Parse(parse.GetValue(Patch)!, "patch"),
-                Size2.Parse(parse.GetValue(Stride)!, "stride"),
-                Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
-                parse.GetValue(Target),
-                ParseValue(parse.GetValue(Value)!),
-                parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
-                parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null),
+            Experiment.Spec(parse) with
+            {
+                Target = parse.GetValue(Target),
+                RegionOfInterest = parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
+                Positions = parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null,
+            },
             NormalizationChoice.Resolve(parse),
             parse.GetValue(Mode)!,
-            parse.GetValue(Batch),
+            parse.GetValue(Experiment.Batch),
             parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
-            new ExecutionOptions(parse.GetValue(Threads)),
+            Experiment.Execution(parse),
             string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             parse.GetValue(Tau),
             parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null,
             parse.GetValue(Report),
-            parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null);
+            parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null,
+            parse.GetValue(Quality),
+            parse.GetValue(Profile));
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
         var prepared = ExplainJobRunner.Prepare(job);
+        if (parse.GetValue(DryRun))
+        {
+            var plan = ExplainJobRunner.Plan(prepared);
+            Console.WriteLine($"plan for {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
+            if (prepared.ProfilePath is { } used)
+                Console.WriteLine($"profile: {used}");
+            Console.Write(plan.Describe());
+            Console.WriteLine("dry run: nothing was computed or written");
+            return 0;
+        }
         string what = job.Spec.Positions is { } ps ? $"{ps.Count} positions" : $"{prepared.Grid.Rows}x{prepared.Grid.Columns} positions, stride {job.Spec.Stride}";
         Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {what}, patch {job.Spec.Patch}, mode {job.Mode}");
         var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainJobRunner.Run(prepared, progress, cancellation), cancellation));
@@ -105,6 +123,8 @@ internal static class ExplainCommand
         var e = result.Explanation;
         if (e.FallbackReason is { } reason)
             Console.Error.WriteLine($"note: ran in naive mode because {reason}");
+        if (job.Quality is not null && e.Plan is { } chosen)
+            Console.WriteLine($"plan: {chosen.Method}{(chosen.Approximation.IsExact ? "" : $" ({chosen.Approximation})")}: {chosen.Reason}");
         string Named(int index) => result.Explanation.ClassName(index) is { } label ? $"{index} {label}" : $"{index}";
         Console.WriteLine($"target {Named(e.Target)}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
         Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{Named(c.Index)} ({c.Probability:P1})")));
@@ -118,14 +138,6 @@ internal static class ExplainCommand
     }
 
     private static string ValueName(ValueKind v) => v == ValueKind.Logit ? "logit" : "probability";
-
-    private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "prob" or "probability" => ValueKind.Probability,
-        "logit" => ValueKind.Logit,
-        "drop" => ValueKind.Drop,
-        _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
-    };
 
     /// <summary>Parses sizes like 512M, 2G, 1.5G or a plain byte count.</summary>
     internal static long ParseBytes(string text)
@@ -149,7 +161,7 @@ internal static class ProgressDisplay
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
         {
             int lastDecile = -1;
-            return await work(new SyncProgress(p =>
+            return await work(new SyncProgress<OcclusionProgress>(p =>
             {
                 int decile = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
                 if (decile == lastDecile) return;
@@ -165,7 +177,7 @@ internal static class ProgressDisplay
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("occlusion sweep");
-                result = await work(new SyncProgress(p =>
+                result = await work(new SyncProgress<OcclusionProgress>(p =>
                 {
                     task.MaxValue = Math.Max(p.Total, 1);
                     task.Value = p.Done;
@@ -175,9 +187,4 @@ internal static class ProgressDisplay
         return result;
     }
 
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>
-    private sealed class SyncProgress(Action<OcclusionProgress> report) : IProgress<OcclusionProgress>
-    {
-        public void Report(OcclusionProgress value) => report(value);
-    }
 }

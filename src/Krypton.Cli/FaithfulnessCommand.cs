@@ -13,21 +13,17 @@ internal static class FaithfulnessCommand
 {
     private static readonly Option<string> Images = new("--images") { Description = "folder of PNG or JPEG images (taken in name order)", HelpName = "DIR", Required = true };
     private static readonly Option<int?> Limit = new("--limit", "-n") { Description = "use at most this many images (default: all)", HelpName = "N" };
-    private static readonly Option<string> Patch = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
-    private static readonly Option<string> Stride = new("--stride", "-s") { Description = "distance between patch positions in pixels", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
-    private static readonly Option<string> Fill = new("--fill") { Description = "patch colour: gray, black, white, mean, a pixel value in [0,1], or tensor:V", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
     private static readonly Option<string> Mode = new("--mode") { Description = "how heat maps are computed: exact or naive", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
     private static readonly Option<int> Steps = new("--steps") { Description = "steps of each deletion curve, from no cell to every cell occluded", DefaultValueFactory = _ => 20, HelpName = "N" };
     private static readonly Option<int> RandomOrders = new("--random-orders") { Description = "random orders averaged for the baseline", DefaultValueFactory = _ => 5, HelpName = "N" };
     private static readonly Option<int> OrderSeed = new("--order-seed") { Description = "seed of the random orders", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly NormalizationOptions NormalizationChoice = new();
-    private static readonly Option<int?> Batch = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly Option<string?> Csv = new("--csv") { Description = "write the areas of every image to this CSV file", HelpName = "FILE" };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress lines" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
 
     private static readonly ModelOptions ModelChoice = new();
+    private static readonly ExperimentOptions Experiment = new();
 
     public static Command Create()
     {
@@ -40,23 +36,21 @@ internal static class FaithfulnessCommand
             "Example:\n" +
             "  krypton faithfulness --model net.onnx --images samples/ --limit 50 --patch 8 --stride 4");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Images, Limit, Patch, Stride, Fill, Mode, Steps, RandomOrders, OrderSeed, Batch, Threads, Csv, Quiet, VerboseOption })
+        command.Options.Add(Images);
+        command.Options.Add(Limit);
+        Experiment.AddTo(command, withValue: false);
+        foreach (var o in new Option[] { Mode, Steps, RandomOrders, OrderSeed, Csv, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
-        command.SetAction(async (parse, cancellation) =>
-        {
-            try { return await Task.Run(() => Run(parse, cancellation), cancellation); }
-            catch (OperationCanceledException e) { return Cli.Report(e); }
-        });
+        Cli.SetAction(command, Run);
         return command;
     }
 
     private static int Run(ParseResult parse, CancellationToken cancellation)
     {
-        var files = FaithfulnessStudy.ImagesIn(parse.GetValue(Images)!, parse.GetValue(Limit));
-        var spec = new OcclusionSpec(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"),
-            Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!));
+        var files = ImageFolder.Files(parse.GetValue(Images)!, parse.GetValue(Limit));
+        var spec = Experiment.Spec(parse);
         var mode = parse.GetValue(Mode)!.Trim().ToLowerInvariant() switch
         {
             "exact" => OcclusionMode.Exact,
@@ -68,12 +62,12 @@ internal static class FaithfulnessCommand
         spec.Validate(model.Graph.Height, model.Graph.Width);
         bool quiet = parse.GetValue(Quiet);
         Console.Error.WriteLine($"measuring {files.Count} image(s) with {model.Description}: patch {spec.Patch}, stride {spec.Stride}, fill {spec.Fill}, {options.Steps} steps, {options.RandomOrders} random orders");
-        var progress = new SyncProgress(p =>
+        var progress = new SyncProgress<(int Done, int Total)>(p =>
         {
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
         var result = FaithfulnessStudy.Run(model.Graph, files, spec, NormalizationChoice.Resolve(parse) ?? model.Normalization ?? Preprocessing.ImageNet, mode, options,
-            new ExecutionOptions(parse.GetValue(Threads)), parse.GetValue(Batch), progress, cancellation);
+            Experiment.Execution(parse), parse.GetValue(Experiment.Batch), progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;
         if (parse.GetValue(Csv) is { } csv)
@@ -96,9 +90,4 @@ internal static class FaithfulnessCommand
     private static string CsvField(string text) =>
         text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
-    /// <summary>Reports on the calling thread.</summary>
-    private sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => report(value);
-    }
 }

@@ -15,5 +15,6 @@ root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(SsimCommand.Create());
 root.Subcommands.Add(FaithfulnessCommand.Create());
+root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TrainHeadCommand.Create());
 return await Cli.InvokeAsync(root, args);

@@ -62,7 +62,7 @@ internal static class TrainHeadCommand
             parse.GetValue(TrainCount), parse.GetValue(Seed), parse.GetValue(Onnx), parse.GetValue(Backbone),
             parse.GetValue(Batch), new ExecutionOptions(parse.GetValue(Threads)));
         int lastReported = -1;
-        var progress = new SyncProgress(p =>
+        var progress = new SyncProgress<ExtractionProgress>(p =>
         {
             int step = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
             if (step == lastReported && p.Done != p.Total) return;
@@ -75,10 +75,5 @@ internal static class TrainHeadCommand
         Console.WriteLine($"trained on {result.TrainImages} images in {fit.TrainingTime.TotalSeconds:0.0} s; features {result.Extraction.TotalSeconds:0.0} s; total {result.Total.TotalSeconds:0.0} s");
         Console.WriteLine($"wrote {Path.GetFullPath(job.HeadPath)} and {Path.GetFileName(ClassifierHead.LabelsPath(job.HeadPath))}" + (job.OnnxPath is { } o ? $", {Path.GetFullPath(o)}" : ""));
         return 0;
-    }
-
-    private sealed class SyncProgress(Action<ExtractionProgress> report) : IProgress<ExtractionProgress>
-    {
-        public void Report(ExtractionProgress value) => report(value);
     }
 }

@@ -26,6 +26,10 @@ public static class DemoModel
     /// <summary>Where the build puts the committed head (samples/models/ of the repository).</summary>
     public static string DefaultHeadPath => Path.Combine(AppContext.BaseDirectory, "samples", "models", "fashion_head.safetensors");
 
+    /// <summary>The demo model's tuning profile for a patch and stride (shipped for patch 16, stride 4; the file may not exist for others).</summary>
+    public static string ProfilePath(Occlusion.Size2 patch, Occlusion.Size2 stride) =>
+        Path.Combine(AppContext.BaseDirectory, "samples", "profiles", $"demo-patch{patch}-stride{stride}.json");
+
     /// <summary>
     /// The input the backbone expects, as the package's own preprocessing graph
     /// (<c>ResNetPrepOnnx/ResNetPreprocess.onnx</c>) states it: RGB pixels in 0–255, reordered to BGR,

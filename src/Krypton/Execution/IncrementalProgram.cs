@@ -18,9 +18,15 @@ public sealed class IncrementalProgram : OcclusionProgram
 
     /// <summary>Compiles the plan's graphs for a value kind and opens their sessions.</summary>
     public IncrementalProgram(IncrementalPlan plan, ValueKind value, ExecutionOptions? options = null)
+        : this(plan, IncrementalGraph.Compile(plan, value), options)
+    {
+    }
+
+    /// <summary>Opens sessions for graphs already compiled from the plan.</summary>
+    public IncrementalProgram(IncrementalPlan plan, CompiledIncremental compiled, ExecutionOptions? options = null)
     {
         _plan = plan;
-        Compiled = IncrementalGraph.Compile(plan, value);
+        Compiled = compiled;
         _cacheSession = new OnnxSession(Compiled.CacheGraph, options);
         _session = new OnnxSession(Compiled.IncrementalGraph, options);
     }

@@ -22,7 +22,10 @@ public sealed class NaiveProgram : OcclusionProgram
     public override string Mode => "naive";
 
     /// <inheritdoc/>
-    public override long BytesPerPosition => _model.ActivationBytes + 4L * _model.Channels * _model.Height * _model.Width;
+    public override long BytesPerPosition => BytesPerPositionOf(_model);
+
+    /// <summary>Working memory of one position of the naive graph: every activation and the occluded copy.</summary>
+    public static long BytesPerPositionOf(ModelGraph model) => model.ActivationBytes + 4L * model.Channels * model.Height * model.Width;
 
     /// <inheritdoc/>
     public override IPositionEvaluator Bind(float[] image, float[] fill)

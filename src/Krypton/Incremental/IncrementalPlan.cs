@@ -213,4 +213,7 @@ public sealed class IncrementalPlan
         }
         return total;
     }
+
+    /// <summary>Layers (graph nodes) that one incremental inference call computes: every step but the unchanged ones.</summary>
+    public int ComputedLayers => Steps.Count(s => s.Kind != StepKind.Unchanged);
 }

@@ -7,6 +7,8 @@ using Krypton.Imaging;
 using Krypton.Model;
 using Krypton.Occlusion;
 using Krypton.Output;
+using Krypton.Planning;
+using Krypton.Demo;
 
 namespace Krypton.Jobs;
 
@@ -24,6 +26,8 @@ namespace Krypton.Jobs;
 /// <param name="DrillDown">Adaptive drill-down, or null.</param>
 /// <param name="ReportFile">Where to write the HTML report; null for none.</param>
 /// <param name="Faithfulness">Measure the deletion curve with these options; null to skip it.</param>
+/// <param name="Quality">Heat-map quality wanted (SSIM against the exact map); the planner chooses exact, τ and drill-down. Null to compute as asked.</param>
+/// <param name="ProfileFile">Tuning profile (from <c>krypton tune</c>) for <paramref name="Quality"/>; null for the model's built-in one (the demo model has one), else none.</param>
 public sealed record ExplainJob(
     ModelSource Model,
     string? InputFile,
@@ -37,7 +41,9 @@ public sealed record ExplainJob(
     double Tau = 1.0,
     DrillDown? DrillDown = null,
     string? ReportFile = null,
-    FaithfulnessOptions? Faithfulness = null);
+    FaithfulnessOptions? Faithfulness = null,
+    double? Quality = null,
+    string? ProfileFile = null);
 
 /// <summary>A job with its model and input loaded, ready to run.</summary>
 public sealed record PreparedJob(
@@ -52,6 +58,16 @@ public sealed record PreparedJob(
     OcclusionGrid Grid,
     TimeSpan LoadTime)
 {
+    /// <summary>The tuning profile the planner uses with a quality target, or null.</summary>
+    public QualityProfile? Profile { get; init; }
+
+    /// <summary>Where <see cref="Profile"/> came from.</summary>
+    public string? ProfilePath { get; init; }
+
+    /// <summary>The occlusion request this job runs.</summary>
+    public ExplainRequest Request => new(Model.Graph, Input, Job.Spec, Normalization, Job.BatchSize, Job.MemoryBudgetBytes, Job.Execution,
+        Job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, Job.Tau, Job.DrillDown, Job.Quality, Profile);
+
     /// <summary>The model in words.</summary>
     public string ModelDescription => Model.Path is null ? Model.Description : $"{System.IO.Path.GetFileName(Model.Path)} ({Model.Description})";
 
@@ -120,15 +136,35 @@ public static class ExplainJobRunner
         if (job.Spec.Target is int t && (t < 0 || t >= g.OutputSize))
             throw new KryptonException($"target {t} is out of range: the model has {g.OutputSize} outputs (0 to {g.OutputSize - 1})");
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
-        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization, grid, clock.Elapsed);
+        if (job.ProfileFile is not null && job.Quality is null)
+            throw new KryptonException("--profile goes with --quality: the profile turns a quality target into settings");
+        string? profilePath = job.ProfileFile ?? (job.Quality is not null && (job.Model.Architecture ?? (job.Model.File is null ? ModelSource.Default.Architecture : null)) == DemoModel.Name
+            ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride) : null);
+        QualityProfile? profile = null;
+        if (profilePath is not null && (job.ProfileFile is not null || File.Exists(profilePath)))
+        {
+            profile = QualityProfile.Load(profilePath);
+            profile.CheckApplies(g, job.Spec, model.Sha256);
+        }
+        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization, grid, clock.Elapsed)
+        {
+            Profile = profile,
+            ProfilePath = profile is null ? null : Path.GetFullPath(profilePath!),
+        };
+    }
+
+    /// <summary>The plan of a prepared job, without running it (compiles the incremental graphs to size the memory, opens no session).</summary>
+    public static OcclusionPlan Plan(PreparedJob prepared)
+    {
+        using var engine = new OcclusionEngine();
+        return engine.Plan(prepared.Request);
     }
 
     /// <summary>Runs the occlusion experiment of a prepared job.</summary>
     public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
     {
         var job = prepared.Job;
-        var request = new ExplainRequest(prepared.Model.Graph, prepared.Input, job.Spec, prepared.Normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
-            job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown);
+        var request = prepared.Request;
         var explanation = Explainer.Explain(request, progress, cancellation) with { ClassNames = prepared.Model.ClassNames };
         var faithfulness = job.Faithfulness is { } options
             ? Occlusion.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
@@ -240,6 +276,36 @@ public static class ExplainJobRunner
             new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e));
     }
 
+    private static JsonObject PlanJson(Explanation e, PreparedJob p)
+    {
+        var plan = e.Plan!;
+        var a = plan.Approximation;
+        return new JsonObject
+        {
+            ["method"] = plan.Method,
+            ["mode"] = e.Mode,
+            ["requested_mode"] = p.Job.Mode,
+            ["reason"] = plan.Reason,
+            ["quality_target"] = plan.Quality,
+            ["predicted_ssim"] = plan.PredictedSsim,
+            ["profile"] = p.ProfilePath,
+            ["tau"] = a.Tau,
+            ["drill_down"] = a.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor(),
+                ["coarse_positions"] = plan.CoarsePositions, ["refined_positions"] = plan.RefinedPositions } : null,
+            ["fallback_reason"] = e.FallbackReason,
+            ["positions"] = e.Positions,
+            ["grid_positions"] = plan.GridPositions,
+            ["batch_size"] = e.BatchSize,
+            ["inference_calls"] = plan.InferenceCalls,
+            ["layer_calls"] = plan.LayerCalls,
+            ["multiply_adds"] = plan.TotalMultiplyAdds,
+            ["memory_budget_bytes"] = p.Job.MemoryBudgetBytes,
+            ["estimated_batch_bytes"] = e.EstimatedBytes,
+            ["estimated_seconds"] = plan.EstimatedTime.TotalSeconds,
+            ["estimate_basis"] = plan.TimeBasis,
+        };
+    }
+
     private static string ProvenanceJson(JobResult result)
     {
         var e = result.Explanation;
@@ -286,18 +352,7 @@ public static class ExplainJobRunner
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
                 ["positions"] = s.Positions is { } list ? new JsonArray(list.Select(q => (JsonNode)Json([q.Y, q.X])).ToArray()) : null,
             },
-            ["plan"] = new JsonObject
-            {
-                ["mode"] = e.Mode,
-                ["requested_mode"] = p.Job.Mode,
-                ["tau"] = p.Job.Tau,
-                ["drill_down"] = p.Job.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor() } : null,
-                ["fallback_reason"] = e.FallbackReason,
-                ["positions"] = e.Positions,
-                ["batch_size"] = e.BatchSize,
-                ["memory_budget_bytes"] = p.Job.MemoryBudgetBytes,
-                ["estimated_batch_bytes"] = e.EstimatedBytes,
-            },
+            ["plan"] = PlanJson(e, p),
             ["device"] = new JsonObject
             {
                 ["device"] = p.Job.Execution?.Device ?? "cpu",

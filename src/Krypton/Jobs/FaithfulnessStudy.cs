@@ -51,34 +51,12 @@ public sealed record FaithfulnessStudyResult(IReadOnlyList<ImageFaithfulness> Im
 /// </summary>
 public static class FaithfulnessStudy
 {
-    /// <summary>PNG and JPEG files in a folder, sorted by name (ordinal), at most <paramref name="limit"/>.</summary>
-    /// <exception cref="KryptonException">The folder does not exist or holds no image.</exception>
-    public static IReadOnlyList<string> ImagesIn(string folder, int? limit = null)
-    {
-        if (!Directory.Exists(folder))
-            throw new KryptonException($"image folder not found: {folder}");
-        if (limit is <= 0)
-            throw new KryptonException($"the number of images must be positive, got {limit}");
-        string[] extensions = [".png", ".jpg", ".jpeg"];
-        var files = Directory.EnumerateFiles(folder)
-            .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .Take(limit ?? int.MaxValue)
-            .ToList();
-        if (files.Count == 0)
-            throw new KryptonException($"no PNG or JPEG image in {folder}");
-        return files;
-    }
-
     /// <summary>Loads image files as the model's inputs (channels adapted, resized, normalized) and measures each.</summary>
     public static FaithfulnessStudyResult Run(ModelGraph model, IReadOnlyList<string> imageFiles, OcclusionSpec spec, Preprocessing normalization,
         OcclusionMode mode = OcclusionMode.Exact, FaithfulnessOptions? options = null, ExecutionOptions? execution = null,
         int? batchSize = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
-        normalization.CheckChannels(model.Channels);
-        var inputs = imageFiles.Select(path => (Path.GetFileName(path), new Lazy<float[]>(() =>
-            normalization.ToTensor(ImageLoader.Load(path).WithChannels(model.Channels).Resize(model.Width, model.Height), model.Channels, model.Height, model.Width)))).ToList();
-        return Run(model, inputs, spec, normalization, mode, options, execution, batchSize, progress, cancellation);
+        return Run(model, ImageFolder.Inputs(model, imageFiles, normalization), spec, normalization, mode, options, execution, batchSize, progress, cancellation);
     }
 
     /// <summary>Measures each prepared input (model space, [1, C, H, W]); inputs are made when needed, one at a time.</summary>

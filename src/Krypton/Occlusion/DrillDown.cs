@@ -28,6 +28,33 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
     /// <summary>The speedup in inferences the plan achieves for a coarse factor k: k² / (1 + r·k²).</summary>
     public double PlannedSpeedup(int factor) => (double)factor * factor / (1 + Fraction * factor * factor);
 
+    /// <summary>
+    /// Runs both stages over the whole grid. <paramref name="values"/> returns the values of the
+    /// given cells (row-major indices of the fine grid), in order: a real sweep, or a lookup into
+    /// a map computed before (how tuning evaluates drill-down without running it again).
+    /// </summary>
+    /// <returns>The heat map, and how many cells each stage computed.</returns>
+    public (float[] Map, int Coarse, int Refined) Run(OcclusionGrid grid, ValueKind value, Func<IReadOnlyList<int>, float[]> values)
+    {
+        var (rows, columns) = CoarseLines(grid, CoarseFactor());
+        var coarseCells = rows.SelectMany(r => columns.Select(c => r * grid.Columns + c)).ToList();
+        float[] coarse = values(coarseCells);
+        var map = Upsample(coarse, rows, columns, grid);
+        for (int i = 0; i < coarseCells.Count; i++) map[coarseCells[i]] = coarse[i];
+        var refined = RefinedCells(map, coarseCells.ToHashSet(), value);
+        float[] fine = values(refined);
+        for (int i = 0; i < refined.Count; i++) map[refined[i]] = fine[i];
+        return (map, coarseCells.Count, refined.Count);
+    }
+
+    /// <summary>How many cells each stage computes on the grid, without running anything.</summary>
+    public (int Coarse, int Refined) Counts(OcclusionGrid grid)
+    {
+        var (rows, columns) = CoarseLines(grid, CoarseFactor());
+        int coarse = rows.Length * columns.Length;
+        return (coarse, Math.Min((int)Math.Ceiling(Fraction * grid.Count), grid.Count - coarse));
+    }
+
     /// <summary>Stage 1: every k-th row and column of the fine grid, and the last ones, so that interpolation spans the map.</summary>
     public static (int[] Rows, int[] Columns) CoarseLines(OcclusionGrid grid, int factor) =>
         (Lines(grid.Rows, factor), Lines(grid.Columns, factor));

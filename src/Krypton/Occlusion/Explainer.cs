@@ -3,6 +3,8 @@ using System.Diagnostics;
 using Krypton.Execution;
 using Krypton.Incremental;
 using Krypton.Model;
+using Krypton.Compilation;
+using Krypton.Planning;
 
 namespace Krypton.Occlusion;
 
@@ -17,6 +19,8 @@ namespace Krypton.Occlusion;
 /// <param name="Mode">How to compute: exact incremental inference (the default) or naive.</param>
 /// <param name="DrillDown">Adaptive drill-down (coarse stage, then the fine stride where it matters), or null.</param>
 /// <param name="Tau">Projective-field threshold τ ∈ (0, 1] for incremental inference (KRYPTON §3): below 1 each layer's changed region is capped at τ of the layer's size, an approximation.</param>
+/// <param name="Quality">The heat-map quality wanted (SSIM against the exact map, in (0, 1]); the planner then chooses exact inference, τ and drill-down itself. Null to compute as <paramref name="Mode"/>, <paramref name="Tau"/> and <paramref name="DrillDown"/> say.</param>
+/// <param name="Profile">What tuning learned about this model (<c>krypton tune</c>), used with <paramref name="Quality"/>; without one the planner stays exact.</param>
 public sealed record ExplainRequest(
     ModelGraph Model,
     float[] Input,
@@ -27,7 +31,9 @@ public sealed record ExplainRequest(
     ExecutionOptions? Execution = null,
     OcclusionMode Mode = OcclusionMode.Exact,
     double Tau = 1.0,
-    DrillDown? DrillDown = null);
+    DrillDown? DrillDown = null,
+    double? Quality = null,
+    QualityProfile? Profile = null);
 
 /// <summary>How an occlusion experiment is computed.</summary>
 public enum OcclusionMode
@@ -88,6 +94,9 @@ public sealed record Explanation(
     /// <summary>Names of the model's outputs (class labels), indexed like the flattened output; null when the model has none.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The plan that computed it.</summary>
+    public OcclusionPlan? Plan { get; init; }
+
     /// <summary>The label of an output index, or null when there is none.</summary>
     public string? ClassName(int index) => ClassNames is { } names && index >= 0 && index < names.Count ? names[index] : null;
 }
@@ -110,21 +119,26 @@ public static class Explainer
 }
 
 /// <summary>
-/// Runs occlusion experiments and keeps their compiled programs (one per model, patch size,
-/// value kind, mode and execution options), so that later images reuse the graphs and sessions.
-/// Holds native memory: dispose it.
+/// Plans and runs occlusion experiments and keeps their compiled programs (one per model, patch
+/// size, value kind, mode, τ and execution options), so that later images reuse the graphs and
+/// sessions. Holds native memory: dispose it.
 /// </summary>
 public sealed class OcclusionEngine : IDisposable
 {
-    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, ExecutionOptions), (OcclusionProgram Program, string? Fallback)> _programs = [];
+    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, ExecutionOptions), OcclusionProgram> _programs = [];
+    private readonly Dictionary<(ModelGraph, Size2, double), (IncrementalPlan? Plan, string? Fallback)> _plans = [];
+    private readonly Dictionary<(IncrementalPlan, ValueKind), CompiledIncremental> _compiled = [];
 
     /// <summary>Number of programs compiled so far.</summary>
     public int CompiledPrograms => _programs.Count;
 
-    /// <summary>Runs the experiment.</summary>
-    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Decides how the experiment will be computed, before any work: the method (with the quality
+    /// target and profile, if the request has them), positions, batch, calls, memory and an
+    /// estimated time. Compiles the incremental graphs (not their sessions) to size the memory.
+    /// </summary>
+    public OcclusionPlan Plan(ExplainRequest request)
     {
-        var total = Stopwatch.StartNew();
         var model = request.Model;
         var spec = request.Spec;
         spec.Validate(model.Height, model.Width);
@@ -133,16 +147,114 @@ public sealed class OcclusionEngine : IDisposable
             throw new KryptonException($"input has {request.Input.LongLength} values, the model expects {model.Channels}x{model.Height}x{model.Width}");
         if (spec.Target is int t && (t < 0 || t >= model.OutputSize))
             throw new KryptonException($"target {t} is out of range: the model has {model.OutputSize} outputs (0 to {model.OutputSize - 1})");
+        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        int positions = spec.Positions?.Count ?? grid.Cells(spec.RegionOfInterest).Count();
+        if (positions == 0)
+            throw new KryptonException("no patch position overlaps the region of interest");
 
+        var (approximation, reason, predicted) = ChooseMethod(request);
+        var options = request.Execution ?? ExecutionOptions.Default;
+        var (incremental, fallback) = request.Mode == OcclusionMode.Exact ? IncrementalPlanFor(model, spec.Patch, approximation.Tau) : (null, null);
+        long bytesPerPosition = incremental is null ? Execution.NaiveProgram.BytesPerPositionOf(model) : CompiledFor(incremental, spec.Value).BytesPerPosition;
+        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), bytesPerPosition, positions);
+        if (batch <= 0)
+            throw new KryptonException($"batch size {batch} must be positive");
+        var (coarse, refined) = approximation.DrillDown is { } drill ? drill.Counts(grid) : (0, 0);
+        int evaluated = approximation.DrillDown is null ? positions : coarse + refined;
+        int calls = approximation.DrillDown is null ? Calls(positions, batch) : Calls(coarse, batch) + Calls(refined, batch);
+        long macs = incremental?.MultiplyAdds() ?? model.MultiplyAdds;
+        string method = incremental is null ? "naive" : approximation.IsExact ? "exact" : "approximate";
+        if (incremental is null && approximation.DrillDown is not null) method = "naive+drill-down";
+
+        TimeSpan time;
+        string basis;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        if (request.Profile is { } profile && profile.Device == options.Device && profile.Threads == threads && fallback is null)
+        {
+            double ms = incremental is null ? profile.NaiveMsPerPosition : TauValue.Interpolate(profile.MsPerPosition, approximation.Tau);
+            time = TimeSpan.FromMilliseconds(ms * evaluated);
+            basis = $"times per position that krypton tune measured on {profile.Device} with {profile.Threads} threads";
+        }
+        else
+        {
+            double rate = ThroughputProbe.MultiplyAddsPerSecond(options);
+            time = TimeSpan.FromSeconds((double)macs * evaluated / rate);
+            basis = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"multiply-adds at this machine's convolution rate, {rate / 1e9:0.#} G/s measured now; gathers and small layers make real runs slower");
+        }
+        return new OcclusionPlan(method, incremental is null ? OcclusionMode.Naive : OcclusionMode.Exact, approximation, reason, fallback,
+            positions, coarse, refined, evaluated, batch, calls, incremental?.ComputedLayers ?? model.Nodes.Count,
+            macs, model.MultiplyAdds, bytesPerPosition, time, basis, request.Quality, predicted);
+    }
+
+    private static int Calls(int positions, int batch) => (positions + batch - 1) / batch;
+
+    /// <summary>The approximation to run, why, and the profile's predicted SSIM.</summary>
+    private static (Approximation, string Reason, double? PredictedSsim) ChooseMethod(ExplainRequest request)
+    {
+        if (!(request.Tau > 0 && request.Tau <= 1))
+            throw new KryptonException($"projective-field threshold tau = {request.Tau} must lie in (0, 1]");
+        if (request.Tau < 1 && request.Mode == OcclusionMode.Naive)
+            throw new KryptonException("tau applies to incremental inference; it has no meaning in naive mode");
+        var spec = request.Spec;
+        bool gridOnly = spec.Positions is null && spec.RegionOfInterest is null;
+        if (request.DrillDown is not null && !gridOnly)
+            throw new KryptonException("drill-down refines the whole grid; it does not combine with --positions or --roi");
+        if (request.Quality is not double quality)
+        {
+            var asked = new Approximation(request.Tau, request.DrillDown);
+            string why = request.Mode == OcclusionMode.Naive ? "naive mode was asked for"
+                : asked.IsExact ? "exact incremental inference (the default)" : "the approximation was asked for";
+            return (asked, why, null);
+        }
+        if (!(quality > 0 && quality <= 1))
+            throw new KryptonException($"quality {quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
+        if (request.Tau < 1 || request.DrillDown is not null)
+            throw new KryptonException("give a quality target or tau/drill-down settings, not both: with a quality target the planner chooses them");
+        if (request.Mode == OcclusionMode.Naive)
+            throw new KryptonException("a quality target lets the planner choose the method; it does not go with naive mode");
+        if (quality >= 1)
+            return (Approximation.None, "quality 1 asks for the exact map", 1.0);
+        if (request.Profile is not { } profile)
+            return (Approximation.None, "no tuning profile for this model (krypton tune makes one): exact inference, which meets any quality target", 1.0);
+        profile.CheckApplies(request.Model, spec);
+        var choice = profile.Choose(quality, allowDrillDown: gridOnly);
+        string reason = choice.Approximation.IsExact
+            ? $"no approximation is predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images; exact inference"
+            : $"the fastest settings predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images (there {choice.PredictedLowerSsim:0.###}; {choice.PredictedSpeedupVsExact:0.#}x faster than exact when tuned)";
+        return (choice.Approximation, reason, choice.PredictedSsim);
+    }
+
+    private (IncrementalPlan?, string?) IncrementalPlanFor(ModelGraph model, Size2 patch, double tau)
+    {
+        if (_plans.TryGetValue((model, patch, tau), out var known)) return known;
+        (IncrementalPlan?, string?) made;
+        try { made = (IncrementalPlan.Build(ScoreHead.Logits(model), patch.Height, patch.Width, tau), null); }
+        catch (IncrementalNotSupportedException e) { made = (null, e.Message); }
+        return _plans[(model, patch, tau)] = made;
+    }
+
+    private CompiledIncremental CompiledFor(IncrementalPlan plan, ValueKind value)
+    {
+        if (!_compiled.TryGetValue((plan, value), out var compiled))
+            _compiled[(plan, value)] = compiled = IncrementalGraph.Compile(plan, value);
+        return compiled;
+    }
+
+    /// <summary>Plans and runs the experiment.</summary>
+    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var total = Stopwatch.StartNew();
+        var plan = Plan(request);
+        var model = request.Model;
+        var spec = request.Spec;
         var fill = FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization);
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         var cells = spec.Positions is null ? grid.Cells(spec.RegionOfInterest).ToList() : [];
         var positions = spec.Positions ?? cells.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList();
-        if (positions.Count == 0)
-            throw new KryptonException("no patch position overlaps the region of interest");
 
         var clock = Stopwatch.StartNew();
-        var (program, fallback) = ProgramFor(request);
+        var program = ProgramFor(request, plan);
         var compile = clock.Elapsed;
         clock.Restart();
         using var evaluator = program.Bind(request.Input, fill);
@@ -154,7 +266,7 @@ public sealed class OcclusionEngine : IDisposable
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
-        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), program.BytesPerPosition, positions.Count);
+        int batch = plan.BatchSize;
         clock.Restart();
         float[] Values(IReadOnlyList<(int Y, int X)> at)
         {
@@ -166,22 +278,10 @@ public sealed class OcclusionEngine : IDisposable
         float[] values = [];
         float[] map = [];
         string mode = program.Mode;
-        int evaluated = positions.Count;
-        if (request.DrillDown is { } drill)
+        if (plan.Approximation.DrillDown is { } drill)
         {
-            if (spec.Positions is not null || spec.RegionOfInterest is not null)
-                throw new KryptonException("drill-down refines the whole grid; it does not combine with --positions or --roi");
-            int factor = drill.CoarseFactor();
-            var (rows, columns) = DrillDown.CoarseLines(grid, factor);
-            var coarseCells = rows.SelectMany(r => columns.Select(c => r * grid.Columns + c)).ToList();
-            float[] coarse = Values(coarseCells.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList());
-            map = DrillDown.Upsample(coarse, rows, columns, grid);
-            for (int i = 0; i < coarseCells.Count; i++) map[coarseCells[i]] = coarse[i];
-            var refined = drill.RefinedCells(map, coarseCells.ToHashSet(), spec.Value);
-            float[] fine = Values(refined.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList());
-            for (int i = 0; i < refined.Count; i++) map[refined[i]] = fine[i];
+            map = drill.Run(grid, spec.Value, at => Values(at.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList())).Map;
             mode += "+drill-down";
-            evaluated = coarseCells.Count + refined.Count;
         }
         else
         {
@@ -194,40 +294,31 @@ public sealed class OcclusionEngine : IDisposable
         }
         var sweep = clock.Elapsed;
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, evaluated, batch,
-            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, fallback)
+        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, plan.EvaluatedPositions, batch,
+            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, plan.FallbackReason)
         {
             PositionValues = spec.Positions is null ? null : values,
-            EstimatedBytes = program.BytesPerPosition * batch,
+            EstimatedBytes = plan.EstimatedBytes,
+            Plan = plan,
         };
     }
 
-    /// <summary>The program for the request's mode, compiled on first use; exact mode falls back to naive with a reason.</summary>
-    private (OcclusionProgram Program, string? Fallback) ProgramFor(ExplainRequest request)
+    /// <summary>The program that runs the plan, compiled on first use.</summary>
+    private OcclusionProgram ProgramFor(ExplainRequest request, OcclusionPlan plan)
     {
         var model = request.Model;
         var spec = request.Spec;
         var options = request.Execution ?? ExecutionOptions.Default;
-        if (!(request.Tau > 0 && request.Tau <= 1))
-            throw new KryptonException($"projective-field threshold tau = {request.Tau} must lie in (0, 1]");
-        if (request.Tau < 1 && request.Mode == OcclusionMode.Naive)
-            throw new KryptonException("tau applies to incremental inference; it has no meaning in naive mode");
-        var key = (model, spec.Patch, spec.Value, request.Mode, request.Tau, options);
+        double tau = plan.Mode == OcclusionMode.Exact ? plan.Approximation.Tau : 1.0;
+        var key = (model, spec.Patch, spec.Value, plan.Mode, tau, options);
         if (_programs.TryGetValue(key, out var known))
             return known;
-        (OcclusionProgram, string?) made;
-        try
-        {
-            made = request.Mode == OcclusionMode.Exact
-                ? (new IncrementalProgram(IncrementalPlan.Build(Compilation.ScoreHead.Logits(model), spec.Patch.Height, spec.Patch.Width, request.Tau), spec.Value, options), null)
-                : (new NaiveProgram(model, spec.Patch, spec.Value, options), null);
-        }
-        catch (IncrementalNotSupportedException e)
-        {
-            made = (new NaiveProgram(model, spec.Patch, spec.Value, options), e.Message);
-        }
-        _programs[key] = made;
-        return made;
+        OcclusionProgram made;
+        if (plan.Mode == OcclusionMode.Exact && IncrementalPlanFor(model, spec.Patch, tau) is (IncrementalPlan incremental, _))
+            made = new IncrementalProgram(incremental, CompiledFor(incremental, spec.Value), options);
+        else
+            made = new NaiveProgram(model, spec.Patch, spec.Value, options);
+        return _programs[key] = made;
     }
 
     private static int ArgMax(float[] v)
@@ -240,7 +331,8 @@ public sealed class OcclusionEngine : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var (program, _) in _programs.Values) program.Dispose();
+        foreach (var program in _programs.Values) program.Dispose();
         _programs.Clear();
+        _compiled.Clear();
     }
 }

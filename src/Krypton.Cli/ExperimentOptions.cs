@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Krypton.Execution;
+using Krypton.Occlusion;
+
+namespace Krypton.Cli;
+
+/// <summary>The options that state an occlusion experiment's patch, stride, fill and value, and how it runs; shared by explain, faithfulness and tune.</summary>
+internal sealed class ExperimentOptions
+{
+    public Option<string> Patch { get; } = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
+    public Option<string> Stride { get; } = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
+    public Option<string> Fill { get; } = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
+    public Option<string> Value { get; } = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
+    public Option<int?> Batch { get; } = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
+
+    /// <summary>Adds the options; <paramref name="withValue"/> false leaves out --value (for commands that always use probabilities).</summary>
+    public void AddTo(Command command, bool withValue = true)
+    {
+        foreach (var o in withValue ? new Option[] { Patch, Stride, Fill, Value, Batch, Threads } : [Patch, Stride, Fill, Batch, Threads])
+            command.Options.Add(o);
+    }
+
+    /// <summary>The grid spec the options state (predicted class; no region or positions).</summary>
+    public OcclusionSpec Spec(ParseResult parse) =>
+        new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
+            Value: parse.GetResult(Value) is null ? ValueKind.Probability : ParseValue(parse.GetValue(Value)!));
+
+    public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads));
+
+    private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "prob" or "probability" => ValueKind.Probability,
+        "logit" => ValueKind.Logit,
+        "drop" => ValueKind.Drop,
+        _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
+    };
+}

@@ -1,0 +1,35 @@
+using Krypton.Imaging;
+using Krypton.Model;
+
+namespace Krypton.Jobs;
+
+/// <summary>Folders of sample images, and the model inputs made from them: what studies and tuning run over.</summary>
+public static class ImageFolder
+{
+    /// <summary>PNG and JPEG files in a folder, sorted by name (ordinal), at most <paramref name="limit"/>.</summary>
+    /// <exception cref="KryptonException">The folder does not exist or holds no image.</exception>
+    public static IReadOnlyList<string> Files(string folder, int? limit = null)
+    {
+        if (!Directory.Exists(folder))
+            throw new KryptonException($"image folder not found: {folder}");
+        if (limit is <= 0)
+            throw new KryptonException($"the number of images must be positive, got {limit}");
+        string[] extensions = [".png", ".jpg", ".jpeg"];
+        var files = Directory.EnumerateFiles(folder)
+            .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .Take(limit ?? int.MaxValue)
+            .ToList();
+        if (files.Count == 0)
+            throw new KryptonException($"no PNG or JPEG image in {folder}");
+        return files;
+    }
+
+    /// <summary>The model's inputs for image files (channels adapted, resized, normalized), each made when first needed.</summary>
+    public static IReadOnlyList<(string Name, Lazy<float[]> Input)> Inputs(ModelGraph model, IReadOnlyList<string> imageFiles, Preprocessing normalization)
+    {
+        normalization.CheckChannels(model.Channels);
+        return imageFiles.Select(path => (Path.GetFileName(path), new Lazy<float[]>(() =>
+            normalization.ToTensor(ImageLoader.Load(path).WithChannels(model.Channels).Resize(model.Width, model.Height), model.Channels, model.Height, model.Width)))).ToList();
+    }
+}

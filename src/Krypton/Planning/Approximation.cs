@@ -1,0 +1,29 @@
+using System.Globalization;
+using Krypton.Occlusion;
+
+namespace Krypton.Planning;
+
+/// <summary>
+/// The approximations of KRYPTON §3 that a plan applies: the projective-field threshold τ and
+/// adaptive drill-down. τ = 1 without drill-down is exact inference.
+/// </summary>
+/// <param name="Tau">Projective-field threshold in (0, 1].</param>
+/// <param name="DrillDown">Adaptive drill-down, or null.</param>
+public sealed record Approximation(double Tau = 1.0, DrillDown? DrillDown = null)
+{
+    /// <summary>No approximation.</summary>
+    public static Approximation None { get; } = new();
+
+    /// <summary>True when the heat map is the exact one.</summary>
+    public bool IsExact => Tau >= 1 && DrillDown is null;
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        if (IsExact) return "exact";
+        var parts = new List<string>();
+        if (Tau < 1) parts.Add(string.Create(CultureInfo.InvariantCulture, $"tau {Tau:0.###}"));
+        if (DrillDown is { } d) parts.Add(string.Create(CultureInfo.InvariantCulture, $"drill-down {d.TargetSpeedup:0.##}x (r {d.Fraction:0.###}, coarse stride x{d.CoarseFactor()})"));
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Krypton.Execution;
+using Krypton.Imaging;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Quality;
+
+namespace Krypton.Planning;
+
+/// <summary>How <see cref="Tuner"/> sweeps and chooses.</summary>
+/// <param name="Quality">The SSIM to reach (against the exact map).</param>
+/// <param name="Taus">τ values swept (1 is always added: the exact reference); default 1.0, 0.9 … 0.4 as in KRYPTON §3.</param>
+/// <param name="DrillDowns">Drill-down settings evaluated at every τ; default <see cref="DefaultDrillDowns"/>; empty for none.</param>
+/// <param name="HoldOut">Images held out to check the choice; default a third of them (at least one).</param>
+/// <param name="Confidence">Share of images the chosen settings must serve: the choice uses the SSIM the fit predicts at this quantile over images, not just the mean.</param>
+/// <param name="NaivePositions">Positions of the naive sweep timed for the naive baseline.</param>
+/// <param name="BatchSize">Positions per call; null for the memory budget's choice.</param>
+/// <param name="Execution">ONNX Runtime options.</param>
+public sealed record TuneOptions(
+    double Quality = 0.9,
+    IReadOnlyList<double>? Taus = null,
+    IReadOnlyList<DrillDown>? DrillDowns = null,
+    int? HoldOut = null,
+    double Confidence = 0.9,
+    int NaivePositions = 256,
+    int? BatchSize = null,
+    ExecutionOptions? Execution = null)
+{
+    /// <summary>The paper's sweep: τ = 1.0, 0.9 … 0.4.</summary>
+    public static IReadOnlyList<double> PaperTaus { get; } = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+
+    /// <summary>Drill-down settings from mild (2× fewer inferences, a quarter refined) to strong (about 11×, 5 % refined).</summary>
+    public static IReadOnlyList<DrillDown> DefaultDrillDowns { get; } =
+        [new(2, 0.25), new(3, 0.2), new(4, 0.15), new(6, 0.1), new(8, 0.05), new(12, 0.05)];
+}
+
+/// <summary>Progress of a tuning run: a line of text per step.</summary>
+public readonly record struct TuneProgress(int Done, int Total, string Step);
+
+/// <summary>
+/// Tunes the approximations for a model (KRYPTON §3's automatic tuning, extended): on sample
+/// images, runs the heat map at every τ swept, evaluates every drill-down setting on those maps
+/// without running them again (drill-down only chooses which cells to compute, so its map is a
+/// function of the full map at the same τ), fits SSIM against τ per drill-down setting with its
+/// spread over images, costs every setting with the times measured, and chooses the fastest
+/// predicted to reach the quality for the chosen share of images. Then runs the choice, and the
+/// paper procedure's choice, for real on held-out images and records predicted against achieved.
+/// </summary>
+public static class Tuner
+{
+    /// <summary>Tunes on the images (model space, [1, C, H, W]; made when needed) and returns the profile.</summary>
+    public static QualityProfile Run(ModelGraph model, ProfileModel identity, IReadOnlyList<(string Name, Lazy<float[]> Input)> images,
+        OcclusionSpec spec, Preprocessing normalization, TuneOptions? options = null, IProgress<TuneProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        options ??= new TuneOptions();
+        if (!(options.Quality > 0 && options.Quality <= 1))
+            throw new KryptonException($"quality {options.Quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
+        QualityProfile.Quantile(options.Confidence);
+        if (spec.Positions is not null || spec.RegionOfInterest is not null)
+            throw new KryptonException("tuning needs whole heat maps; it does not go with explicit positions or a region of interest");
+        if (images.Count < 2)
+            throw new KryptonException($"tuning needs at least 2 images (some to tune on, at least one held out to check); got {images.Count}");
+        int holdOut = options.HoldOut ?? Math.Max(1, images.Count / 3);
+        if (holdOut < 1 || holdOut >= images.Count)
+            throw new KryptonException($"held-out images must number between 1 and {images.Count - 1}, got {holdOut}");
+        var taus = (options.Taus ?? TuneOptions.PaperTaus).Append(1.0).Distinct().OrderByDescending(t => t).ToArray();
+        foreach (var t in taus)
+            if (!(t > 0 && t <= 1)) throw new KryptonException($"tau {t} must lie in (0, 1]");
+        var drills = options.DrillDowns ?? TuneOptions.DefaultDrillDowns;
+        foreach (var d in drills) d.CoarseFactor();
+        spec.Validate(model.Height, model.Width);
+
+        var training = images.Take(images.Count - holdOut).ToList();
+        var heldOut = images.Skip(images.Count - holdOut).ToList();
+        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var execution = options.Execution ?? ExecutionOptions.Default;
+        int threads = execution.Threads > 0 ? execution.Threads : Environment.ProcessorCount;
+        int total = training.Count * taus.Length + 1 + heldOut.Count * 3, done = 0;
+        void Step(string what) => progress?.Report(new TuneProgress(++done, total, what));
+
+        using var engine = new OcclusionEngine();
+        Explanation Run(float[] input, Approximation a, OcclusionMode mode = OcclusionMode.Exact, OcclusionSpec? with = null)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            return engine.Explain(new ExplainRequest(model, input, with ?? spec, normalization, options.BatchSize, null, execution, mode, a.Tau, a.DrillDown),
+                null, cancellation);
+        }
+
+        // The sweep: every τ on every training image; drill-down evaluated on each τ's map.
+        var settings = new List<DrillDown?> { null };
+        settings.AddRange(drills);
+        var ssims = settings.ToDictionary(d => Key(d), _ => taus.ToDictionary(t => t, _ => new List<double>()));
+        var seconds = taus.ToDictionary(t => t, _ => new List<double>());
+        foreach (var (name, input) in training)
+        {
+            float[]? exact = null;
+            foreach (var tau in taus)
+            {
+                var e = Run(input.Value, new Approximation(tau));
+                seconds[tau].Add(e.Timings.Sweep.TotalSeconds);
+                exact ??= e.HeatMap;
+                foreach (var d in settings)
+                {
+                    float[] map = d is null ? e.HeatMap : d.Run(grid, spec.Value, cells => cells.Select(c => e.HeatMap[c]).ToArray()).Map;
+                    ssims[Key(d)][tau].Add(Ssim.Compute(exact, map, grid.Rows, grid.Columns));
+                }
+                Step($"{name}: tau {tau:0.##}, {e.Timings.Sweep.TotalSeconds:0.0} s");
+            }
+        }
+
+        // Naive baseline: a sample of the grid's positions on the first image (the cost of a naive
+        // position does not depend on where it is), after a short warm-up run.
+        int sample = Math.Min(options.NaivePositions, grid.Count);
+        var naivePositions = Enumerable.Range(0, sample).Select(i => (long)i * grid.Count / sample)
+            .Select(c => grid.Origin((int)(c / grid.Columns), (int)(c % grid.Columns))).ToList();
+        Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions.Take(Math.Min(8, sample)).ToList() });
+        var naive = Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions });
+        double naiveMs = naive.Timings.Sweep.TotalMilliseconds / sample;
+        Step($"naive baseline: {naiveMs:0.00} ms per position");
+
+        var fits = settings.Select(d =>
+        {
+            var byTau = ssims[Key(d)];
+            var points = byTau.SelectMany(kv => kv.Value.Select(v => (kv.Key, v))).ToList();
+            var spread = byTau.Select(kv => new TauValue(kv.Key, StandardDeviation(kv.Value))).ToList();
+            return new SsimFit(d, SsimFit.FitPolynomial(points), spread, points.Count);
+        }).ToList();
+        var msPerPosition = taus.Select(t => new TauValue(t, seconds[t].Average() * 1000 / grid.Count)).ToList();
+        var sweep = settings.SelectMany(d => taus.Select(t =>
+        {
+            int positions = d is null ? grid.Count : d.Counts(grid) is var (c, r) ? c + r : 0;
+            var values = ssims[Key(d)][t];
+            return new SweepPoint(t, d, positions, values.Average(), values.Min(), seconds[t].Average() * positions / grid.Count);
+        })).ToList();
+
+        var profile = new QualityProfile(identity, [spec.Patch.Height, spec.Patch.Width], [spec.Stride.Height, spec.Stride.Width],
+            spec.Fill.ToString(), spec.Value.ToString().ToLowerInvariant(), execution.Device, threads, options.Confidence, taus,
+            fits, msPerPosition, naiveMs, training.Select(i => i.Name).ToList())
+        {
+            TunedQuality = options.Quality,
+            Sweep = sweep,
+            CreatedUtc = DateTime.UtcNow,
+        };
+        var chosen = profile.Choose(options.Quality);
+        var baseline = profile.ChoosePaperBaseline(options.Quality);
+
+        // Held-out images: the choices run for real.
+        var results = new List<HoldOutResult>();
+        foreach (var (name, input) in heldOut)
+        {
+            var exact = Run(input.Value, Approximation.None);
+            Step($"{name}: exact, {exact.Timings.Sweep.TotalSeconds:0.0} s");
+            var mine = Run(input.Value, chosen.Approximation);
+            Step($"{name}: chosen {chosen.Approximation}, {mine.Timings.Sweep.TotalSeconds:0.0} s");
+            var paper = Run(input.Value, baseline.Approximation);
+            Step($"{name}: paper procedure {baseline.Approximation}, {paper.Timings.Sweep.TotalSeconds:0.0} s");
+            results.Add(new HoldOutResult(name, exact.Timings.Sweep.TotalSeconds,
+                Ssim.Compute(exact.HeatMap, mine.HeatMap, grid.Rows, grid.Columns), mine.Timings.Sweep.TotalSeconds,
+                Ssim.Compute(exact.HeatMap, paper.HeatMap, grid.Rows, grid.Columns), paper.Timings.Sweep.TotalSeconds));
+        }
+        return profile with { Chosen = chosen, PaperBaseline = baseline, HoldOut = results };
+    }
+
+    private static string Key(DrillDown? d) => d is null ? "none" : $"{d.TargetSpeedup}/{d.Fraction}";
+
+    private static double StandardDeviation(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2) return 0;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Krypton.Output;
+
+namespace Krypton.Tests;
+
+/// <summary>`krypton explain --dry-run / --spec / --quality` and `krypton tune`, run as a user runs them.</summary>
+public class PlanningCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-plan-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist");
+
+    private string ImageNpy()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        string path = Path.Combine(_dir, "image.npy");
+        NpyFile.Write(path, image, [1, 3, 64, 64]);
+        return path;
+    }
+
+    private static int[] HeatmapShape(string outDir)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "explanation.json")));
+        return doc.RootElement.GetProperty("result").GetProperty("heatmap_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+    }
+
+    [Fact]
+    public void Dry_run_prints_the_plan_and_writes_nothing()
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", ImageNpy(), "--patch", "8", "--stride", "4",
+            "--fill", "tensor:0", "--tau", "0.7", "--drill-down", "3", "--batch", "16", "--dry-run", "--out", outDir);
+        Assert.True(code == 0, stderr);
+        foreach (var expected in new[] { "method", "approximate (tau 0.7, drill-down 3x", "positions", "inference calls", "layer calls", "memory", "estimated time", "dry run" })
+            Assert.Contains(expected, stdout);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void Spec_file_states_the_experiment_and_the_command_line_overrides_it()
+    {
+        ImageNpy();
+        string spec = Path.Combine(_dir, "experiment.json");
+        File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["model"] = TestFiles.TinyMixed, ["input"] = "image.npy", ["patch"] = 8, ["stride"] = new[] { 4, 4 }, ["fill"] = "tensor:0",
+            ["value"] = "drop", ["quiet"] = true, ["out"] = "from-spec",
+        }));
+        var (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec);
+        Assert.True(code == 0, stderr);
+        Assert.Equal([14, 14], HeatmapShape(Path.Combine(_dir, "from-spec")));   // (64 − 8 + 1) / 4 = 14; "out" relative to the file
+
+        string overridden = Path.Combine(_dir, "overridden");
+        (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec, "--stride", "8", "--out", overridden);
+        Assert.True(code == 0, stderr);
+        Assert.Equal([7, 7], HeatmapShape(overridden));
+
+        File.WriteAllText(spec, "{\"input\": \"image.npy\", \"patchsize\": 8}");
+        (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec);
+        Assert.Equal(2, code);
+        Assert.Equal("krypton: error: spec file " + spec + ": unknown key 'patchsize'; keys are the options of krypton explain without '--' (for example \"patch\": 16)", stderr.Trim());
+
+        File.WriteAllText(spec, "{\"input\": ");
+        (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec);
+        Assert.Equal(2, code);
+        Assert.Contains("is not valid JSON", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public void Tune_writes_a_profile_that_explain_quality_uses()
+    {
+        string profile = Path.Combine(_dir, "profile.json");
+        var (code, stdout, stderr) = CliTests.Krypton("tune", "--model", TestFiles.TinyMixed, "--images", Samples, "--limit", "4", "--holdout", "1",
+            "--taus", "1,0.6", "--drill-downs", "3:0.2", "--patch", "8", "--stride", "4", "--batch", "16", "--quality", "0.8", "--out", profile, "--quiet");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("chosen for SSIM 0.8", stdout);
+        Assert.Contains("paper procedure", stdout);
+        Assert.Contains("held-out images", stdout);
+        Assert.True(File.Exists(profile));
+
+        var (code2, plan, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(Samples, "t10k-00000-ankle-boot.png"),
+            "--patch", "8", "--stride", "4", "--quality", "0.8", "--profile", profile, "--dry-run");
+        Assert.True(code2 == 0, stderr2);
+        Assert.Contains("quality target        SSIM >= 0.8", plan);
+        Assert.Contains("krypton tune measured", plan);
+
+        (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(Samples, "t10k-00000-ankle-boot.png"),
+            "--patch", "12", "--stride", "4", "--quality", "0.8", "--profile", profile, "--dry-run");
+        Assert.Equal(2, code2);
+        Assert.Contains("tuned for patch 8, not 12", stderr2);
+
+        (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(Samples, "t10k-00000-ankle-boot.png"),
+            "--patch", "8", "--stride", "4", "--profile", profile, "--dry-run");
+        Assert.Equal(2, code2);
+        Assert.Contains("--profile goes with --quality", stderr2);
+
+        (code2, _, stderr2) = CliTests.Krypton("tune", "--model", TestFiles.TinyMixed, "--images", Samples, "--limit", "1", "--out", profile);
+        Assert.Equal(2, code2);
+        Assert.Contains("at least 2 images", stderr2);
+    }
+
+    [Fact]
+    public void The_demo_ships_a_profile_that_quality_uses_by_itself()
+    {
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--dry-run");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("demo-patch16-stride4.json", stdout);
+        Assert.Contains("quality target        SSIM >= 0.9 (predicted", stdout);
+    }
+}
