@@ -1,7 +1,7 @@
 namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
-    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null)
+    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, string Device = "cpu", bool Verify = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -23,6 +23,8 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--exact-batch" => o with { ExactBatch = Next() is var v && v == "auto" ? null : int.Parse(v) },
                 "--quality-profiles" => o with { QualityProfiles = Next().Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]) },
                 "--images" => o with { Images = Next() },
+                "--device" => o with { Device = Krypton.Execution.ExecutionOptions.ParseDevice(Next()) },
+                "--verify" => o with { Verify = true },
                 "--quality" => o with { Quality = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

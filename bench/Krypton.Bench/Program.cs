@@ -20,20 +20,23 @@ using Krypton.Quality;
 //        [--pytorch] [--profile PREFIX]
 //        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
 //        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
+//        on a GPU: --device cuda[:N] [--verify]  (--verify first compares the device's naive and exact logits with CPU naive)
 // Models: vgg16, resnet18, inception_v3 (random weights, seed 0) and demo (the demo model: real weights).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 var modes = options.Modes ?? ["exact", "naive"];
+(ModelGraph, Preprocessing) Load(string arch) => arch == "demo"
+    ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
+    : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
+bool verified = !options.Verify || Verification.Run(options, Load);
 Console.WriteLine($"Krypton.NET occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}; vgg16, resnet18, inception_v3 with random weights (seed 0), demo with real weights");
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; device {options.Device}");
 var rows = new List<BenchRow>();
 foreach (var arch in options.Models)
 {
-    var (model, normalization) = arch == "demo"
-        ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
-        : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
-    var exec = new ExecutionOptions(options.Threads, ProfilePrefix: options.Profile is { } p ? $"{p}-{arch}" : null);
+    var (model, normalization) = Load(arch);
+    var exec = new ExecutionOptions(options.Threads, options.Device, options.Profile is { } p ? $"{p}-{arch}" : null);
     var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
     // With a quality profile, every mode runs on its held-out images (the first one for naive and exact).
     var qualityProfile = options.QualityProfiles?.GetValueOrDefault(arch) is { } file ? QualityProfile.Load(file) : null;
@@ -50,7 +53,7 @@ foreach (var arch in options.Models)
     // The raw forward pass runs on as many images as the sweep has positions, half before and half
     // after the sweeps, so that drifts of the machine's speed fall on both sides alike. Like the
     // sweeps, it starts cold (its first batch pays ONNX Runtime's first-run allocations).
-    using var rawForward = new RawForward(model, new ExecutionOptions(options.Threads), options.Batch);
+    using var rawForward = new RawForward(model, new ExecutionOptions(options.Threads, options.Device), options.Batch);
     double rawBefore = rawForward.MsPerImage(positions / 2);
     var results = new Dictionary<string, (Explanation E, double Seconds)>();
     BenchRow? approximate = null;
@@ -116,7 +119,9 @@ Console.WriteLine();
 Console.WriteLine(BenchRow.MarkdownTable(rows));
 if (options.Json is { } path)
     File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
-return 0;
+if (!verified)
+    Console.WriteLine("verification FAILED (see the verify lines above)");
+return verified ? 0 : 1;
 
 // The plain model (no occlusion machinery) on batches of the same size.
 sealed class RawForward(ModelGraph model, ExecutionOptions exec, int batch) : IDisposable

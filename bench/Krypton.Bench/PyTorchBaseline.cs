@@ -13,14 +13,15 @@ namespace Krypton.Bench;
 /// </summary>
 internal static class PyTorchBaseline
 {
-    private const string Python = "/usr/bin/python3";
+    // KRYPTON_PYTHON names another interpreter (a GPU host's PyTorch with CUDA, say).
+    private static readonly string Python = Environment.GetEnvironmentVariable("KRYPTON_PYTHON") ?? "/usr/bin/python3";
 
     public static double? Run(string arch, ModelGraph folded, OcclusionSpec spec, BenchOptions options)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "pytorch_naive.py");
-        if (!File.Exists(Python) || !Available())
+        if (!Available())
         {
-            Console.WriteLine("  (PyTorch baseline skipped: Debian's python3-torch and python3-torchvision are not installed)");
+            Console.WriteLine($"  (PyTorch baseline skipped: {Python} cannot import torch and torchvision)");
             return null;
         }
         string dir = Directory.CreateTempSubdirectory("krypton-bench-").FullName;
@@ -34,7 +35,8 @@ internal static class PyTorchBaseline
             {
                 ArgumentList = { script, "--arch", arch, "--weights", dir, "--size", folded.Height.ToString(),
                     "--patch", spec.Patch.Height.ToString(), "--stride", spec.Stride.Height.ToString(),
-                    "--batch", options.Batch.ToString(), "--threads", options.Threads.ToString() },
+                    "--batch", options.Batch.ToString(), "--threads", options.Threads.ToString(),
+                    "--device", options.Device.StartsWith("cuda", StringComparison.Ordinal) ? options.Device : "cpu" },
                 RedirectStandardOutput = true,
             };
             using var p = Process.Start(psi)!;
@@ -56,9 +58,13 @@ internal static class PyTorchBaseline
 
     private static bool Available()
     {
-        using var p = Process.Start(new ProcessStartInfo(Python, ["-c", "import torch, torchvision"]) { RedirectStandardError = true })!;
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0;
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(Python, ["-c", "import torch, torchvision"]) { RedirectStandardError = true })!;
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
     }
 }

@@ -13,11 +13,12 @@ internal sealed class ExperimentOptions
     public Option<string> Value { get; } = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
     public Option<int?> Batch { get; } = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public Option<string> Device { get; } = new("--device") { Description = "where inference runs: cpu, or cuda / cuda:N for ONNX Runtime's CUDA provider (a build with -p:KryptonGpu=true, with CUDA 13 and cuDNN 9 libraries on the library path)", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda[:N]" };
 
     /// <summary>Adds the options; <paramref name="withValue"/> false leaves out --value (for commands that always use probabilities).</summary>
     public void AddTo(Command command, bool withValue = true)
     {
-        foreach (var o in withValue ? new Option[] { Patch, Stride, Fill, Value, Batch, Threads } : [Patch, Stride, Fill, Batch, Threads])
+        foreach (var o in withValue ? new Option[] { Patch, Stride, Fill, Value, Batch, Threads, Device } : [Patch, Stride, Fill, Batch, Threads, Device])
             command.Options.Add(o);
     }
 
@@ -26,7 +27,7 @@ internal sealed class ExperimentOptions
         new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
             Value: parse.GetResult(Value) is null ? ValueKind.Probability : ParseValue(parse.GetValue(Value)!));
 
-    public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads));
+    public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads), ExecutionOptions.ParseDevice(parse.GetValue(Device)!));
 
     private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -15,18 +15,22 @@ public sealed class OnnxSession : IDisposable
     public OnnxSession(byte[] onnx, ExecutionOptions? options = null)
     {
         options ??= ExecutionOptions.Default;
-        if (options.Device != "cpu")
-            throw new KryptonException($"device '{options.Device}' is not available in this build; use --device cpu");
+        if (options.Device != "cpu" && !options.IsCuda)
+            throw new KryptonException($"device '{options.Device}' is not cpu or cuda:N");
         _options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.Threads,
+            // 0 would let ONNX Runtime choose, which here ran the demo 1.75x slower than one
+            // thread per core given explicitly (13.4 s against 7.7 s), so "all cores" is spelled out.
+            IntraOpNumThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
             InterOpNumThreads = 1,
             // Warnings (such as ONNX shape inference disagreeing with ceil-mode pooling sizes that
             // the kernels compute correctly) are not the user's business; errors still surface.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (options.IsCuda)
+            AppendCuda(_options, options.CudaDeviceId);
         if (options.ProfilePrefix is { } prefix)
         {
             _options.EnableProfiling = true;
@@ -81,6 +85,22 @@ public sealed class OnnxSession : IDisposable
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    /// <summary>
+    /// Puts ONNX Runtime's CUDA execution provider first (CPU stays as the fallback for ops CUDA
+    /// lacks). The CPU build's native library has no CUDA provider, and the GPU build needs CUDA
+    /// and cuDNN libraries on the library path: either way, one line saying so.
+    /// </summary>
+    private static void AppendCuda(SessionOptions options, int deviceId)
+    {
+        try { options.AppendExecutionProvider_CUDA(deviceId); }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            options.Dispose();
+            throw new KryptonException($"CUDA was asked for (device cuda:{deviceId}) but is not available: {FirstLine(e.Message).TrimEnd('.')}. " +
+                "The default build carries ONNX Runtime's CPU provider only; build with -p:KryptonGpu=true for the CUDA provider, which needs CUDA 13 and cuDNN 9 libraries on the library path");
+        }
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -99,9 +99,10 @@ public sealed class Faithfulness : IDisposable
         // scored once. In between: steps − 1 masks per order, heat-map order first.
         var orders = new List<int[]> { order };
         orders.AddRange(randomOrders);
-        var program = ProgramFor(model, request.Execution ?? ExecutionOptions.Default);
+        var execution = request.Execution ?? ExecutionOptions.Default;
+        var program = ProgramFor(model, execution);
         int total = 2 + (steps - 1) * orders.Count;
-        int batch = options.BatchSize ?? MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(), program.BytesPerMask, total);
+        int batch = options.BatchSize ?? MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), program.BytesPerMask, total, execution.IsCuda, wholeImages: true);
         if (batch < 1)
             throw new KryptonException($"batch size must be positive, got {batch}");
         var probabilities = Score(program, request.Input, explanation.FillValues, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);

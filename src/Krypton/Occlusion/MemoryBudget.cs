@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using Krypton.Execution;
 
 namespace Krypton.Occlusion;
 
@@ -8,8 +10,11 @@ public static class MemoryBudget
     /// <summary>Share of the free memory a run may use when no budget is given.</summary>
     public const double DefaultFraction = 0.25;
 
-    /// <summary>Largest batch chosen automatically: beyond it CPU throughput no longer improves.</summary>
+    /// <summary>Largest batch chosen automatically for incremental inference on a CPU: beyond it throughput no longer improves.</summary>
     public const int MaxAutomaticBatch = 64;
+
+    /// <summary>Largest batch chosen automatically for naive inference on a CPU: whole images at batch 16 ran 12–15 % faster than at 64 here (ResNet18, 2 cores).</summary>
+    public const int MaxAutomaticNaiveBatch = 16;
 
     /// <summary>Free memory now (MemAvailable on Linux, else what the runtime reports).</summary>
     public static long AvailableBytes()
@@ -25,17 +30,46 @@ public static class MemoryBudget
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
+    /// <summary>Largest batch chosen automatically on a GPU, where larger batches keep paying off for longer.</summary>
+    public const int MaxAutomaticGpuBatch = 256;
+
+    /// <summary>Share of the GPU's free memory a run may use when no budget is given (the rest is ONNX Runtime's arena and the weights).</summary>
+    public const double DefaultGpuFraction = 0.5;
+
     /// <summary>The default budget: a fraction of the free memory.</summary>
     public static long DefaultBudgetBytes() => (long)(AvailableBytes() * DefaultFraction);
 
+    /// <summary>The default budget on a device: a share of the GPU's free memory for CUDA, of the host's otherwise.</summary>
+    public static long DefaultBudgetBytes(ExecutionOptions options) =>
+        options.IsCuda && GpuFreeBytes(options.CudaDeviceId) is long free ? (long)(free * DefaultGpuFraction) : DefaultBudgetBytes();
+
+    /// <summary>Free memory of a GPU as nvidia-smi reports it, or null when it cannot be asked.</summary>
+    public static long? GpuFreeBytes(int device)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.free", "--format=csv,noheader,nounits", "-i", device.ToString(CultureInfo.InvariantCulture)])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi);
+            if (p is null) return null;
+            string text = p.StandardOutput.ReadToEnd();
+            p.WaitForExit(10_000);
+            return p.ExitCode == 0 && long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long mib) ? mib << 20 : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+
     /// <summary>
     /// The batch size that keeps <paramref name="bytesPerPosition"/> × batch within the budget,
-    /// between 1 and <see cref="MaxAutomaticBatch"/>, and no larger than the number of positions.
+    /// between 1 and <see cref="MaxAutomaticBatch"/> (<see cref="MaxAutomaticNaiveBatch"/> for
+    /// whole-image inference, <see cref="MaxAutomaticGpuBatch"/> on a GPU), and no larger than the
+    /// number of positions.
     /// </summary>
-    public static int BatchSize(long budgetBytes, long bytesPerPosition, int positions)
+    public static int BatchSize(long budgetBytes, long bytesPerPosition, int positions, bool gpu = false, bool wholeImages = false)
     {
         long fit = budgetBytes / Math.Max(bytesPerPosition, 1);
-        return (int)Math.Clamp(Math.Min(fit, Math.Max(positions, 1)), 1, MaxAutomaticBatch);
+        int cap = gpu ? MaxAutomaticGpuBatch : wholeImages ? MaxAutomaticNaiveBatch : MaxAutomaticBatch;
+        return (int)Math.Clamp(Math.Min(fit, Math.Max(positions, 1)), 1, cap);
     }
 
     /// <summary>Peak resident memory of this process so far, in bytes.</summary>

@@ -114,7 +114,7 @@ public static class Tuner
         int sample = Math.Min(options.NaivePositions, grid.Count);
         var naivePositions = Enumerable.Range(0, sample).Select(i => (long)i * grid.Count / sample)
             .Select(c => grid.Origin((int)(c / grid.Columns), (int)(c % grid.Columns))).ToList();
-        Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions.Take(Math.Min(8, sample)).ToList() });
+        Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions.Take(Math.Min(32, sample)).ToList() });
         var naive = Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions });
         double naiveMs = naive.Timings.Sweep.TotalMilliseconds / sample;
         Step($"naive baseline: {naiveMs:0.00} ms per position");

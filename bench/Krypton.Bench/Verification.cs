@@ -1,0 +1,44 @@
+using Krypton.Execution;
+using Krypton.Imaging;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Quality;
+
+namespace Krypton.Bench;
+
+/// <summary>
+/// The device's heat maps against CPU naive (`--verify`): for each model, the logits at positions
+/// spread over the grid (and the one flush with the bottom-right corner), computed naive on the
+/// CPU, then naive and exact on the benchmark's device, compared by <see cref="Agreement"/>.
+/// What a GPU host runs before its benchmark, with no test runner there.
+/// </summary>
+internal static class Verification
+{
+    public static bool Run(BenchOptions options, Func<string, (ModelGraph Model, Preprocessing Normalization)> load)
+    {
+        bool all = true;
+        foreach (var arch in options.Models)
+        {
+            var (model, normalization) = load(arch);
+            var grid = new OcclusionGrid(model.Height, model.Width, Size2.Square(options.Patch), Size2.Square(options.Stride));
+            int count = Math.Min(47, grid.Count);
+            var positions = Enumerable.Range(0, count).Select(i => (long)i * grid.Count / count)
+                .Select(c => grid.Origin((int)(c / grid.Columns), (int)(c % grid.Columns)))
+                .Append((model.Height - options.Patch, model.Width - options.Patch)).ToList();
+            var spec = new OcclusionSpec(grid.Patch, grid.Stride, Fill.Gray, Value: ValueKind.Logit, Positions: positions);
+            var input = RawForward.RandomImage(model, 3);
+            var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, 16, null, new ExecutionOptions(0), OcclusionMode.Naive));
+            var device = new ExecutionOptions(options.Threads, options.Device);
+            foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
+            {
+                var run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode));
+                var a = Agreement.Of(run, cpu);
+                all &= a.Same && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
+                Console.WriteLine($"verify {arch} {run.Mode} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same ? "PASS" : "FAIL")}, " +
+                    $"max difference {a.MaxDifference:g3} (logit scale {a.Scale:g3}, map range {a.Range:g3}){(a.Problem is { } p ? $": {p}" : "")}");
+            }
+        }
+        Console.WriteLine(all ? "verify: all PASS" : "verify: FAILED");
+        return all;
+    }
+}

@@ -1,0 +1,106 @@
+using Krypton.Architectures;
+using Krypton.Execution;
+using Krypton.Imaging;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+using Krypton.Quality;
+
+namespace Krypton.Tests;
+
+/// <summary>Whether this build and machine can run ONNX Runtime's CUDA provider, and if not, why.</summary>
+internal static class Cuda
+{
+    public static readonly ExecutionOptions Device = new(Device: "cuda:0");
+
+    /// <summary>Null when a CUDA session opens; otherwise the one-line reason.</summary>
+    public static readonly string? Unavailable = Probe();
+
+    private static string? Probe()
+    {
+        try
+        {
+            using var session = new OnnxSession(OnnxExporter.ToOnnx(OnnxImporter.Load(TestFiles.TinyMixed)), Device);
+            return null;
+        }
+        catch (KryptonException e) { return e.Message; }
+    }
+}
+
+/// <summary>
+/// A fact that needs a GPU with ONNX Runtime's CUDA provider; skipped elsewhere, with the reason in
+/// its name too, since the test runner's summary lists skipped tests by name only.
+/// </summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    public CudaFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        if (Cuda.Unavailable is { } reason)
+        {
+            Skip = $"no CUDA here: {reason}";
+            DisplayName = $"{test} (skipped: no CUDA provider or GPU here; build with -p:KryptonGpu=true on a CUDA 13 host)";
+        }
+    }
+}
+
+/// <summary>
+/// Every mode on the GPU (ONNX Runtime's CUDA provider) gives CPU naive's heat map; a CPU build
+/// asked for CUDA says so in one line. The GPU facts run where CUDA is (tools/gpu-check.sh runs the
+/// same comparisons on a GPU host with the benchmark's --verify).
+/// </summary>
+public class GpuTests
+{
+    [Theory]
+    [InlineData("cpu", "cpu")]
+    [InlineData("CUDA", "cuda:0")]
+    [InlineData("cuda:1", "cuda:1")]
+    public void Devices_parse(string text, string device) => Assert.Equal(device, ExecutionOptions.ParseDevice(text));
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:x")]
+    [InlineData("cuda:-1")]
+    public void Unknown_devices_are_refused(string text) =>
+        Assert.Contains("is not cpu, cuda or cuda:N", Assert.Throws<KryptonException>(() => ExecutionOptions.ParseDevice(text)).Message);
+
+    [Fact]
+    public void Cuda_on_a_build_without_it_is_one_line_and_with_it_runs()
+    {
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png"),
+            "--patch", "8", "--stride", "8", "--device", "cuda", "--quiet", "--out", Path.Combine(Path.GetTempPath(), $"krypton-gpu-{Guid.NewGuid():N}"));
+        if (Cuda.Unavailable is null)
+        {
+            Assert.True(code == 0, stderr);
+            Assert.Contains("positions in", stdout);
+        }
+        else
+        {
+            Assert.Equal(2, code);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("krypton:", StringComparison.Ordinal));
+            Assert.DoesNotContain("   at ", stderr);
+            Assert.StartsWith("krypton: error: CUDA was asked for (device cuda:0) but is not available", line);
+        }
+    }
+
+    [CudaFact]
+    public void Naive_exact_and_approximate_on_the_gpu_equal_the_cpu()
+    {
+        foreach (var (model, size) in new[] { (OnnxImporter.Load(TestFiles.TinyMixed), 64), (BuiltinModels.Create("resnet18", WeightSource.Random(0), 224), 224) })
+        {
+            var input = ExactVsNaive.Input(model, 5);
+            var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(size / 8), new TensorFill(0.3f), Value: ValueKind.Logit);
+            var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
+            foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
+            {
+                var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, Cuda.Device, mode));
+                var a = Agreement.Of(gpu, cpu);
+                Assert.True(a.Same, $"{model.Name} {mode} on cuda: {a.Problem}");
+            }
+            // Approximate: the same approximation on both devices.
+            var request = new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Exact, 0.6);   // no drill-down: rounding could flip which cells it refines
+            var approxCpu = Explainer.Explain(request);
+            var approxGpu = Explainer.Explain(request with { Execution = Cuda.Device, BatchSize = null });
+            var b = Agreement.Of(approxGpu, approxCpu, expectRange: false);
+            Assert.True(b.Same, $"{model.Name} approximate on cuda: {b.Problem}");
+        }
+    }
+}
