@@ -11,8 +11,7 @@ namespace Krypton.Cli;
 /// <summary>`krypton faithfulness`: deletion-curve areas over a folder of images, heat-map order against random order.</summary>
 internal static class FaithfulnessCommand
 {
-    private static readonly Option<string> Images = new("--images") { Description = "folder of PNG or JPEG images (taken in name order)", HelpName = "DIR", Required = true };
-    private static readonly Option<int?> Limit = new("--limit", "-n") { Description = "use at most this many images (default: all)", HelpName = "N" };
+    private static readonly ImageFolderOptions ImageChoice = new("");
     private static readonly Option<string> Mode = new("--mode") { Description = "how heat maps are computed: exact or naive", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
     private static readonly Option<int> Steps = new("--steps") { Description = "steps of each deletion curve, from no cell to every cell occluded", DefaultValueFactory = _ => 20, HelpName = "N" };
     private static readonly Option<int> RandomOrders = new("--random-orders") { Description = "random orders averaged for the baseline", DefaultValueFactory = _ => 5, HelpName = "N" };
@@ -36,8 +35,7 @@ internal static class FaithfulnessCommand
             "Example:\n" +
             "  krypton faithfulness --model net.onnx --images samples/ --limit 50 --patch 8 --stride 4");
         ModelChoice.AddTo(command);
-        command.Options.Add(Images);
-        command.Options.Add(Limit);
+        ImageChoice.AddTo(command);
         Experiment.AddTo(command, withValue: false);
         foreach (var o in new Option[] { Mode, Steps, RandomOrders, OrderSeed, Csv, Quiet, VerboseOption })
             command.Options.Add(o);
@@ -49,7 +47,7 @@ internal static class FaithfulnessCommand
 
     private static int Run(ParseResult parse, CancellationToken cancellation)
     {
-        var files = ImageFolder.Files(parse.GetValue(Images)!, parse.GetValue(Limit));
+        var files = ImageChoice.Files(parse);
         var spec = Experiment.Spec(parse);
         var mode = parse.GetValue(Mode)!.Trim().ToLowerInvariant() switch
         {

@@ -10,8 +10,7 @@ namespace Krypton.Cli;
 /// <summary>`krypton tune`: learns which approximations a model tolerates, and saves a profile for `explain --quality`.</summary>
 internal static class TuneCommand
 {
-    private static readonly Option<string> Images = new("--images") { Description = "folder of PNG or JPEG sample images (taken in name order); the last --holdout of them check the choice", HelpName = "DIR", Required = true };
-    private static readonly Option<int?> Limit = new("--limit", "-n") { Description = "use at most this many images (default: all)", HelpName = "N" };
+    private static readonly ImageFolderOptions ImageChoice = new("; the last --holdout of them check the choice");
     private static readonly Option<double> Quality = new("--quality") { Description = "the SSIM (against the exact map) the chosen settings must reach", DefaultValueFactory = _ => 0.9, HelpName = "SSIM" };
     private static readonly Option<int?> HoldOut = new("--holdout") { Description = "images held out to check the prediction (default: a third, at least one)", HelpName = "N" };
     private static readonly Option<string> Taus = new("--taus") { Description = "tau values to sweep (1 is always included)", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5,0.4", HelpName = "T,T,..." };
@@ -37,7 +36,8 @@ internal static class TuneCommand
             "  krypton tune --model net.onnx --images samples/ --quality 0.9 --out net-profile.json\n" +
             "  krypton explain --model net.onnx --input x.png --quality 0.9 --profile net-profile.json");
         ModelChoice.AddTo(command);
-        foreach (var o in new Option[] { Images, Limit, Quality, HoldOut, Taus, DrillDowns, Confidence })
+        ImageChoice.AddTo(command);
+        foreach (var o in new Option[] { Quality, HoldOut, Taus, DrillDowns, Confidence })
             command.Options.Add(o);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Out, Quiet, VerboseOption })
@@ -51,7 +51,7 @@ internal static class TuneCommand
     private static int Run(ParseResult parse, CancellationToken cancellation)
     {
         var inv = CultureInfo.InvariantCulture;
-        var files = ImageFolder.Files(parse.GetValue(Images)!, parse.GetValue(Limit));
+        var files = ImageChoice.Files(parse);
         var spec = Experiment.Spec(parse);
         var options = new TuneOptions(parse.GetValue(Quality), ParseTaus(parse.GetValue(Taus)!), ParseDrillDowns(parse.GetValue(DrillDowns)!),
             parse.GetValue(HoldOut), parse.GetValue(Confidence), BatchSize: parse.GetValue(Experiment.Batch), Execution: Experiment.Execution(parse));

@@ -34,11 +34,14 @@ public class CliTests : IDisposable
         return path;
     }
 
-    private string GoldenImageNpy()
+    private string GoldenImageNpy() => GoldenImageNpy(_dir);
+
+    /// <summary>Writes the golden test's input image as image.npy in the folder and returns its path.</summary>
+    internal static string GoldenImageNpy(string dir)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
         var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-        string path = Path.Combine(_dir, "image.npy");
+        string path = Path.Combine(dir, "image.npy");
         NpyFile.Write(path, image, [1, 3, 64, 64]);
         return path;
     }

@@ -12,14 +12,7 @@ public class PlanningCliTests : IDisposable
 
     private static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist");
 
-    private string ImageNpy()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-        string path = Path.Combine(_dir, "image.npy");
-        NpyFile.Write(path, image, [1, 3, 64, 64]);
-        return path;
-    }
+    private string ImageNpy() => CliTests.GoldenImageNpy(_dir);
 
     private static int[] HeatmapShape(string outDir)
     {
