@@ -5,7 +5,7 @@
 #   tools/gpu-check.sh pack [DIR]         here (needs the .NET SDK and the NuGet mirror):
 #       a self-contained linux-x64 publish of the benchmark (it carries the .NET runtime, ONNX
 #       Runtime with the CUDA provider, the demo model, samples and the benchmark's quality
-#       profiles), compressed and split into parts of at most 50 MB: DIR/krypton-gpu.tar.xz.part-*,
+#       profiles), compressed and split into parts of at most 50 MB (50,000,000 bytes): DIR/krypton-gpu.tar.xz.part-*,
 #       with a copy of this script. Default DIR: gpu-pack.
 #   tools/gpu-check.sh run [DIR] [OUT]    on the GPU host, from DIR holding the parts and this script:
 #       reassembles, unpacks, then in one go: the GPU checks (naive and exact on the GPU against
@@ -24,7 +24,7 @@ pack)
     rm -f "$publish/krypton-gpu/libonnxruntime_providers_tensorrt.so"   # TensorRT is not used
     mkdir -p "$dir"
     rm -f "$dir"/krypton-gpu.tar.xz.part-*
-    tar -C "$publish" -cf - krypton-gpu | xz -T0 -6 | split -b 50M - "$dir/krypton-gpu.tar.xz.part-"
+    tar -C "$publish" -cf - krypton-gpu | xz -T0 -6 | split -b 50000000 - "$dir/krypton-gpu.tar.xz.part-"
     cp "$0" "$dir/gpu-check.sh"
     rm -rf "$publish"
     ls -l "$dir"
@@ -42,8 +42,7 @@ run)
         nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
         timeout 420 ./Krypton.Bench --device cuda --verify --models resnet18,vgg16,inception_v3 --modes naive,exact,approx \
             --quality-profiles "$profiles" --images samples/fashion-mnist --stride 4 --batch 64 --pytorch --json "$out/gpu-bench.json"
-    } 2>&1 | tee "$out/gpu-check.txt" || status=$?
-    [ "${PIPESTATUS[0]:-$status}" = 0 ] || status=1
+    } 2>&1 | tee "$out/gpu-check.txt" || status=1
     grep -q "verify: all PASS" "$out/gpu-check.txt" || status=1
     rm -rf "$work"
     echo "results in $out (exit $status)"

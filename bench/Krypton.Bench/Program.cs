@@ -29,7 +29,13 @@ var modes = options.Modes ?? ["exact", "naive"];
 (ModelGraph, Preprocessing) Load(string arch) => arch == "demo"
     ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
     : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
-bool verified = !options.Verify || Verification.Run(options, Load);
+var (verified, unusable) = options.Verify ? Verification.Run(options, Load) : (true, false);
+if (unusable)
+{
+    // The device could not run at all: the benchmark would fail the same way.
+    Console.WriteLine($"verification FAILED: {options.Device} could not run; no benchmark");
+    return 1;
+}
 Console.WriteLine($"Krypton.NET occlusion benchmark: {options.Threads} threads, batch {options.Batch}, patch {options.Patch}, stride {options.Stride}; vgg16, resnet18, inception_v3 with random weights (seed 0), demo with real weights");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; device {options.Device}");
 var rows = new List<BenchRow>();

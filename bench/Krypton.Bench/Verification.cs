@@ -14,9 +14,10 @@ namespace Krypton.Bench;
 /// </summary>
 internal static class Verification
 {
-    public static bool Run(BenchOptions options, Func<string, (ModelGraph Model, Preprocessing Normalization)> load)
+    /// <summary>Runs the checks; <c>Unusable</c> when the device could not run at all (no benchmark then).</summary>
+    public static (bool AllPass, bool Unusable) Run(BenchOptions options, Func<string, (ModelGraph Model, Preprocessing Normalization)> load)
     {
-        bool all = true;
+        bool all = true, unusable = false;
         foreach (var arch in options.Models)
         {
             var (model, normalization) = load(arch);
@@ -31,7 +32,15 @@ internal static class Verification
             var device = new ExecutionOptions(options.Threads, options.Device);
             foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
             {
-                var run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode));
+                Explanation run;
+                try { run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode)); }
+                catch (KryptonException e)
+                {
+                    Console.WriteLine($"verify {arch} {mode.ToString().ToLowerInvariant()} on {options.Device}: FAIL: {e.Message}");
+                    all = false;
+                    unusable = true;
+                    continue;
+                }
                 var a = Agreement.Of(run, cpu);
                 all &= a.Same && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
                 Console.WriteLine($"verify {arch} {run.Mode} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same ? "PASS" : "FAIL")}, " +
@@ -39,6 +48,6 @@ internal static class Verification
             }
         }
         Console.WriteLine(all ? "verify: all PASS" : "verify: FAILED");
-        return all;
+        return (all, unusable);
     }
 }

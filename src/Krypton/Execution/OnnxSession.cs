@@ -93,12 +93,28 @@ public sealed class OnnxSession : IDisposable
     /// </summary>
     private static void AppendCuda(SessionOptions options, int deviceId)
     {
-        try { options.AppendExecutionProvider_CUDA(deviceId); }
+        // A missing CUDA library is also logged by ONNX Runtime itself, in colour, before the
+        // exception that says the same: silenced here, so the user gets one line.
+        var env = OrtEnv.Instance();
+        var level = env.EnvLogLevel;
+        env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        try
+        {
+            // TF32 would round convolution inputs to 10-bit mantissas: heat maps must equal the
+            // CPU's to float32 rounding, so it is off.
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["use_tf32"] = "0" });
+            options.AppendExecutionProvider_CUDA(cuda);
+        }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             options.Dispose();
             throw new KryptonException($"CUDA was asked for (device cuda:{deviceId}) but is not available: {FirstLine(e.Message).TrimEnd('.')}. " +
                 "The default build carries ONNX Runtime's CPU provider only; build with -p:KryptonGpu=true for the CUDA provider, which needs CUDA 13 and cuDNN 9 libraries on the library path");
+        }
+        finally
+        {
+            env.EnvLogLevel = level;
         }
     }
 
