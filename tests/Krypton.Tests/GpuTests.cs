@@ -78,6 +78,7 @@ public class GpuTests
             var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("krypton:", StringComparison.Ordinal));
             Assert.DoesNotContain("   at ", stderr);
             Assert.StartsWith("krypton: error: CUDA was asked for (device cuda:0) but is not available", line);
+            Assert.Contains("-p:KryptonGpu=true", line);   // this test project builds the CPU provider
         }
     }
 

@@ -109,8 +109,14 @@ public sealed class OnnxSession : IDisposable
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             options.Dispose();
-            throw new KryptonException($"CUDA was asked for (device cuda:{deviceId}) but is not available: {FirstLine(e.Message).TrimEnd('.')}. " +
-                "The default build carries ONNX Runtime's CPU provider only; build with -p:KryptonGpu=true for the CUDA provider, which needs CUDA 13 and cuDNN 9 libraries on the library path");
+            string why = FirstLine(e.Message);
+            int fail = why.LastIndexOf("FAIL : ", StringComparison.Ordinal);
+            if (fail >= 0) why = why[(fail + 7)..];
+            if (why.StartsWith("[ErrorCode:", StringComparison.Ordinal) && why.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end) why = why[(end + 2)..];
+            bool cpuBuild = why.Contains("not enabled in this build", StringComparison.Ordinal) || e is EntryPointNotFoundException;
+            throw new KryptonException($"CUDA was asked for (device cuda:{deviceId}) but is not available: {why.TrimEnd('.')}. " + (cpuBuild
+                ? "This build carries ONNX Runtime's CPU provider only; build with -p:KryptonGpu=true for the CUDA provider"
+                : "The CUDA provider needs CUDA 13 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH)"));
         }
         finally
         {
