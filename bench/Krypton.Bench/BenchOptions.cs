@@ -1,7 +1,7 @@
 namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
-    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, string Device = "cpu", bool Verify = false)
+    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, string Device = "cpu", bool Verify = false, bool RefinementStudy = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -25,6 +25,7 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--images" => o with { Images = Next() },
                 "--device" => o with { Device = Krypton.Execution.ExecutionOptions.ParseDevice(Next()) },
                 "--verify" => o with { Verify = true },
+                "--refinement-study" => o with { RefinementStudy = true },
                 "--quality" => o with { Quality = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

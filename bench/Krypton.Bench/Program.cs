@@ -20,6 +20,7 @@ using Krypton.Quality;
 //        [--pytorch] [--profile PREFIX]
 //        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
 //        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
+//        drill-down refinement study: --models demo --refinement-study [--images DIR]
 //        on a GPU: --device cuda[:N] [--verify]  (--verify first compares the device's naive and exact logits with CPU naive)
 // Models: vgg16, resnet18, inception_v3 (random weights, seed 0) and demo (the demo model: real weights).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -29,6 +30,15 @@ var modes = options.Modes ?? ["exact", "naive"];
 (ModelGraph, Preprocessing) Load(string arch) => arch == "demo"
     ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
     : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
+if (options.RefinementStudy)
+{
+    foreach (var arch in options.Models)
+    {
+        var (m, n) = Load(arch);
+        RefinementStudy.Run(m, n, ImageFolder.Inputs(m, ImageFolder.Files(options.Images), n), options);
+    }
+    return 0;
+}
 var (verified, unusable) = options.Verify ? Verification.Run(options, Load) : (true, false);
 if (unusable)
 {
