@@ -81,6 +81,15 @@ public class PlanningCliTests : IDisposable
         Assert.Contains("quality target        SSIM >= 0.8", plan);
         Assert.Contains("krypton tune measured", plan);
 
+        // Run for real: the report states the approximation and the quality asked.
+        string report = Path.Combine(_dir, "r.html");
+        (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(Samples, "t10k-00000-ankle-boot.png"),
+            "--patch", "8", "--stride", "4", "--quality", "0.8", "--profile", profile, "--out", Path.Combine(_dir, "q"), "--report", report, "--quiet");
+        Assert.True(code2 == 0, stderr2);
+        Assert.Contains("quality asked: SSIM ≥ 0.8", File.ReadAllText(report));
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "q", "explanation.json"))))
+            Assert.Equal(0.8, doc.RootElement.GetProperty("plan").GetProperty("quality_target").GetDouble());
+
         (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", Path.Combine(Samples, "t10k-00000-ankle-boot.png"),
             "--patch", "12", "--stride", "4", "--quality", "0.8", "--profile", profile, "--dry-run");
         Assert.Equal(2, code2);

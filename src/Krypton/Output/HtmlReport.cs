@@ -165,6 +165,10 @@ public static class HtmlReport
         Row(html, "region of interest", s.RegionOfInterest is { } roi ? $"y {roi.Y}, x {roi.X}, {roi.Height}×{roi.Width}" : "the whole image");
         Row(html, "heat map", $"{e.Grid.Rows}×{e.Grid.Columns} cells, {e.Positions} computed");
         Row(html, "mode", e.FallbackReason is { } why ? $"{e.Mode} (asked for {p.RequestedMode}; fell back because {why})" : $"{e.Mode} (asked for {p.RequestedMode})");
+        if (e.Plan is { } plan && (plan.Quality is not null || !plan.Approximation.IsExact))
+            Row(html, "approximation", (plan.Approximation.IsExact ? "none (exact)" : $"{plan.Approximation}: an approximate heat map") +
+                (plan.Quality is { } q ? $"; quality asked: SSIM ≥ {Num(q)}" : "") +
+                (plan.PredictedSsim is { } predicted ? $", predicted {Num(predicted)}" : "") + $" ({plan.Reason})");
         Row(html, "batch size", $"{e.BatchSize} positions per inference call");
         html.Append("</tbody>\n</table>\n");
 
