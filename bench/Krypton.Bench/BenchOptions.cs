@@ -3,6 +3,9 @@ namespace Krypton.Bench;
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
     Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, string Device = "cpu", bool Verify = false, bool RefinementStudy = false)
 {
+    /// <summary>The benchmark's experiment: square patch and stride, gray fill, probability of the predicted class.</summary>
+    public Krypton.Occlusion.OcclusionSpec Spec => new(Krypton.Occlusion.Size2.Square(Patch), Krypton.Occlusion.Size2.Square(Stride), Krypton.Occlusion.Fill.Gray);
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions(["vgg16", "resnet18", "inception_v3"], 4, 16, 2, 16, null, false);

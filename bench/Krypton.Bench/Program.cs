@@ -53,7 +53,7 @@ foreach (var arch in options.Models)
 {
     var (model, normalization) = Load(arch);
     var exec = new ExecutionOptions(options.Threads, options.Device, options.Profile is { } p ? $"{p}-{arch}" : null);
-    var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
+    var spec = options.Spec;
     // With a quality profile, every mode runs on its held-out images (the first one for naive and exact).
     var qualityProfile = options.QualityProfiles?.GetValueOrDefault(arch) is { } file ? QualityProfile.Load(file) : null;
     qualityProfile?.CheckApplies(model, spec);

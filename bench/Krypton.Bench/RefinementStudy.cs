@@ -17,7 +17,7 @@ internal static class RefinementStudy
 {
     public static void Run(ModelGraph model, Preprocessing normalization, IReadOnlyList<(string Name, Lazy<float[]> Input)> images, BenchOptions options)
     {
-        var spec = new OcclusionSpec(Size2.Square(options.Patch), Size2.Square(options.Stride), Fill.Gray);
+        var spec = options.Spec;
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         using var engine = new OcclusionEngine();
         var maps = images.Select(i => engine.Explain(new ExplainRequest(model, i.Input.Value, spec, normalization, null, null, new ExecutionOptions(options.Threads))).HeatMap).ToList();

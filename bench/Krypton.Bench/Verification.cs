@@ -21,12 +21,12 @@ internal static class Verification
         foreach (var arch in options.Models)
         {
             var (model, normalization) = load(arch);
-            var grid = new OcclusionGrid(model.Height, model.Width, Size2.Square(options.Patch), Size2.Square(options.Stride));
+            var grid = new OcclusionGrid(model.Height, model.Width, options.Spec.Patch, options.Spec.Stride);
             int count = Math.Min(47, grid.Count);
             var positions = Enumerable.Range(0, count).Select(i => (long)i * grid.Count / count)
-                .Select(c => grid.Origin((int)(c / grid.Columns), (int)(c % grid.Columns)))
+                .Select(c => grid.Origin((int)c))
                 .Append((model.Height - options.Patch, model.Width - options.Patch)).ToList();
-            var spec = new OcclusionSpec(grid.Patch, grid.Stride, Fill.Gray, Value: ValueKind.Logit, Positions: positions);
+            var spec = options.Spec with { Value = ValueKind.Logit, Positions = positions };
             var input = RawForward.RandomImage(model, 3);
             var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, 16, null, new ExecutionOptions(0), OcclusionMode.Naive));
             var device = new ExecutionOptions(options.Threads, options.Device);

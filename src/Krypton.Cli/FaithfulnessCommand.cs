@@ -64,7 +64,7 @@ internal static class FaithfulnessCommand
         {
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
-        var result = FaithfulnessStudy.Run(model.Graph, files, spec, NormalizationChoice.Resolve(parse) ?? model.Normalization ?? Preprocessing.ImageNet, mode, options,
+        var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), mode, options,
             Experiment.Execution(parse), parse.GetValue(Experiment.Batch), progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;

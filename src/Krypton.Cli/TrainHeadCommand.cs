@@ -41,11 +41,7 @@ internal static class TrainHeadCommand
             "      the demo's sample pictures: the first test image of each class");
         foreach (var o in new Option[] { Data, Cache, Head, Onnx, TrainCount, Seed, Batch, Threads, Backbone, ExportSamples, PerClass, VerboseOption })
             command.Options.Add(o);
-        command.SetAction((parse, cancellation) =>
-        {
-            try { return Task.FromResult(Run(parse, cancellation)); }
-            catch (OperationCanceledException e) { return Task.FromResult(Cli.Report(e)); }
-        });
+        Cli.SetAction(command, Run);
         return command;
     }
 

@@ -60,7 +60,7 @@ internal static class TuneCommand
             throw new KryptonException($"--out {outFile} is a folder; give a file name such as profile.json");
         var model = ModelChoice.Source(parse).Load();
         spec.Validate(model.Graph.Height, model.Graph.Width);
-        var normalization = NormalizationChoice.Resolve(parse) ?? model.Normalization ?? Preprocessing.ImageNet;
+        var normalization = model.NormalizationOr(NormalizationChoice.Resolve(parse));
         bool quiet = parse.GetValue(Quiet);
         Console.Error.WriteLine($"tuning {model.Description} on {files.Count} image(s): patch {spec.Patch}, stride {spec.Stride}, fill {spec.Fill}, quality {options.Quality.ToString(inv)}");
         var progress = new SyncProgress<TuneProgress>(p => { if (!quiet) Console.Error.WriteLine($"  [{p.Done}/{p.Total}] {p.Step}"); });

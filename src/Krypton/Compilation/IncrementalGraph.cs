@@ -222,7 +222,7 @@ public static class IncrementalGraph
                     _region[n.Output] = b.UniqueName(n.Output);
                     n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
-                case StepKind.Window when CoversInput(n.Inputs[0]) && CoversOutput(step.Output!, outShape):
+                case StepKind.Window when CoversInput(n.Inputs[0]) && step.Output!.Covers(outShape):
                     // The change has spread over the whole input: the layer runs as it is, padding
                     // included, on the region itself (which is the whole map), with no gather.
                     _region[n.Output] = b.UniqueName(n.Output);
@@ -250,14 +250,8 @@ public static class IncrementalGraph
             BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
         }
 
-        private bool CoversInput(string value)
-        {
-            if (!plan.Regions.TryGetValue(value, out var r) || !_region.ContainsKey(value)) return false;
-            var shape = _g.ShapeOf(value);
-            return CoversOutput(r, shape);
-        }
-
-        private static bool CoversOutput(RegionPlan r, int[] shape) => r.Y.Length == shape[2] && r.X.Length == shape[3];
+        private bool CoversInput(string value) =>
+            plan.Regions.TryGetValue(value, out var r) && _region.ContainsKey(value) && r.Covers(_g.ShapeOf(value));
 
         /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
         private string WindowStep(Node n, PlanStep step, string window)
@@ -312,18 +306,12 @@ public static class IncrementalGraph
         private string CountingMask(RegionPlan window, int padTop, int padLeft, int hiY, int hiX, string name)
         {
             var b = _b;
-            string Inside(AxisPlan axis, string starts, int low, int high, string tag)
-            {
-                string index = b.Node("Add", [starts, Range(axis.Length, tag)], null, $"{name}/{tag}_index");
-                string ge = b.Node("GreaterOrEqual", [index, b.Int64s($"{name}/{tag}_low", [-low], [1, 1])], null, $"{name}/{tag}_ge");
-                string lt = b.Node("Less", [index, b.Int64s($"{name}/{tag}_high", [high], [1, 1])], null, $"{name}/{tag}_lt");
-                return b.Node("And", [ge, lt], null, $"{name}/{tag}_inside");
-            }
+            string Inside(AxisPlan axis, string starts, int low, int high, string tag) =>
+                SpanMask.Inside(b, b.Node("Add", [starts, Range(axis.Length, tag)], null, $"{name}/{tag}_index"),
+                    b.Int64s($"{name}/{tag}_low", [-low], [1, 1]), b.Int64s($"{name}/{tag}_high", [high], [1, 1]), $"{name}/{tag}");
             string y = Inside(window.Y, Start(window.Y, rows: true), padTop, hiY, "mask_rows");
             string x = Inside(window.X, Start(window.X, rows: false), padLeft, hiX, "mask_cols");
-            string y4 = b.Node("Unsqueeze", [y, b.Int64s($"{name}/mr_axes", [1, 3])], null, $"{name}/mask_rows4");
-            string x4 = b.Node("Unsqueeze", [x, b.Int64s($"{name}/mc_axes", [1, 2])], null, $"{name}/mask_cols4");
-            string both = b.Node("And", [y4, x4], null, $"{name}/mask");
+            string both = SpanMask.Grid(b, y, x, $"{name}/mask");
             return b.Node("Cast", [both], null, $"{name}/mask_float", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
         }
 
@@ -379,24 +367,25 @@ public static class IncrementalGraph
                 (string Inside, string Clipped) Local(string cells, string start, int length, string what)
                 {
                     string local = b.Node("Sub", [cells, start], null, $"{tag}/{what}_local");
-                    string ge = b.Node("GreaterOrEqual", [local, Const(what + "_zero", 0)], null, $"{tag}/{what}_ge");
-                    string lt = b.Node("Less", [local, Const(what + "_len", length)], null, $"{tag}/{what}_lt");
                     string clipped = b.Node("Min", [b.Node("Max", [local, Const(what + "_lo", 0)], null, $"{tag}/{what}_max"), Const(what + "_hi", length - 1)], null, $"{tag}/{what}_clip");
-                    return (b.Node("And", [ge, lt], null, $"{tag}/{what}_inside"), clipped);
+                    return (SpanMask.Inside(b, local, Const(what + "_zero", 0), Const(what + "_len", length), $"{tag}/{what}"), clipped);
                 }
                 var (inY, ly) = Local(iy, Start(region.Y, rows: true), rh, "ry");
                 var (inX, lx) = Local(ix, Start(region.X, rows: false), rw, "rx");
                 string inside = b.Node("And", [Rows(inY), Cols(inX)], null, tag + "/inside");                                   // [n, h, w]
+                // Region cell (p, i, j) is row p·rh·rw + i·rw + j of the region's rows, and that plus
+                // the cache's cells in a table of both.
+                string pStride = b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride");   // [n, 1]
+                string lyStride = b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride");                          // [n, h]
+                string RegionIndex(string rowBase) =>
+                    b.Node("Add", [Rows(b.Node("Add", [lyStride, rowBase], null, tag + "/ry_index")), Cols(lx)], null, tag + "/region_index"); // [n, h, w]
                 if ((long)paddedH * paddedW > BlendAbove * h * w)
                 {
                     // A large cache (early layers): copying it into a table each batch would cost more
                     // than the windows themselves, so gather the two sources apart and blend them with
                     // a 0/1 mask (c·(1 − m) + r·m is exactly c or r; caches pad with finite values).
                     string cacheCells = b.Node("Gather", [table, index], null, tag + "/cache_gather", OnnxAttr.Int("axis", 0));
-                    string localRow = b.Node("Add", [b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride"),
-                        b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride")], null, tag + "/ry_index");
-                    string localIndex = b.Node("Add", [Rows(localRow), Cols(lx)], null, tag + "/region_index");
-                    string regionCells = b.Node("Gather", [RegionRows(a.Value, channels), localIndex], null, tag + "/region_gather", OnnxAttr.Int("axis", 0));
+                    string regionCells = b.Node("Gather", [RegionRows(a.Value, channels), RegionIndex(pStride)], null, tag + "/region_gather", OnnxAttr.Int("axis", 0));
                     string m = b.Node("Cast", [b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4")], null, tag + "/m",
                         OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
                     string keep = b.Node("Sub", [b.Constant(tag + "/one", ConstantTensor.Scalar(1f)), m], null, tag + "/keep");
@@ -405,12 +394,8 @@ public static class IncrementalGraph
                     BytesPerPosition += 4 * 4L * channels * h * w;
                     return b.Node("Transpose", [blended], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
                 }
-                // Region cell (p, i, j) is row cacheCells + p·rh·rw + i·rw + j of the table.
-                string first = b.Node("Add", [b.Node("Mul", [PositionIndex(), Const("region_cells", (long)rh * rw)], null, tag + "/p_stride"),
-                    Const("cache_cells", (long)paddedH * paddedW)], null, tag + "/region_base");                                  // [n, 1]
-                string regionRow = b.Node("Add", [b.Node("Mul", [ly, Const("region_width", rw)], null, tag + "/ly_stride"), first], null, tag + "/ry_index");
-                string regionIndex = b.Node("Add", [Rows(regionRow), Cols(lx)], null, tag + "/region_index");                     // [n, h, w]
-                index = b.Node("Where", [inside, regionIndex, index], null, tag + "/index");
+                string first = b.Node("Add", [pStride, Const("cache_cells", (long)paddedH * paddedW)], null, tag + "/region_base"); // [n, 1]
+                index = b.Node("Where", [inside, RegionIndex(first), index], null, tag + "/index");
                 table = PastedTable(cache, table, a.Value, channels);
             }
             BytesPerPosition += 2 * 4L * channels * h * w;

@@ -45,14 +45,8 @@ public static class NaiveOcclusionGraph
             string start = b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_start");
             string end = b.Node("Add", [start, b.Int64s(name + ".extent", [extent], [1, 1])], null, name + "_end");
             string index = b.Int64s(name + ".index", Enumerable.Range(0, size).Select(i => (long)i).ToArray(), [1, size]);
-            string after = b.Node("GreaterOrEqual", [index, start], null, name + "_after_start");
-            string before = b.Node("Less", [index, end], null, name + "_before_end");
-            return b.Node("And", [after, before], null, name + "_inside");
+            return SpanMask.Inside(b, index, start, end, name);
         }
-        string rows = Axis(0, height, patch.Height, "mask_rows");
-        string cols = Axis(1, width, patch.Width, "mask_cols");
-        string rows4 = b.Node("Unsqueeze", [rows, b.Int64s("mask_rows.axes", [1, 3])], null, "mask_rows_4d");
-        string cols4 = b.Node("Unsqueeze", [cols, b.Int64s("mask_cols.axes", [1, 2])], null, "mask_cols_4d");
-        return b.Node("And", [rows4, cols4], null, "patch_mask");
+        return SpanMask.Grid(b, Axis(0, height, patch.Height, "mask_rows"), Axis(1, width, patch.Width, "mask_cols"), "patch_mask");
     }
 }

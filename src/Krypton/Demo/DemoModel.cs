@@ -85,10 +85,6 @@ public static class DemoModel
         return new ModelGraph(backbone.InputName, backbone.InputShape, nodes, probs, Name);
     }
 
-    /// <summary>Loads the backbone and the head and composes them.</summary>
-    public static ModelGraph Load(string? backbonePath = null, string? headPath = null) =>
-        Compose(LoadBackbone(backbonePath), ClassifierHead.Load(headPath ?? DefaultHeadPath));
-
     /// <summary>The composed model as one ONNX file, its doc string and metadata stating the preprocessing and class names.</summary>
     public static byte[] ToOnnx(ModelGraph model, IReadOnlyList<string> classNames)
     {

@@ -12,7 +12,7 @@ public sealed record ExecutionOptions(int Threads = 0, string Device = "cpu", st
     public static ExecutionOptions Default { get; } = new();
 
     /// <summary>True for a CUDA device.</summary>
-    public bool IsCuda => Device.StartsWith("cuda:", StringComparison.Ordinal);
+    public bool IsCuda => Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     /// <summary>The CUDA device number (0 for the CPU).</summary>
     public int CudaDeviceId => IsCuda ? int.Parse(Device[5..], CultureInfo.InvariantCulture) : 0;

@@ -10,7 +10,7 @@ namespace Krypton.Execution;
 /// </summary>
 public abstract class OcclusionProgram : IDisposable
 {
-    /// <summary>"naive" or "exact".</summary>
+    /// <summary>"naive", "exact" or "approximate" (incremental inference with τ below 1).</summary>
     public abstract string Mode { get; }
 
     /// <summary>Estimated working memory of one position in a batch, in bytes.</summary>

@@ -22,7 +22,11 @@ public sealed record AxisPlan(int Length, int[] Starts)
 }
 
 /// <summary>A rectangle of fixed size whose place depends on the patch position.</summary>
-public sealed record RegionPlan(AxisPlan Y, AxisPlan X);
+public sealed record RegionPlan(AxisPlan Y, AxisPlan X)
+{
+    /// <summary>True when the region spans the whole map of an [N, C, H, W] shape.</summary>
+    public bool Covers(int[] shape) => Y.Length == shape[2] && X.Length == shape[3];
+}
 
 /// <summary>What the incremental graph computes for one node.</summary>
 public enum StepKind

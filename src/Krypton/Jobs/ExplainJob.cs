@@ -105,7 +105,7 @@ public static class ExplainJobRunner
             throw new KryptonException($"input file not found: {inputPath}");
         var model = job.Model.Load();
         var g = model.Graph;
-        var normalization = job.Normalization ?? model.Normalization ?? Preprocessing.ImageNet;
+        var normalization = model.NormalizationOr(job.Normalization);
         normalization.CheckChannels(g.Channels);
 
         float[] input;
@@ -138,7 +138,7 @@ public static class ExplainJobRunner
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
         if (job.ProfileFile is not null && job.Quality is null)
             throw new KryptonException("--profile goes with --quality: the profile turns a quality target into settings");
-        string? profilePath = job.ProfileFile ?? (job.Quality is not null && (job.Model.Architecture ?? (job.Model.File is null ? ModelSource.Default.Architecture : null)) == DemoModel.Name
+        string? profilePath = job.ProfileFile ?? (job.Quality is not null && job.Model.IsDemo
             ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride) : null);
         QualityProfile? profile = null;
         if (profilePath is not null && (job.ProfileFile is not null || File.Exists(profilePath)))

@@ -30,6 +30,6 @@ public static class ImageFolder
     {
         normalization.CheckChannels(model.Channels);
         return imageFiles.Select(path => (Path.GetFileName(path), new Lazy<float[]>(() =>
-            normalization.ToTensor(ImageLoader.Load(path).WithChannels(model.Channels).Resize(model.Width, model.Height), model.Channels, model.Height, model.Width)))).ToList();
+            normalization.ToTensor(ImageLoader.Load(path), model.Channels, model.Height, model.Width)))).ToList();
     }
 }

@@ -25,6 +25,9 @@ public sealed record ModelSource(string? File = null, string? Architecture = nul
     /// <summary>The model used when none is named: the demo model.</summary>
     public static ModelSource Default => Demo;
 
+    /// <summary>True when this names the demo model (by name, or by naming nothing).</summary>
+    public bool IsDemo => File is null && (Architecture ?? Default.Architecture) == DemoModel.Name;
+
     /// <summary>Loads the model, folds batch norms into convolutions and describes where it came from.</summary>
     public LoadedModel Load()
     {
@@ -37,9 +40,9 @@ public sealed record ModelSource(string? File = null, string? Architecture = nul
             var graph = OnnxImporter.Load(File, ImageSize is { } s ? (s.Height, s.Width) : null);
             return new LoadedModel(BatchNormFolding.Fold(graph), Path.GetFullPath(File), Sha256(File), "onnx file");
         }
-        var source = this with { Architecture = Architecture ?? Default.Architecture };
-        if (source.Architecture == DemoModel.Name)
+        if (IsDemo)
             return LoadDemo();
+        var source = this with { Architecture = Architecture ?? Default.Architecture };
         if (source.ImageSize is { } size && size.Height != size.Width)
             throw new KryptonException($"built-in architectures take square images; --image-size {size} is not square");
         if (WeightsFile is not null && !System.IO.File.Exists(WeightsFile))
@@ -85,6 +88,9 @@ public sealed record LoadedModel(ModelGraph Graph, string? Path, string? Sha256,
 {
     /// <summary>The input normalization the model was trained with, when known (otherwise ImageNet's applies).</summary>
     public Preprocessing? Normalization { get; init; }
+
+    /// <summary>The normalization to use: the one given, else the model's own, else ImageNet's.</summary>
+    public Preprocessing NormalizationOr(Preprocessing? given) => given ?? Normalization ?? Preprocessing.ImageNet;
 
     /// <summary>A name per output index, when known (carried into <see cref="Occlusion.Explanation.ClassNames"/>).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }

@@ -25,9 +25,6 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
         return Math.Max(2, (int)Math.Round(Math.Sqrt(TargetSpeedup / (1 - Fraction * TargetSpeedup))));
     }
 
-    /// <summary>The speedup in inferences the plan achieves for a coarse factor k: k² / (1 + r·k²).</summary>
-    public double PlannedSpeedup(int factor) => (double)factor * factor / (1 + Fraction * factor * factor);
-
     /// <summary>
     /// Runs both stages over the whole grid. <paramref name="values"/> returns the values of the
     /// given cells (row-major indices of the fine grid), in order: a real sweep, or a lookup into

@@ -160,7 +160,7 @@ public sealed class OcclusionEngine : IDisposable
         if (batch <= 0)
             throw new KryptonException($"batch size {batch} must be positive");
         var (coarse, refined) = approximation.DrillDown is { } drill ? drill.Counts(grid) : (0, 0);
-        int evaluated = approximation.DrillDown is null ? positions : coarse + refined;
+        int evaluated = approximation.DrillDown is null ? positions : approximation.Positions(grid);
         int calls = approximation.DrillDown is null ? Calls(positions, batch) : Calls(coarse, batch) + Calls(refined, batch);
         long macs = incremental?.MultiplyAdds() ?? model.MultiplyAdds;
         string method = incremental is null ? "naive" : approximation.IsExact ? "exact" : "approximate";
@@ -207,8 +207,7 @@ public sealed class OcclusionEngine : IDisposable
                 : asked.IsExact ? "exact incremental inference (the default)" : "the approximation was asked for";
             return (asked, why, null);
         }
-        if (!(quality > 0 && quality <= 1))
-            throw new KryptonException($"quality {quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
+        QualityProfile.CheckQuality(quality);
         if (request.Tau < 1 || request.DrillDown is not null)
             throw new KryptonException("give a quality target or tau/drill-down settings, not both: with a quality target the planner chooses them");
         if (request.Mode == OcclusionMode.Naive)
@@ -251,7 +250,7 @@ public sealed class OcclusionEngine : IDisposable
         var fill = FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization);
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         var cells = spec.Positions is null ? grid.Cells(spec.RegionOfInterest).ToList() : [];
-        var positions = spec.Positions ?? cells.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList();
+        var positions = spec.Positions ?? cells.Select(c => grid.Origin(c)).ToList();
 
         var clock = Stopwatch.StartNew();
         var program = ProgramFor(request, plan);
@@ -280,7 +279,7 @@ public sealed class OcclusionEngine : IDisposable
         string mode = program.Mode;
         if (plan.Approximation.DrillDown is { } drill)
         {
-            map = drill.Run(grid, spec.Value, at => Values(at.Select(c => grid.Origin(c / grid.Columns, c % grid.Columns)).ToList())).Map;
+            map = drill.Run(grid, spec.Value, at => Values(at.Select(c => grid.Origin(c)).ToList())).Map;
             mode += "+drill-down";
         }
         else

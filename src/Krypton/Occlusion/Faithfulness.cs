@@ -168,7 +168,7 @@ public sealed class Faithfulness : IDisposable
 
     private static void AddPatch(Explanation e, int cell, bool[] mask, int width)
     {
-        var (y, x) = e.Grid.Origin(cell / e.Grid.Columns, cell % e.Grid.Columns);
+        var (y, x) = e.Grid.Origin(cell);
         var patch = e.Spec.Patch;
         for (int r = y; r < y + patch.Height; r++)
             Array.Fill(mask, true, r * width + x, patch.Width);

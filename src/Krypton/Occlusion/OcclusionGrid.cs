@@ -29,6 +29,9 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
     /// <summary>Top-left pixel of the patch for cell (row, column).</summary>
     public (int Y, int X) Origin(int row, int column) => (row * Stride.Height, column * Stride.Width);
 
+    /// <summary>Top-left pixel of the patch for a cell given by its row-major index.</summary>
+    public (int Y, int X) Origin(int cell) => Origin(cell / Columns, cell % Columns);
+
     /// <summary>Cells (row-major index) whose patch overlaps the region, or all cells when it is null.</summary>
     public IEnumerable<int> Cells(PixelRegion? region = null)
     {

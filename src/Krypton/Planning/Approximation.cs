@@ -17,6 +17,9 @@ public sealed record Approximation(double Tau = 1.0, DrillDown? DrillDown = null
     /// <summary>True when the heat map is the exact one.</summary>
     public bool IsExact => Tau >= 1 && DrillDown is null;
 
+    /// <summary>Positions evaluated on the whole grid: every cell, or drill-down's two stages.</summary>
+    public int Positions(OcclusionGrid grid) => DrillDown is { } d && d.Counts(grid) is var (coarse, refined) ? coarse + refined : grid.Count;
+
     /// <inheritdoc/>
     public override string ToString()
     {

@@ -177,13 +177,12 @@ public sealed record QualityProfile(
 
     private ProfileChoice Choose(double quality, double z, bool drillDown)
     {
-        if (!(quality > 0 && quality <= 1))
-            throw new KryptonException($"quality {quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
+        CheckQuality(quality);
         var grid = Grid;
         double lowest = Taus.Min();
         ProfileChoice Costed(double tau, DrillDown? d, SsimFit? fit)
         {
-            int positions = d is null ? grid.Count : d.Counts(grid) is var (c, r) ? c + r : 0;
+            int positions = new Approximation(tau, d).Positions(grid);
             double seconds = TauValue.Interpolate(MsPerPosition, tau) * positions / 1000;
             double exact = TauValue.Interpolate(MsPerPosition, 1.0) * grid.Count / 1000;
             double mean = fit is null ? 1 : fit.Mean(tau), lower = fit is null ? 1 : fit.Lower(tau, z);
@@ -205,6 +204,14 @@ public sealed record QualityProfile(
             if (candidate.PredictedSeconds < best.PredictedSeconds) best = candidate;
         }
         return best;
+    }
+
+    /// <summary>Checks a quality target: an SSIM in (0, 1].</summary>
+    /// <exception cref="KryptonException">It is not.</exception>
+    public static void CheckQuality(double quality)
+    {
+        if (!(quality > 0 && quality <= 1))
+            throw new KryptonException($"quality {quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
     }
 
     /// <summary>The standard normal quantile of a probability (Acklam's rational approximation, error below 1.2e-9).</summary>

@@ -54,8 +54,7 @@ public static class Tuner
         CancellationToken cancellation = default)
     {
         options ??= new TuneOptions();
-        if (!(options.Quality > 0 && options.Quality <= 1))
-            throw new KryptonException($"quality {options.Quality} must lie in (0, 1]: it is the SSIM of the heat map against the exact one");
+        QualityProfile.CheckQuality(options.Quality);
         QualityProfile.Quantile(options.Confidence);
         if (spec.Positions is not null || spec.RegionOfInterest is not null)
             throw new KryptonException("tuning needs whole heat maps; it does not go with explicit positions or a region of interest");
@@ -113,7 +112,7 @@ public static class Tuner
         // position does not depend on where it is), after a short warm-up run.
         int sample = Math.Min(options.NaivePositions, grid.Count);
         var naivePositions = Enumerable.Range(0, sample).Select(i => (long)i * grid.Count / sample)
-            .Select(c => grid.Origin((int)(c / grid.Columns), (int)(c % grid.Columns))).ToList();
+            .Select(c => grid.Origin((int)c)).ToList();
         Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions.Take(Math.Min(32, sample)).ToList() });
         var naive = Run(training[0].Input.Value, Approximation.None, OcclusionMode.Naive, spec with { Positions = naivePositions });
         double naiveMs = naive.Timings.Sweep.TotalMilliseconds / sample;
@@ -129,7 +128,7 @@ public static class Tuner
         var msPerPosition = taus.Select(t => new TauValue(t, seconds[t].Average() * 1000 / grid.Count)).ToList();
         var sweep = settings.SelectMany(d => taus.Select(t =>
         {
-            int positions = d is null ? grid.Count : d.Counts(grid) is var (c, r) ? c + r : 0;
+            int positions = new Approximation(t, d).Positions(grid);
             var values = ssims[Key(d)][t];
             return new SweepPoint(t, d, positions, values.Average(), values.Min(), seconds[t].Average() * positions / grid.Count);
         })).ToList();

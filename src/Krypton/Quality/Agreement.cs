@@ -55,7 +55,7 @@ public sealed record Agreement(double MaxDifference, double Scale, double Range,
         }
         double range = hi - lo;
         string Where() => worstCell < 0 ? "" : reference.PositionValues is null
-            ? $" at cell {worstCell} (patch at {reference.Grid.Origin(worstCell / reference.Grid.Columns, worstCell % reference.Grid.Columns)}): {c[worstCell]} vs {r[worstCell]}"
+            ? $" at cell {worstCell} (patch at {reference.Grid.Origin(worstCell)}): {c[worstCell]} vs {r[worstCell]}"
             : $" at position {reference.Spec.Positions![worstCell]}: {c[worstCell]} vs {r[worstCell]}";
         string? problem = null;
         if (Math.Abs(candidate.UnoccludedValue - reference.UnoccludedValue) > 1e-4 * Math.Max(scale, 1e-6))
