@@ -41,7 +41,7 @@ run)
         echo "gpu-check $(date -u +%FT%TZ) on $(hostname)"
         nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
         timeout 420 ./Krypton.Bench --device cuda --verify --models resnet18,vgg16,inception_v3 --modes naive,exact,approx \
-            --quality-profiles "$profiles" --images samples/fashion-mnist --stride 4 --batch 64 --pytorch --json "$out/gpu-bench.json"
+            --quality-profiles "$profiles" --images samples/fashion-mnist --stride 4 --batch 128 --pytorch --json "$out/gpu-bench.json"
     } 2>&1 | tee "$out/gpu-check.txt" || status=1
     grep -q "verify: all PASS" "$out/gpu-check.txt" || status=1
     rm -rf "$work"

@@ -9,7 +9,8 @@ namespace Krypton.Bench;
 /// <summary>
 /// The device's heat maps against CPU naive (`--verify`): for each model, the logits at positions
 /// spread over the grid (and the one flush with the bottom-right corner), computed naive on the
-/// CPU, then naive and exact on the benchmark's device, compared by <see cref="Agreement"/>.
+/// CPU, then naive and exact on the benchmark's device, compared by <see cref="Agreement"/>; exact
+/// mode's caches must have stayed in the device's memory.
 /// What a GPU host runs before its benchmark, with no test runner there.
 /// </summary>
 internal static class Verification
@@ -42,9 +43,13 @@ internal static class Verification
                     continue;
                 }
                 var a = Agreement.Of(run, cpu);
-                all &= a.Same && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
-                Console.WriteLine($"verify {arch} {run.Mode} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same ? "PASS" : "FAIL")}, " +
-                    $"max difference {a.MaxDifference:g3} (logit scale {a.Scale:g3}, map range {a.Range:g3}){(a.Problem is { } p ? $": {p}" : "")}");
+                // Exact mode's caches must stay where the device computes (I/O binding): on a GPU, its memory.
+                string? cacheMemory = mode == OcclusionMode.Exact ? (device.IsCuda ? "Cuda" : "Cpu") : null;
+                bool placed = run.CacheMemory == cacheMemory;
+                all &= a.Same && placed && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
+                Console.WriteLine($"verify {arch} {run.Mode} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same && placed ? "PASS" : "FAIL")}, " +
+                    $"max difference {a.MaxDifference:g3} (logit scale {a.Scale:g3}, map range {a.Range:g3}){(a.Problem is { } p ? $": {p}" : "")}" +
+                    (run.CacheMemory is { } m ? $", caches in {m} memory{(placed ? "" : $" (expected {cacheMemory})")}" : ""));
             }
         }
         Console.WriteLine(all ? "verify: all PASS" : "verify: FAILED");

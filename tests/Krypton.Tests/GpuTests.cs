@@ -82,6 +82,21 @@ public class GpuTests
         }
     }
 
+    [Fact]
+    public void Caches_are_kept_in_host_memory_on_the_cpu() => AssertCachesLiveOn(ExecutionOptions.Default, "Cpu");
+
+    [CudaFact]
+    public void Caches_stay_in_gpu_memory_under_cuda() => AssertCachesLiveOn(Cuda.Device, "Cuda");
+
+    private static void AssertCachesLiveOn(ExecutionOptions options, string memory)
+    {
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), new TensorFill(0f));
+        var input = ExactVsNaive.Input(model, 1);
+        Assert.Equal(memory, Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, options, OcclusionMode.Exact)).CacheMemory);
+        Assert.Null(Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, options, OcclusionMode.Naive)).CacheMemory);
+    }
+
     [CudaFact]
     public void Naive_exact_and_approximate_on_the_gpu_equal_the_cpu()
     {

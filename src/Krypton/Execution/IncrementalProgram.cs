@@ -41,23 +41,31 @@ public sealed class IncrementalProgram : OcclusionProgram
     public override long BytesPerPosition => Compiled.BytesPerPosition;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The caches are bound as outputs in the session's device memory and from there as the
+    /// incremental graph's inputs: on a GPU they never leave it.
+    /// </remarks>
     public override IPositionEvaluator Bind(float[] image, float[] fill)
     {
         var g = _plan.Graph;
-        var inputs = new Dictionary<string, OrtValue>();
-        float[] logits, probabilities;
+        IDisposableReadOnlyCollection<OrtValue> results;
         using (var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]))
+        using (var binding = _cacheSession.CreateBinding())
         {
-            var names = Compiled.Caches.Select(c => c.InputName).Concat([ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput]).ToList();
-            using var results = _cacheSession.Run(new Dictionary<string, OrtValue> { [ScoreHead.ImageInput] = x }, names);
-            for (int i = 0; i < Compiled.Caches.Count; i++)
-                inputs[Compiled.Caches[i].InputName] = OrtValue.CreateTensorValueFromMemory(
-                    results[i].GetTensorDataAsSpan<float>().ToArray(), results[i].GetTensorTypeAndShape().Shape);
-            logits = results[^2].GetTensorDataAsSpan<float>().ToArray();
-            probabilities = results[^1].GetTensorDataAsSpan<float>().ToArray();
+            binding.BindInput(ScoreHead.ImageInput, x);
+            foreach (var cache in Compiled.Caches) binding.BindOutputToDevice(cache.InputName, _cacheSession.DeviceMemory);
+            binding.BindOutputToDevice(ScoreHead.LogitsOutput, OrtMemoryInfo.DefaultInstance);
+            binding.BindOutputToDevice(ScoreHead.ProbabilitiesOutput, OrtMemoryInfo.DefaultInstance);
+            results = _cacheSession.Run(binding);
         }
-        inputs[ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, 1, 1]);
-        return new BoundEvaluator(_session, inputs, _ => (logits, probabilities));
+        var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, 1, 1]);
+        var inputs = new Dictionary<string, OrtValue> { [ScoreHead.FillInput] = fillValue };
+        for (int i = 0; i < Compiled.Caches.Count; i++) inputs[Compiled.Caches[i].InputName] = results[i];
+        var unoccluded = (results[^2].GetTensorDataAsSpan<float>().ToArray(), results[^1].GetTensorDataAsSpan<float>().ToArray());
+        return new BoundEvaluator(_session, inputs, [results, fillValue], _ => unoccluded)
+        {
+            CacheMemory = string.Join(",", Compiled.Caches.Select(c => inputs[c.InputName].GetTensorMemoryInfo().Name).Distinct()),
+        };
     }
 
     /// <inheritdoc/>

@@ -37,7 +37,7 @@ public sealed class NaiveProgram : OcclusionProgram
             [ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, 1, 1]),
         };
         // A patch placed past the bottom-right corner covers nothing: the unoccluded scores.
-        return new BoundEvaluator(_session, inputs, e =>
+        return new BoundEvaluator(_session, inputs, [.. inputs.Values], e =>
         {
             var r = e.Run([(m.Height, m.Width)], [ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput]);
             return (r[0], r[1]);

@@ -24,33 +24,47 @@ public abstract class OcclusionProgram : IDisposable
 }
 
 /// <summary>
-/// An image bound to a program: the fixed inputs are made once, each batch sends only the
-/// positions (and the targets), and only the target values come back.
+/// An image bound to a program through ONNX Runtime's I/O binding: the fixed inputs (image or
+/// caches, fill) are bound once and stay in the session's device memory for every batch; each
+/// batch sends only the positions (and the targets when they change), and only the requested
+/// outputs come back to host memory.
 /// </summary>
 internal sealed class BoundEvaluator : IPositionEvaluator
 {
     private readonly OnnxSession _session;
-    private readonly Dictionary<string, OrtValue> _fixed;
+    private readonly OrtIoBinding _binding;
+    private readonly IReadOnlyList<IDisposable> _owned;
     private readonly (float[] Logits, float[] Probabilities) _unoccluded;
-    private OrtValue _targets;
-    private long[] _targetIndices = [0];
+    private OrtValue? _targets;
 
-    /// <summary>Takes ownership of the fixed inputs.</summary>
-    public BoundEvaluator(OnnxSession session, Dictionary<string, OrtValue> fixedInputs, Func<BoundEvaluator, (float[], float[])> unoccluded)
+    /// <summary>
+    /// Binds the fixed inputs and takes ownership of <paramref name="owned"/>, which keeps their
+    /// memory alive (on the CPU the binding reads it in place).
+    /// </summary>
+    public BoundEvaluator(OnnxSession session, IReadOnlyDictionary<string, OrtValue> fixedInputs, IReadOnlyList<IDisposable> owned,
+        Func<BoundEvaluator, (float[], float[])> unoccluded)
     {
         _session = session;
-        _fixed = fixedInputs;
-        _targets = OrtValue.CreateTensorValueFromMemory(_targetIndices, [1]);
+        _owned = owned;
+        _binding = session.CreateBinding();
+        foreach (var (name, value) in fixedInputs) _binding.BindInput(name, value);
+        SetTargets([0]);
         _unoccluded = unoccluded(this);
     }
 
-    public int TargetCount => _targetIndices.Length;
+    /// <summary>Where the caches are kept (ONNX Runtime's memory name, "Cpu" or "Cuda"); null without caches.</summary>
+    public string? CacheMemory { get; init; }
+
+    public int TargetCount { get; private set; }
 
     public void SetTargets(IReadOnlyList<int> targets)
     {
-        _targets.Dispose();
-        _targetIndices = targets.Select(t => (long)t).ToArray();
-        _targets = OrtValue.CreateTensorValueFromMemory(_targetIndices, [_targetIndices.Length]);
+        var indices = targets.Select(t => (long)t).ToArray();
+        var value = OrtValue.CreateTensorValueFromMemory(indices, [indices.Length]);
+        _binding.BindInput(ScoreHead.TargetsInput, value);
+        _targets?.Dispose();
+        _targets = value;
+        TargetCount = indices.Length;
     }
 
     public (float[] Logits, float[] Probabilities) Unoccluded() => _unoccluded;
@@ -68,18 +82,18 @@ internal sealed class BoundEvaluator : IPositionEvaluator
             flat[2 * i + 1] = positions[i].X;
         }
         using var pos = OrtValue.CreateTensorValueFromMemory(flat, [positions.Length, 2]);
-        var inputs = new Dictionary<string, OrtValue>(_fixed)
-        {
-            [ScoreHead.PositionsInput] = pos,
-            [ScoreHead.TargetsInput] = _targets,
-        };
-        using var results = _session.Run(inputs, outputs, cancellation);
+        _binding.BindInput(ScoreHead.PositionsInput, pos);
+        // Bound afresh each run: a run leaves its outputs allocated in the binding, at this batch's size.
+        _binding.ClearBoundOutputs();
+        foreach (var name in outputs) _binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
+        using var results = _session.Run(_binding, cancellation);
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
     public void Dispose()
     {
-        foreach (var v in _fixed.Values) v.Dispose();
-        _targets.Dispose();
+        _binding.Dispose();
+        _targets?.Dispose();
+        foreach (var o in _owned) o.Dispose();
     }
 }

@@ -43,6 +43,9 @@ public sealed class OnnxSession : IDisposable
             throw new KryptonException($"ONNX Runtime rejected the graph: {FirstLine(e.Message)}", e);
         }
         Options = options;
+        DeviceMemory = options.IsCuda
+            ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.CudaDeviceId, OrtMemType.Default)
+            : OrtMemoryInfo.DefaultInstance;
     }
 
     /// <summary>The options the session was created with.</summary>
@@ -56,14 +59,33 @@ public sealed class OnnxSession : IDisposable
     /// Cancelling stops ONNX Runtime mid-run (its terminate flag) and throws <see cref="OperationCanceledException"/>.
     /// </summary>
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, IReadOnlyList<string>? outputs = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default) =>
+        Guarded(runOptions => _session.Run(runOptions, inputs.Keys.ToList(), inputs.Values.ToList(), outputs ?? _session.OutputNames), cancellation);
+
+    /// <summary>
+    /// Where the session computes: the GPU's memory under CUDA, host memory otherwise. Outputs
+    /// bound here stay on the device, ready to be bound as another run's inputs.
+    /// </summary>
+    internal OrtMemoryInfo DeviceMemory { get; }
+
+    /// <summary>
+    /// A new I/O binding. An input bound to it is copied to the device once, when bound, and
+    /// stays there for every run until it is bound again; outputs go where they are bound.
+    /// </summary>
+    internal OrtIoBinding CreateBinding() => _session.CreateIoBinding();
+
+    /// <summary>Runs the graph on a binding and returns its outputs in binding order; cancels and fails as <see cref="Run(IReadOnlyDictionary{string, OrtValue}, IReadOnlyList{string}?, CancellationToken)"/>.</summary>
+    internal IDisposableReadOnlyCollection<OrtValue> Run(OrtIoBinding binding, CancellationToken cancellation = default) =>
+        Guarded(runOptions => _session.RunWithBoundResults(runOptions, binding), cancellation);
+
+    private static IDisposableReadOnlyCollection<OrtValue> Guarded(Func<RunOptions, IDisposableReadOnlyCollection<OrtValue>> run, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         using var registration = cancellation.Register(() => runOptions.Terminate = true);
         try
         {
-            return _session.Run(runOptions, inputs.Keys.ToList(), inputs.Values.ToList(), outputs ?? _session.OutputNames);
+            return run(runOptions);
         }
         catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
         {
@@ -131,5 +153,6 @@ public sealed class OnnxSession : IDisposable
             _session.EndProfiling();
         _session.Dispose();
         _options.Dispose();
+        if (Options.IsCuda) DeviceMemory.Dispose();
     }
 }

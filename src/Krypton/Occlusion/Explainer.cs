@@ -97,6 +97,12 @@ public sealed record Explanation(
     /// <summary>The plan that computed it.</summary>
     public OcclusionPlan? Plan { get; init; }
 
+    /// <summary>
+    /// Where incremental inference kept the cached feature maps while the positions ran, as ONNX
+    /// Runtime names the memory: "Cpu", or "Cuda" on a GPU (they never left it). Null for naive runs.
+    /// </summary>
+    public string? CacheMemory { get; init; }
+
     /// <summary>The label of an output index, or null when there is none.</summary>
     public string? ClassName(int index) => ClassNames is { } names && index >= 0 && index < names.Count ? names[index] : null;
 }
@@ -299,6 +305,7 @@ public sealed class OcclusionEngine : IDisposable
             PositionValues = spec.Positions is null ? null : values,
             EstimatedBytes = plan.EstimatedBytes,
             Plan = plan,
+            CacheMemory = (evaluator as Execution.BoundEvaluator)?.CacheMemory,
         };
     }
 
