@@ -31,6 +31,23 @@ public class ExactModeTests
         ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target, cornerReach), $"{arch} corner", expectRange: false);
     }
 
+    [Theory]
+    [InlineData("resnet18", 224, 16, 1.0)]
+    [InlineData("resnet18", 224, 16, 0.6)]
+    [InlineData("inception_v3", 299, 16, 1.0)]
+    public void Every_cache_the_cache_graph_makes_is_read(string arch, int size, int patch, double tau)
+    {
+        // Late layers whose change covers the whole map run without a gather: they must not be
+        // sent a cache (computed per image, kept on the device) that nothing reads.
+        var plan = Incremental.IncrementalPlan.Build(BuiltinModels.Create(arch, WeightSource.Random(0), size), patch, patch, tau);
+        var compiled = Compilation.IncrementalGraph.Compile(plan, ValueKind.Logit);
+        var graph = Onnx.Proto.ModelProto.Parser.ParseFrom(compiled.IncrementalGraph).Graph;
+        var read = graph.Node.SelectMany(n => n.Input).ToHashSet();
+        Assert.NotEmpty(compiled.Caches);
+        Assert.All(compiled.Caches, c => Assert.Contains(c.InputName, read));
+        Assert.Equal(compiled.Caches.Select(c => c.InputName).Order(), graph.Input.Select(i => i.Name).Where(n => n.StartsWith("cache", StringComparison.Ordinal)).Order());
+    }
+
     [Fact]
     public void Resnet18_non_square_patch_with_unequal_strides()
     {

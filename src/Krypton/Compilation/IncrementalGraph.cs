@@ -43,8 +43,12 @@ public static class IncrementalGraph
         return new CompiledIncremental(CacheGraphFor(plan, caches), incremental, caches.Values.ToList(), emitter.BytesPerPosition);
     }
 
-    /// <summary>One read of a value over a window, assembled from its cache and its changed region.</summary>
-    private sealed record Assembly(PlanStep Step, int InputIndex, string Value, float PadValue, RegionPlan Window);
+    /// <summary>
+    /// One read of a value over a window, assembled from its cache and its changed region; or, when
+    /// <paramref name="FromRegion"/>, the changed region itself (the window is exactly its cells,
+    /// common at merges), with no cache.
+    /// </summary>
+    private sealed record Assembly(PlanStep Step, int InputIndex, string Value, float PadValue, RegionPlan Window, bool FromRegion = false);
 
     /// <summary>Every assembly the plan needs, step by step.</summary>
     private static List<Assembly> Requests(IncrementalPlan plan)
@@ -63,6 +67,8 @@ public static class IncrementalGraph
             var n = step.Node;
             switch (step.Kind)
             {
+                case StepKind.Window when RunsWhole(plan, step):
+                    break;   // reads its changed input as it is: no cache
                 case StepKind.Window:
                     list.Add(new Assembly(step, 0, n.Inputs[0], n.Op is Pool { Kind: PoolKind.Max } ? float.MinValue : 0f, step.Read!));
                     break;
@@ -87,13 +93,25 @@ public static class IncrementalGraph
         }
         if (Changed(g.Output))
             list.Add(new Assembly(new PlanStep(g.Nodes[^1], StepKind.Full, null, null), -1, g.Output, 0f, Whole(g.Output)));
-        return list;
+        return list.Select(a => a with { FromRegion = Changed(a.Value) && SameCells(plan.Regions[a.Value], a.Window) }).ToList();
     }
+
+    private static bool SameCells(RegionPlan a, RegionPlan b) =>
+        a.Y.Length == b.Y.Length && a.X.Length == b.X.Length && a.Y.Starts.AsSpan().SequenceEqual(b.Y.Starts) && a.X.Starts.AsSpan().SequenceEqual(b.X.Starts);
+
+    /// <summary>
+    /// A sliding window whose change has spread over its whole input and output: it runs as it is,
+    /// padding included, on the changed region (which is the whole map), with no gather and no cache.
+    /// </summary>
+    private static bool RunsWhole(IncrementalPlan plan, PlanStep step) =>
+        step.Kind == StepKind.Window
+        && plan.Regions.TryGetValue(step.Node.Inputs[0], out var read) && read.Covers(plan.Graph.ShapeOf(step.Node.Inputs[0]))
+        && step.Output!.Covers(plan.Graph.ShapeOf(step.Node.Output));
 
     private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<Assembly> requests)
     {
         var caches = new Dictionary<(string, float), CacheSpec>();
-        foreach (var group in requests.GroupBy(r => (r.Value, r.PadValue)))
+        foreach (var group in requests.Where(r => !r.FromRegion).GroupBy(r => (r.Value, r.PadValue)))
         {
             var shape = plan.Graph.ShapeOf(group.Key.Value);
             int top = Math.Max(0, -group.Min(r => r.Window.Y.MinStart));
@@ -222,9 +240,7 @@ public static class IncrementalGraph
                     _region[n.Output] = b.UniqueName(n.Output);
                     n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
-                case StepKind.Window when CoversInput(n.Inputs[0]) && step.Output!.Covers(outShape):
-                    // The change has spread over the whole input: the layer runs as it is, padding
-                    // included, on the region itself (which is the whole map), with no gather.
+                case StepKind.Window when RunsWhole(plan, step):
                     _region[n.Output] = b.UniqueName(n.Output);
                     n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
@@ -249,9 +265,6 @@ public static class IncrementalGraph
             }
             BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
         }
-
-        private bool CoversInput(string value) =>
-            plan.Regions.TryGetValue(value, out var r) && _region.ContainsKey(value) && r.Covers(_g.ShapeOf(value));
 
         /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
         private string WindowStep(Node n, PlanStep step, string window)
@@ -341,8 +354,8 @@ public static class IncrementalGraph
         private string Assemble(Assembly a)
         {
             var b = _b;
-            if (_region.TryGetValue(a.Value, out var own) && SameCells(plan.Regions[a.Value], a.Window))
-                return own;    // the window is exactly the changed region (common at merges)
+            if (a.FromRegion)
+                return _region[a.Value];
             var cache = caches[(a.Value, a.PadValue)];
             var shape = _g.ShapeOf(a.Value);
             int channels = shape[1];
@@ -433,9 +446,6 @@ public static class IncrementalGraph
         }
 
         /// <summary>Whether two fixed-size regions cover the same cells at every position.</summary>
-        private static bool SameCells(RegionPlan a, RegionPlan b) =>
-            a.Y.Length == b.Y.Length && a.X.Length == b.X.Length && a.Y.Starts.AsSpan().SequenceEqual(b.Y.Starts) && a.X.Starts.AsSpan().SequenceEqual(b.X.Starts);
-
         private readonly Dictionary<string, string> _pastedTables = [];
 
         /// <summary>The cache's rows followed by the batch's region rows, made once per cache and batch.</summary>
