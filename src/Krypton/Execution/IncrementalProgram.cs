@@ -50,13 +50,14 @@ public sealed class IncrementalProgram : OcclusionProgram
         var g = _plan.Graph;
         IDisposableReadOnlyCollection<OrtValue> results;
         using (var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]))
-        using (var binding = _cacheSession.CreateBinding())
         {
-            binding.BindInput(ScoreHead.ImageInput, x);
-            foreach (var cache in Compiled.Caches) binding.BindOutputToDevice(cache.InputName, _cacheSession.DeviceMemory);
-            binding.BindOutputToDevice(ScoreHead.LogitsOutput, OrtMemoryInfo.DefaultInstance);
-            binding.BindOutputToDevice(ScoreHead.ProbabilitiesOutput, OrtMemoryInfo.DefaultInstance);
-            results = _cacheSession.Run(binding);
+            try { results = RunCaches(x, _cacheSession.DeviceMemory); }
+            catch (Exception e) when (e is KryptonException or OnnxRuntimeException && _cacheSession.Options.IsCuda)
+            {
+                // Should the provider refuse outputs in its own memory, the caches come to the
+                // host and are copied up once, when bound (Explanation.CacheMemory then says "Cpu").
+                results = RunCaches(x, OrtMemoryInfo.DefaultInstance);
+            }
         }
         var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, 1, 1]);
         var inputs = new Dictionary<string, OrtValue> { [ScoreHead.FillInput] = fillValue };
@@ -66,6 +67,17 @@ public sealed class IncrementalProgram : OcclusionProgram
         {
             CacheMemory = string.Join(",", Compiled.Caches.Select(c => inputs[c.InputName].GetTensorMemoryInfo().Name).Distinct()),
         };
+    }
+
+    /// <summary>The cache graph on an image: the caches in <paramref name="cacheMemory"/>, then the logits and probabilities in host memory.</summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunCaches(OrtValue image, OrtMemoryInfo cacheMemory)
+    {
+        using var binding = _cacheSession.CreateBinding();
+        binding.BindInput(ScoreHead.ImageInput, image);
+        foreach (var cache in Compiled.Caches) binding.BindOutputToDevice(cache.InputName, cacheMemory);
+        binding.BindOutputToDevice(ScoreHead.LogitsOutput, OrtMemoryInfo.DefaultInstance);
+        binding.BindOutputToDevice(ScoreHead.ProbabilitiesOutput, OrtMemoryInfo.DefaultInstance);
+        return _cacheSession.Run(binding);
     }
 
     /// <inheritdoc/>
