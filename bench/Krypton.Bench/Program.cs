@@ -27,7 +27,9 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 var modes = options.Modes ?? ["exact", "naive"];
-(ModelGraph, Preprocessing) Load(string arch) => arch == "demo"
+// Each model is built once (VGG16's random weights take seconds) and kept for the verification and the benchmark.
+var loaded = new Dictionary<string, (ModelGraph, Preprocessing)>();
+(ModelGraph, Preprocessing) Load(string arch) => loaded.TryGetValue(arch, out var m) ? m : loaded[arch] = arch == "demo"
     ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
     : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
 if (options.RefinementStudy)
