@@ -231,7 +231,13 @@ public class DemoModelTests
     public void The_shipped_samples_are_the_test_images_their_names_state()
     {
         var test = FashionMnist.Load(DataSplit.Test);
-        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist"), "*.png"))
+        string samples = Path.Combine(AppContext.BaseDirectory, "samples");
+        // The tuning set behind the demo's profile: the first four test images of each class.
+        var tuning = Directory.GetFiles(Path.Combine(samples, "fashion-mnist-tuning"), "*.png");
+        var expected = Enumerable.Range(0, FashionMnist.ClassNames.Count)
+            .SelectMany(label => Enumerable.Range(0, test.Count).Where(i => test.Label(i) == label).Take(4).Select(i => SampleImages.FileName(i, label)));
+        Assert.Equal(expected.Order(), tuning.Select(Path.GetFileName).Order());
+        foreach (var file in Directory.GetFiles(Path.Combine(samples, "fashion-mnist"), "*.png").Concat(tuning))
         {
             var (index, label) = SampleImages.Parse(file)!.Value;
             Assert.Equal(label, test.Label(index));
