@@ -205,6 +205,10 @@ public class PlanningTests
         Assert.True(p.NaiveMsPerPosition > 0);
         Assert.Equal(p.Choose(0.8), p.Chosen);
         Assert.Equal(p.ChoosePaperBaseline(0.8), p.PaperBaseline);
+        // What the choices promise, independently of the code that made them.
+        Assert.True(p.Chosen!.Approximation.IsExact || p.Chosen.PredictedLowerSsim >= 0.8, $"chosen {p.Chosen.Approximation}: {p.Chosen.PredictedLowerSsim}");
+        Assert.True(p.Chosen.PredictedLowerSsim <= p.Chosen.PredictedSsim + 1e-12);
+        Assert.True(p.PaperBaseline!.DrillDown is null && (p.PaperBaseline.PredictedSsim >= 0.8 - 1e-9 || p.PaperBaseline.Tau == 0.4));
 
         // The held-out SSIMs are real: recompute one.
         using var engine = new OcclusionEngine();
