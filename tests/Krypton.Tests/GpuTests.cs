@@ -82,6 +82,16 @@ public class GpuTests
         }
     }
 
+    [Theory]
+    [InlineData(0, null, "0")]
+    [InlineData(1, "", "1")]
+    [InlineData(0, "3,1", "3")]
+    [InlineData(1, " 3, 1 ", "1")]
+    [InlineData(0, "GPU-8f2a", "GPU-8f2a")]
+    [InlineData(2, "3,1", "2")]
+    public void Free_memory_is_asked_of_the_gpu_cuda_means(int device, string? visible, string smi) =>
+        Assert.Equal(smi, MemoryBudget.SmiDevice(device, visible));
+
     [Fact]
     public void Caches_are_kept_in_host_memory_on_the_cpu() => AssertCachesLiveOn(ExecutionOptions.Default, "Cpu");
 

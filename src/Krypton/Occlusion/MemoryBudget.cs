@@ -48,7 +48,7 @@ public static class MemoryBudget
     {
         try
         {
-            var psi = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.free", "--format=csv,noheader,nounits", "-i", device.ToString(CultureInfo.InvariantCulture)])
+            var psi = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.free", "--format=csv,noheader,nounits", "-i", SmiDevice(device, Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES"))])
             { RedirectStandardOutput = true, RedirectStandardError = true };
             using var p = Process.Start(psi);
             if (p is null) return null;
@@ -57,6 +57,18 @@ public static class MemoryBudget
             return p.ExitCode == 0 && long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long mib) ? mib << 20 : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+
+    /// <summary>
+    /// The GPU nvidia-smi should ask about for CUDA device <paramref name="device"/>: CUDA (and so
+    /// ONNX Runtime) numbers only the devices CUDA_VISIBLE_DEVICES lists, in its order, while
+    /// nvidia-smi numbers them all; the list's entry (an index or a UUID, both of which -i takes)
+    /// names the same GPU.
+    /// </summary>
+    internal static string SmiDevice(int device, string? visibleDevices)
+    {
+        var visible = (visibleDevices ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return visible.Length > device ? visible[device] : device.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>
