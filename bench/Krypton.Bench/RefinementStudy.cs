@@ -38,9 +38,9 @@ internal static class RefinementStudy
                 foreach (var exact in maps)
                 {
                     var predicted = DrillDown.Upsample(coarse.Select(c => exact[c]).ToArray(), rows, columns, grid);
-                    float[] With(IEnumerable<int> refined)
+                    float[] With(IEnumerable<int> refined, float[]? basis = null)
                     {
-                        var map = (float[])predicted.Clone();
+                        var map = (float[])(basis ?? predicted).Clone();
                         foreach (var c in computed.Concat(refined)) map[c] = exact[c];
                         return map;
                     }
@@ -56,9 +56,7 @@ internal static class RefinementStudy
                     var byVariation = Enumerable.Range(0, grid.Count).Where(c => !computed.Contains(c)).OrderByDescending(Spread).ThenBy(c => c).Take(count);
                     variation.Add(Ssim.Compute(exact, With(byVariation), grid.Rows, grid.Columns));
                     var cubicPredicted = Bicubic(coarse.Select(c => exact[c]).ToArray(), rows, columns, grid);
-                    var cubicMap = (float[])cubicPredicted.Clone();
-                    foreach (var c in computed.Concat(new DrillDown(2, r).RefinedCells(cubicPredicted, computed, ValueKind.Probability))) cubicMap[c] = exact[c];
-                    cubic.Add(Ssim.Compute(exact, cubicMap, grid.Rows, grid.Columns));
+                    cubic.Add(Ssim.Compute(exact, With(new DrillDown(2, r).RefinedCells(cubicPredicted, computed, ValueKind.Probability), cubicPredicted), grid.Rows, grid.Columns));
                 }
                 Console.WriteLine($"| {k} | {r:0.00} | {coarse.Count + count} ({(double)grid.Count / (coarse.Count + count):0.0}x fewer) | {paper.Average():0.000} / {paper.Min():0.000} | {variation.Average():0.000} / {variation.Min():0.000} | {cubic.Average():0.000} / {cubic.Min():0.000} |");
             }
@@ -80,10 +78,8 @@ internal static class RefinementStudy
 
     private static double Cubic(int[] lines, int index, Func<int, double> value)
     {
-        int hi = Array.FindIndex(lines, l => l >= index);
-        if (lines[hi] == index) return value(hi);
-        int lo = hi - 1;
-        double t = (double)(index - lines[lo]) / (lines[hi] - lines[lo]);
+        var (lo, hi, t) = DrillDown.Bracket(lines, index);
+        if (lo == hi) return value(lo);
         double p0 = value(Math.Max(lo - 1, 0)), p1 = value(lo), p2 = value(hi), p3 = value(Math.Min(hi + 1, lines.Length - 1));
         return 0.5 * (2 * p1 + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t * t + (-p0 + 3 * p1 - 3 * p2 + p3) * t * t * t);
     }

@@ -14,7 +14,7 @@ internal static class AnalyzeCommand
     private static readonly Option<double> Tau = new("--tau") { Description = "projective-field threshold τ in (0, 1]: cap each layer's changed region at τ of its size (1 = exact)", DefaultValueFactory = _ => 1.0, HelpName = "T" };
     private static readonly Option<string> Merge = new("--merge") { Description = "how merges combine regions: bbox (the bounding box; correct) or last-input (the shortcut of KRYPTON's reference scripts, to compare with its published InceptionV3 row)", DefaultValueFactory = _ => "bbox", HelpName = "bbox|last-input" };
     private static readonly Option<bool> Json = new("--json") { Description = "print {\"theoretical_speedup\": R, \"layers\": [...]} as JSON" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
     public static Command Create()
     {

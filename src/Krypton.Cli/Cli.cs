@@ -17,6 +17,12 @@ internal static class Cli
 
     public static bool Verbose { get; set; }
 
+    /// <summary>A command's --verbose flag (read from the raw arguments by <see cref="InvokeAsync"/>, so that errors before parsing honour it).</summary>
+    public static Option<bool> VerboseOption() => new("--verbose") { Description = "show details of errors" };
+
+    /// <summary>A command's --quiet / -q flag; <paramref name="progress"/> names what it silences ("bar", "lines").</summary>
+    public static Option<bool> QuietOption(string progress) => new("--quiet", "-q") { Description = $"no progress {progress}" };
+
     public static async Task<int> InvokeAsync(Command root, string[] args)
     {
         Verbose = args.Contains("--verbose");

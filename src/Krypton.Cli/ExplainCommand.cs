@@ -24,8 +24,8 @@ internal static class ExplainCommand
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
-    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress bar" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
     private static readonly Option<double?> Quality = new("--quality") { Description = "the heat-map quality you need, as SSIM against the exact map (for example 0.9): the planner chooses exact inference, tau and drill-down itself, from a tuning profile (krypton tune; the demo model ships one for patch 16, stride 4); without a profile it stays exact", HelpName = "SSIM" };
     private static readonly Option<string?> Profile = new("--profile") { Description = "tuning profile written by krypton tune, for --quality", HelpName = "FILE.json" };

@@ -18,8 +18,8 @@ internal static class FaithfulnessCommand
     private static readonly Option<int> OrderSeed = new("--order-seed") { Description = "seed of the random orders", DefaultValueFactory = _ => 0, HelpName = "N" };
     private static readonly NormalizationOptions NormalizationChoice = new();
     private static readonly Option<string?> Csv = new("--csv") { Description = "write the areas of every image to this CSV file", HelpName = "FILE" };
-    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress lines" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> Quiet = Cli.QuietOption("lines");
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
     private static readonly ModelOptions ModelChoice = new();
     private static readonly ExperimentOptions Experiment = new();

@@ -12,7 +12,7 @@ internal static class SsimCommand
     private static readonly Argument<string> Other = new("B.npy") { Description = "the heat map to compare (for example an approximate one), the same size" };
     private static readonly Option<bool> Gaussian = new("--gaussian") { Description = "Gaussian 11×11 window (σ 1.5) with population covariance, as in Wang et al. 2004 (default: 7×7 uniform window with sample covariance, scikit-image's default)" };
     private static readonly Option<double?> DataRange = new("--data-range") { Description = "dynamic range L of the values (default: max − min of A)", HelpName = "R" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
     public static Command Create()
     {

@@ -20,7 +20,7 @@ internal static class TrainHeadCommand
     private static readonly Option<string?> Backbone = new("--backbone") { Description = "the ResNet18 featurizer ONNX file (default: the one the build copies next to the tool)", HelpName = "FILE" };
     private static readonly Option<string?> ExportSamples = new("--export-samples") { Description = "instead of training, write the first test image of each class as a 28x28 PNG into this folder", HelpName = "DIR" };
     private static readonly Option<int> PerClass = new("--per-class") { Description = "with --export-samples: how many test images of each class (the first ones)", DefaultValueFactory = _ => 1, HelpName = "N" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
     private static string DefaultCache => Path.Combine(
         Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),

@@ -17,8 +17,8 @@ internal static class TuneCommand
     private static readonly Option<string> DrillDowns = new("--drill-downs") { Description = "drill-down settings to consider, SPEEDUP:FRACTION each, or none", DefaultValueFactory = _ => "2:0.25,3:0.2,4:0.15,6:0.1,8:0.05,12:0.05", HelpName = "S:R,..." };
     private static readonly Option<double> Confidence = new("--confidence") { Description = "share of images the settings must serve: choose by the SSIM predicted at this quantile over images, not by the mean", DefaultValueFactory = _ => 0.9, HelpName = "P" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "where to write the profile", DefaultValueFactory = _ => "krypton-profile.json", HelpName = "FILE.json" };
-    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "no progress lines" };
-    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show details of errors" };
+    private static readonly Option<bool> Quiet = Cli.QuietOption("lines");
+    private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
     private static readonly NormalizationOptions NormalizationChoice = new();
     private static readonly ModelOptions ModelChoice = new();
     private static readonly ExperimentOptions Experiment = new();

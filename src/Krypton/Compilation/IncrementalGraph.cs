@@ -93,11 +93,8 @@ public static class IncrementalGraph
         }
         if (Changed(g.Output))
             list.Add(new Assembly(new PlanStep(g.Nodes[^1], StepKind.Full, null, null), -1, g.Output, 0f, Whole(g.Output)));
-        return list.Select(a => a with { FromRegion = Changed(a.Value) && SameCells(plan.Regions[a.Value], a.Window) }).ToList();
+        return list.Select(a => a with { FromRegion = Changed(a.Value) && plan.Regions[a.Value].SameCells(a.Window) }).ToList();
     }
-
-    private static bool SameCells(RegionPlan a, RegionPlan b) =>
-        a.Y.Length == b.Y.Length && a.X.Length == b.X.Length && a.Y.Starts.AsSpan().SequenceEqual(b.Y.Starts) && a.X.Starts.AsSpan().SequenceEqual(b.X.Starts);
 
     /// <summary>
     /// A sliding window whose change has spread over its whole input and output: it runs as it is,
@@ -445,7 +442,6 @@ public static class IncrementalGraph
             return name;
         }
 
-        /// <summary>Whether two fixed-size regions cover the same cells at every position.</summary>
         private readonly Dictionary<string, string> _pastedTables = [];
 
         /// <summary>The cache's rows followed by the batch's region rows, made once per cache and batch.</summary>

@@ -82,7 +82,12 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
         return map;
     }
 
-    private static (int Low, int High, double Weight) Bracket(int[] lines, int index)
+    /// <summary>
+    /// The coarse lines either side of fine line <paramref name="index"/> (indices into
+    /// <paramref name="lines"/>) and its distance from the lower one as a fraction of the gap; both
+    /// the same line, weight 0, when it is one of them.
+    /// </summary>
+    public static (int Low, int High, double Weight) Bracket(int[] lines, int index)
     {
         int hi = Array.FindIndex(lines, l => l >= index);
         if (lines[hi] == index) return (hi, hi, 0);
