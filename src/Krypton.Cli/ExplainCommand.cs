@@ -12,7 +12,7 @@ namespace Krypton.Cli;
 internal static class ExplainCommand
 {
     private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
-    private static readonly Option<int?> Target = new("--target", "-t") { Description = "output index to explain (an index into the flattened output; default: the predicted class)", HelpName = "K" };
+    private static readonly Option<string?> Target = new("--target", "-t") { Description = "the output(s) to explain, an index into the flattened output (default: the predicted class); several come from one sweep at about the cost of one: a list (3,7), topN (the N most likely classes) or all, written together to heatmaps.npy", HelpName = "K|K,K|topN|all" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
     private static readonly Option<string> Mode = new("--mode") { Description = "how to compute: exact (KRYPTON's incremental inference: recompute only what each patch reaches; the same heat map, faster) or naive (one full inference per position, batched)", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
@@ -48,6 +48,8 @@ internal static class ExplainCommand
             "      a coarser map of the probability drop under a black patch\n" +
             "  krypton explain --model net.onnx --input x.npy --fill tensor:0 --target 3 --roi 40,40,64,64\n" +
             "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n" +
+            "  krypton explain --model net.onnx --input cat.png --target top3\n" +
+            "      the three most likely classes' maps from one sweep (heatmaps.npy, overlay-K.png)\n" +
             "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
             "      also a self-contained HTML report, with the deletion curve against random orders\n" +
             "  krypton explain --model net.onnx --input cat.png --positions \"100,60;100,76\"\n" +
@@ -85,7 +87,7 @@ internal static class ExplainCommand
             parse.GetValue(Input),
             Experiment.Spec(parse) with
             {
-                Target = parse.GetValue(Target),
+                Target = parse.GetValue(Target) is { } target ? TargetSelection.Parse(target) : null,
                 RegionOfInterest = parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
                 Positions = parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null,
             },
@@ -111,6 +113,8 @@ internal static class ExplainCommand
             Console.WriteLine($"plan for {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
             if (prepared.ProfilePath is { } used)
                 Console.WriteLine($"profile: {used}");
+            if (job.Spec.Target is { IsSingle: false } several)
+                Console.WriteLine($"targets: {several} ({several.Count(prepared.Model.Graph.OutputSize)} maps from the one sweep)");
             Console.Write(plan.Describe());
             Console.WriteLine("dry run: nothing was computed or written");
             return 0;
@@ -127,6 +131,9 @@ internal static class ExplainCommand
             Console.WriteLine($"plan: {chosen.Method}{(chosen.Approximation.IsExact ? "" : $" ({chosen.Approximation})")}: {chosen.Reason}");
         string Named(int index) => result.Explanation.ClassName(index) is { } label ? $"{index} {label}" : $"{index}";
         Console.WriteLine($"target {Named(e.Target)}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
+        if (e.Maps.Count > 1)
+            Console.WriteLine($"{e.Maps.Count} targets from one sweep{(e.Maps.Count > Explainer.TopK ? ", the most likely" : "")}: " + string.Join(", ", e.MostLikely(Explainer.TopK).Select(m => $"{Named(m.Target)} ({m.UnoccludedValue:0.####})"))
+                + (e.Maps.Count > Explainer.TopK ? ", ..." : ""));
         Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{Named(c.Index)} ({c.Probability:P1})")));
         Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
         if (result.Faithfulness is { } f)

@@ -133,8 +133,7 @@ public static class ExplainJobRunner
             throw new KryptonException($"{(job.ReportFile is not null ? "--report" : "--faithfulness")} needs a heat map; it does not go with --positions");
         if (job.ReportFile is { } report && Directory.Exists(report))
             throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
-        if (job.Spec.Target is int t && (t < 0 || t >= g.OutputSize))
-            throw new KryptonException($"target {t} is out of range: the model has {g.OutputSize} outputs (0 to {g.OutputSize - 1})");
+        job.Spec.Target?.Validate(g.OutputSize);
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
         if (job.ProfileFile is not null && job.Quality is null)
             throw new KryptonException("--profile goes with --quality: the profile turns a quality target into settings");
@@ -172,10 +171,15 @@ public static class ExplainJobRunner
         return new JobResult(prepared, explanation) { Faithfulness = faithfulness };
     }
 
+    /// <summary>Most per-target overlays written for several targets (overlay-K.png, the most likely targets); heatmaps.npy holds every map.</summary>
+    public const int MaxTargetOverlays = 16;
+
     /// <summary>
     /// Writes heatmap.npy, heatmap.csv, overlay.png and explanation.json into the folder, and the
-    /// HTML report when the job names one. Each file is written to a temporary name and renamed,
-    /// so no reader ever sees half a file.
+    /// HTML report when the job names one; with several targets also heatmaps.npy (every target's
+    /// map, [targets, rows, columns]) and overlay-K.png for the <see cref="MaxTargetOverlays"/> most
+    /// likely targets. The single-map files show the primary target. Each file is written to a temporary
+    /// name and renamed, so no reader ever sees half a file.
     /// </summary>
     public static void Write(JobResult result, string outDir)
     {
@@ -187,8 +191,10 @@ public static class ExplainJobRunner
         if (e.PositionValues is { } values)
         {
             // Interactive use: values at the positions asked for, no grid.
-            var csvLines = new List<string> { "y,x,value" };
-            csvLines.AddRange(e.Spec.Positions!.Select((q, i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{q.Y},{q.X},{values[i]:R}")));
+            // One value column per target: "value" for one, "value_K" for each of several.
+            var columns = e.Maps.Count == 1 ? [values] : e.Maps.Select(m => m.PositionValues!).ToArray();
+            var csvLines = new List<string> { "y,x," + (e.Maps.Count == 1 ? "value" : string.Join(',', e.Maps.Select(m => $"value_{m.Target}"))) };
+            csvLines.AddRange(e.Spec.Positions!.Select((q, i) => $"{q.Y},{q.X}," + string.Join(',', columns.Select(c => c[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
             string provenance = ProvenanceJson(result);
             AtomicFile.WriteAllText(Path.Combine(outDir, "positions.csv"), string.Join('\n', csvLines) + "\n");
             result.WrittenFiles.Add("positions.csv");
@@ -198,19 +204,35 @@ public static class ExplainJobRunner
         }
 
         // Render everything first, so a failure leaves the folder as it was.
-        byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result);
+        byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result, e.Maps.First(m => m.Target == e.Target));
+        var targetOverlays = p.DisplayImage is null || e.Maps.Count == 1 ? []
+            : e.MostLikely(MaxTargetOverlays).Select(m => (Name: $"overlay-{m.Target}.png", Png: OverlayFor(result, m))).ToList();
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
         string json = ProvenanceJson(result);
-        string? report = p.Job.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(result, overlay));
+        string? report = p.Job.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(result, overlay) with
+        {
+            OtherTargets = targetOverlays.Zip(e.MostLikely(MaxTargetOverlays)).Where(o => o.Second.Target != e.Target)
+                .Select(o => new TargetOverlay(o.Second.Target, ValueLabel(e, o.Second.Target), o.First.Png)).ToList(),
+        });
 
         NpyFile.Write(Path.Combine(outDir, "heatmap.npy"), e.HeatMap, [rows, cols]);
         result.WrittenFiles.Add("heatmap.npy");
+        if (e.Maps.Count > 1)
+        {
+            NpyFile.Write(Path.Combine(outDir, "heatmaps.npy"), e.Maps.SelectMany(m => m.HeatMap).ToArray(), [e.Maps.Count, rows, cols]);
+            result.WrittenFiles.Add("heatmaps.npy");
+        }
         AtomicFile.WriteAllText(Path.Combine(outDir, "heatmap.csv"), csv);
         result.WrittenFiles.Add("heatmap.csv");
         if (overlay is not null)
         {
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "overlay.png"), overlay);
             result.WrittenFiles.Add("overlay.png");
+        }
+        foreach (var (name, png) in targetOverlays)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, name), png);
+            result.WrittenFiles.Add(name);
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), json);
         result.WrittenFiles.Add("explanation.json");
@@ -237,7 +259,7 @@ public static class ExplainJobRunner
             job.Execution?.Device ?? "cpu", Threads(job),
             $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} processors",
             job.CommandLine, job.Mode, p.LoadTime, DateTime.UtcNow);
-        return new ReportContent(e, provenance, p.DisplayImage is { } image ? HtmlReport.ImagePng(image) : null, overlay, ValueLabel(e), result.Faithfulness);
+        return new ReportContent(e, provenance, p.DisplayImage is { } image ? HtmlReport.ImagePng(image) : null, overlay, ValueLabel(e, e.Target), result.Faithfulness);
     }
 
     private static string? ToolVersion => typeof(ExplainJobRunner).Assembly.GetName().Version?.ToString(3);
@@ -256,10 +278,10 @@ public static class ExplainJobRunner
         return new LoadedImage("tensor", width, height, channels, 32, pixels);
     }
 
-    /// <summary>The colour-bar label: what the values mean, with units.</summary>
-    public static string ValueLabel(Explanation e)
+    /// <summary>The colour-bar label of a target's map: what the values mean, with units.</summary>
+    public static string ValueLabel(Explanation e, int targetIndex)
     {
-        string target = e.ClassName(e.Target) is { } name ? $"class {e.Target} ({name})" : $"class {e.Target}";
+        string target = e.ClassName(targetIndex) is { } name ? $"class {targetIndex} ({name})" : $"class {targetIndex}";
         return e.Spec.Value switch
         {
             ValueKind.Probability => $"probability of {target} under occlusion",
@@ -268,12 +290,12 @@ public static class ExplainJobRunner
         };
     }
 
-    private static byte[] OverlayFor(JobResult result)
+    private static byte[] OverlayFor(JobResult result, TargetMap map)
     {
         var e = result.Explanation;
         var s = e.Spec;
-        return OverlayRenderer.Render(result.Prepared.DisplayImage!, e.HeatMap, e.Grid.Rows, e.Grid.Columns,
-            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e));
+        return OverlayRenderer.Render(result.Prepared.DisplayImage!, map.HeatMap, e.Grid.Rows, e.Grid.Columns,
+            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e, map.Target));
     }
 
     private static JsonObject PlanJson(Explanation e, PreparedJob p)
@@ -347,7 +369,7 @@ public static class ExplainJobRunner
                 ["stride"] = Json([s.Stride.Height, s.Stride.Width]),
                 ["fill"] = s.Fill.ToString(),
                 ["fill_model_space"] = Json(e.FillValues),
-                ["target"] = s.Target,
+                ["target"] = (s.Target ?? TargetSelection.Predicted).ToString(),
                 ["value"] = s.Value.ToString().ToLowerInvariant(),
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
                 ["positions"] = s.Positions is { } list ? new JsonArray(list.Select(q => (JsonNode)Json([q.Y, q.X])).ToArray()) : null,
@@ -384,12 +406,28 @@ public static class ExplainJobRunner
                 ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
                 ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
                 ["heatmap_max"] = finite.Length > 0 ? finite.Max() : null,
-                ["value_label"] = ValueLabel(e),
+                ["value_label"] = ValueLabel(e, e.Target),
+                ["targets"] = new JsonArray(e.Maps.Select(m => (JsonNode)TargetJson(e, m)).ToArray()),
+                ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
                 ["covered_pixels"] = Json([e.Grid.CoveredHeight, e.Grid.CoveredWidth]),
                 ["grid"] = "cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x)",
             },
         };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject TargetJson(Explanation e, TargetMap m)
+    {
+        var finite = (m.PositionValues ?? m.HeatMap).Where(float.IsFinite).ToArray();
+        return new JsonObject
+        {
+            ["index"] = m.Target,
+            ["label"] = e.ClassName(m.Target),
+            ["unoccluded_value"] = m.UnoccludedValue,
+            ["unoccluded_probability"] = m.UnoccludedProbability,
+            ["min"] = finite.Length > 0 ? finite.Min() : null,
+            ["max"] = finite.Length > 0 ? finite.Max() : null,
+        };
     }
 
     /// <summary>The deletion curve as explanation.json records it.</summary>

@@ -54,11 +54,19 @@ public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Swe
     public double PositionsPerSecond(int positions) => positions / Math.Max(Sweep.TotalSeconds, 1e-9);
 }
 
+/// <summary>One target's heat map, from the sweep that computed every target's.</summary>
+/// <param name="Target">The flattened output index.</param>
+/// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest); empty for explicit positions.</param>
+/// <param name="UnoccludedValue">Its value (in the spec's units, before any drop) without occlusion.</param>
+/// <param name="UnoccludedProbability">Its probability without occlusion.</param>
+/// <param name="PositionValues">For explicit positions: their values, in order; else null.</param>
+public sealed record TargetMap(int Target, float[] HeatMap, float UnoccludedValue, float UnoccludedProbability, float[]? PositionValues = null);
+
 /// <summary>The result of an occlusion experiment.</summary>
 /// <param name="Spec">The spec it answers.</param>
 /// <param name="Grid">The positions.</param>
-/// <param name="Target">The flattened output index explained.</param>
-/// <param name="HeatMap">Values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest); empty for explicit positions.</param>
+/// <param name="Target">The flattened output index explained; with several targets, the primary one (see <see cref="TargetSelection.Resolve"/>).</param>
+/// <param name="HeatMap">The target's values row-major, Grid.Rows × Grid.Columns (NaN outside the region of interest); empty for explicit positions.</param>
 /// <param name="UnoccludedValue">The target's value (in the spec's units, before any drop) without occlusion.</param>
 /// <param name="UnoccludedProbability">The target's probability without occlusion.</param>
 /// <param name="TopClasses">The highest-scoring outputs of the unoccluded input.</param>
@@ -85,8 +93,20 @@ public sealed record Explanation(
     float[] FillValues,
     string? FallbackReason = null)
 {
+    private readonly IReadOnlyList<TargetMap>? _maps;
+
     /// <summary>For an explicit list of positions (<see cref="OcclusionSpec.Positions"/>): their values, in order; the heat map is then empty.</summary>
     public float[]? PositionValues { get; init; }
+
+    /// <summary>
+    /// Every target's map, in the order the selection gives (<see cref="OcclusionSpec.Target"/>):
+    /// one sweep computed them all. With one target, just that one (<see cref="Target"/>, <see cref="HeatMap"/>).
+    /// </summary>
+    public IReadOnlyList<TargetMap> Maps
+    {
+        get => _maps ?? [new TargetMap(Target, HeatMap, UnoccludedValue, UnoccludedProbability, PositionValues)];
+        init => _maps = value;
+    }
 
     /// <summary>The planner's estimate of the working memory of one batch, in bytes.</summary>
     public long EstimatedBytes { get; init; }
@@ -102,6 +122,13 @@ public sealed record Explanation(
     /// Runtime names the memory: "Cpu", or "Cuda" on a GPU (they never left it). Null for naive runs.
     /// </summary>
     public string? CacheMemory { get; init; }
+
+    /// <summary>The maps of the <paramref name="count"/> targets most likely without occlusion, in the selection's order.</summary>
+    public IEnumerable<TargetMap> MostLikely(int count)
+    {
+        var chosen = Maps.OrderByDescending(m => m.UnoccludedProbability).ThenBy(m => m.Target).Take(count).ToHashSet();
+        return Maps.Where(chosen.Contains);
+    }
 
     /// <summary>The label of an output index, or null when there is none.</summary>
     public string? ClassName(int index) => ClassNames is { } names && index >= 0 && index < names.Count ? names[index] : null;
@@ -151,8 +178,7 @@ public sealed class OcclusionEngine : IDisposable
         long expected = (long)model.Channels * model.Height * model.Width;
         if (request.Input.LongLength != expected)
             throw new KryptonException($"input has {request.Input.LongLength} values, the model expects {model.Channels}x{model.Height}x{model.Width}");
-        if (spec.Target is int t && (t < 0 || t >= model.OutputSize))
-            throw new KryptonException($"target {t} is out of range: the model has {model.OutputSize} outputs (0 to {model.OutputSize - 1})");
+        spec.Target?.Validate(model.OutputSize);
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         int positions = spec.Positions?.Count ?? grid.Cells(spec.RegionOfInterest).Count();
         if (positions == 0)
@@ -206,6 +232,10 @@ public sealed class OcclusionEngine : IDisposable
         bool gridOnly = spec.Positions is null && spec.RegionOfInterest is null;
         if (request.DrillDown is not null && !gridOnly)
             throw new KryptonException("drill-down refines the whole grid; it does not combine with --positions or --roi");
+        // Drill-down refines where one map matters; several maps would each want other cells.
+        bool oneTarget = spec.Target?.IsSingle ?? true;
+        if (request.DrillDown is not null && !oneTarget)
+            throw new KryptonException($"drill-down refines where one target's map matters; it does not go with several targets ({spec.Target}): use tau, or one target");
         if (request.Quality is not double quality)
         {
             var asked = new Approximation(request.Tau, request.DrillDown);
@@ -223,7 +253,7 @@ public sealed class OcclusionEngine : IDisposable
         if (request.Profile is not { } profile)
             return (Approximation.None, "no tuning profile for this model (krypton tune makes one): exact inference, which meets any quality target", 1.0);
         profile.CheckApplies(request.Model, spec);
-        var choice = profile.Choose(quality, allowDrillDown: gridOnly);
+        var choice = profile.Choose(quality, allowDrillDown: gridOnly && oneTarget);
         string reason = choice.Approximation.IsExact
             ? $"no approximation is predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images; exact inference"
             : $"the fastest settings predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images (there {choice.PredictedLowerSsim:0.###}; {choice.PredictedSpeedupVsExact:0.#}x faster than exact when tuned)";
@@ -265,44 +295,51 @@ public sealed class OcclusionEngine : IDisposable
         using var evaluator = program.Bind(request.Input, fill);
         var (logits, probabilities) = evaluator.Unoccluded();
         var baseTime = clock.Elapsed;
-        int target = spec.Target ?? ArgMax(probabilities);
-        evaluator.SetTargets([target]);
-        float unoccluded = spec.Value == ValueKind.Logit ? logits[target] : probabilities[target];
+        var (targets, target) = (spec.Target ?? TargetSelection.Predicted).Resolve(probabilities);
+        int k = targets.Count;
+        evaluator.SetTargets(targets);
+        var unoccluded = targets.Select(t => spec.Value == ValueKind.Logit ? logits[t] : probabilities[t]).ToArray();
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
         int batch = plan.BatchSize;
         clock.Restart();
+        // Values position-major, [positions, targets].
         float[] Values(IReadOnlyList<(int Y, int X)> at)
         {
             float[] v = OcclusionRunner.Evaluate(evaluator, at, batch, progress, cancellation);
             if (spec.Value == ValueKind.Drop)
-                for (int i = 0; i < v.Length; i++) v[i] = unoccluded - v[i];
+                for (int i = 0; i < v.Length; i++) v[i] = unoccluded[i % k] - v[i];
             return v;
         }
         float[] values = [];
-        float[] map = [];
+        var maps = new float[k][];
         string mode = program.Mode;
         if (plan.Approximation.DrillDown is { } drill)
         {
-            map = drill.Run(grid, spec.Value, at => Values(at.Select(c => grid.Origin(c)).ToList())).Map;
+            maps[0] = drill.Run(grid, spec.Value, at => Values(at.Select(c => grid.Origin(c)).ToList())).Map;
             mode += "+drill-down";
         }
         else
         {
             values = Values(positions);
-            if (spec.Positions is null)
+            for (int t = 0; t < k; t++)
             {
-                map = Enumerable.Repeat(float.NaN, grid.Count).ToArray();
-                for (int i = 0; i < cells.Count; i++) map[cells[i]] = values[i];
+                maps[t] = spec.Positions is null ? Enumerable.Repeat(float.NaN, grid.Count).ToArray() : [];
+                if (spec.Positions is null)
+                    for (int i = 0; i < cells.Count; i++) maps[t][cells[i]] = values[i * k + t];
             }
         }
         var sweep = clock.Elapsed;
+        var targetMaps = targets.Select((t, j) => new TargetMap(t, maps[j], unoccluded[j], probabilities[t],
+            spec.Positions is null ? null : Enumerable.Range(0, positions.Count).Select(i => values[i * k + j]).ToArray())).ToList();
+        var primary = targetMaps.First(m => m.Target == target);
 
-        return new Explanation(spec, grid, target, map, unoccluded, probabilities[target], top, mode, plan.EvaluatedPositions, batch,
+        return new Explanation(spec, grid, target, primary.HeatMap, primary.UnoccludedValue, primary.UnoccludedProbability, top, mode, plan.EvaluatedPositions, batch,
             new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, plan.FallbackReason)
         {
-            PositionValues = spec.Positions is null ? null : values,
+            PositionValues = primary.PositionValues,
+            Maps = targetMaps,
             EstimatedBytes = plan.EstimatedBytes,
             Plan = plan,
             CacheMemory = (evaluator as Execution.BoundEvaluator)?.CacheMemory,
@@ -325,13 +362,6 @@ public sealed class OcclusionEngine : IDisposable
         else
             made = new NaiveProgram(model, spec.Patch, spec.Value, options);
         return _programs[key] = made;
-    }
-
-    private static int ArgMax(float[] v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 
     /// <inheritdoc/>

@@ -61,7 +61,7 @@ public sealed record PixelRegion(int Y, int X, int Height, int Width)
 /// <param name="Patch">Patch size in input pixels.</param>
 /// <param name="Stride">Vertical and horizontal stride between positions.</param>
 /// <param name="Fill">What the patch is filled with.</param>
-/// <param name="Target">Flattened output index to explain; null for the class the model predicts.</param>
+/// <param name="Target">The outputs to explain (an index converts: <c>Target: 3</c>; or <see cref="TargetSelection.Top"/>, <see cref="TargetSelection.All"/>, a list); null for the class the model predicts. Several targets come from one sweep.</param>
 /// <param name="Value">What each cell records.</param>
 /// <param name="RegionOfInterest">When set, only positions whose patch overlaps it are computed; the others are NaN.</param>
 /// <param name="Positions">When set, exactly these patch positions (top-left corners, any pixel) instead of the grid: interactive use.</param>
@@ -69,7 +69,7 @@ public sealed record OcclusionSpec(
     Size2 Patch,
     Size2 Stride,
     Fill Fill,
-    int? Target = null,
+    TargetSelection? Target = null,
     ValueKind Value = ValueKind.Probability,
     PixelRegion? RegionOfInterest = null,
     IReadOnlyList<(int Y, int X)>? Positions = null)

@@ -50,6 +50,7 @@ public sealed record ReportProvenance(
 /// <param name="ValueLabel">What the heat-map values mean, with units.</param>
 /// <param name="Faithfulness">The deletion curve, when measured.</param>
 /// <param name="TopRegions">Number of most sensitive regions shown.</param>
+/// <param name="OtherTargets">With several targets, the other targets' overlays (same sweep), shown after the main one.</param>
 public sealed record ReportContent(
     Explanation Explanation,
     ReportProvenance Provenance,
@@ -57,7 +58,14 @@ public sealed record ReportContent(
     byte[]? OverlayPng,
     string ValueLabel,
     FaithfulnessResult? Faithfulness = null,
-    int TopRegions = 5);
+    int TopRegions = 5,
+    IReadOnlyList<TargetOverlay>? OtherTargets = null);
+
+/// <summary>One more target's overlay for the report.</summary>
+/// <param name="Target">The output index.</param>
+/// <param name="ValueLabel">What its values mean, with units.</param>
+/// <param name="Png">The overlay (<see cref="OverlayRenderer"/>), PNG.</param>
+public sealed record TargetOverlay(int Target, string ValueLabel, byte[] Png);
 
 /// <summary>
 /// Renders a result as one self-contained HTML page: images inline as data: URIs, inline CSS and
@@ -123,6 +131,14 @@ public static class HtmlReport
                 .Append("\" alt=\"the heat map over the image, with its colour bar\">\n<figcaption>")
                 .Append(Esc(content.ValueLabel)).Append(" (viridis; colour bar on the right)</figcaption>\n</figure>\n");
         html.Append("</div>\n");
+        if (content.OtherTargets is { Count: > 0 } others)
+        {
+            html.Append("<h2>Other targets</h2>\n<p>The same sweep computed these classes' maps (each with its own colour scale).</p>\n<div class=\"figures\" id=\"other-targets\">\n");
+            foreach (var o in others)
+                html.Append("<figure class=\"wide\">\n<img src=\"").Append(DataUri(o.Png)).Append("\" alt=\"heat map of class ").Append(o.Target)
+                    .Append(" over the image\">\n<figcaption>").Append(Esc(o.ValueLabel)).Append("</figcaption>\n</figure>\n");
+            html.Append("</div>\n");
+        }
 
         // Prediction.
         html.Append("<h2>Prediction</h2>\n<table id=\"prediction\">\n<thead><tr><th>rank</th><th>class</th><th>label</th><th>probability</th><th>logit</th></tr></thead>\n<tbody>\n");
