@@ -11,7 +11,7 @@ namespace Krypton.Cli;
 /// <summary>`krypton explain`: computes an occlusion heat map and writes it to a folder.</summary>
 internal static class ExplainCommand
 {
-    private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is) (default: the built-in sample image)", HelpName = "FILE" };
+    private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is); or a folder: every PNG and JPEG in it, the model compiled once, a folder of files per image with summary.csv and a gallery, index.html (default: the built-in sample image)", HelpName = "FILE|DIR" };
     private static readonly Option<string?> Target = new("--target", "-t") { Description = "the output(s) to explain, an index into the flattened output (default: the predicted class); several come from one sweep at about the cost of one: a list (3,7), topN (the N most likely classes) or all, written together to heatmaps.npy", HelpName = "K|K,K|topN|all" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
@@ -48,6 +48,8 @@ internal static class ExplainCommand
             "      a coarser map of the probability drop under a black patch\n" +
             "  krypton explain --model net.onnx --input x.npy --fill tensor:0 --target 3 --roi 40,40,64,64\n" +
             "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n" +
+            "  krypton explain --model net.onnx --input photos/ --out maps/\n" +
+            "      every image in photos/: maps/<name>/ per image, maps/summary.csv and the gallery maps/index.html\n" +
             "  krypton explain --model net.onnx --input cat.png --target top3\n" +
             "      the three most likely classes' maps from one sweep (heatmaps.npy, overlay-K.png)\n" +
             "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
@@ -106,6 +108,8 @@ internal static class ExplainCommand
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
+        if (job.InputFile is { } folder && Directory.Exists(folder))
+            return await RunFolderAsync(job, folder, outDir, quiet, parse.GetValue(DryRun), cancellation);
         var prepared = ExplainJobRunner.Prepare(job);
         if (parse.GetValue(DryRun))
         {
@@ -141,6 +145,32 @@ internal static class ExplainCommand
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
         if (job.ReportFile is { } report)
             Console.WriteLine($"wrote report {Path.GetFullPath(report)}");
+        return 0;
+    }
+
+    /// <summary>Every image of a folder: one model load, one compilation, a folder of files per image, summary.csv and index.html.</summary>
+    private static async Task<int> RunFolderAsync(ExplainJob job, string folder, string outDir, bool quiet, bool dryRun, CancellationToken cancellation)
+    {
+        var files = ImageFolder.Files(folder);
+        if (dryRun)
+        {
+            var model = job.Model.Load();
+            var plan = ExplainFolder.Plan(job, model);
+            var grid = new OcclusionGrid(model.Graph.Height, model.Graph.Width, job.Spec.Patch, job.Spec.Stride);
+            Console.WriteLine($"plan for each of the {files.Count} images in {folder} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
+            Console.Write(plan.Describe());
+            Console.WriteLine($"all {files.Count} images: about {(plan.EstimatedTime * files.Count).TotalSeconds:0} s, plus loading and compiling once");
+            Console.WriteLine("dry run: nothing was computed or written");
+            return 0;
+        }
+        Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {job.Mode}");
+        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation), cancellation));
+        int ok = result.Images.Count - result.Failed.Count;
+        Console.WriteLine($"{ok} of {result.Images.Count} images explained in {result.Time.TotalSeconds:0.0} s ({result.Time.TotalSeconds / result.Images.Count:0.0} s per image, {result.Plan.Method})");
+        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile} and a folder per image");
+        if (result.Failed is [var first, ..] failed)
+            throw new KryptonException($"{failed.Count} of {result.Images.Count} images could not be explained (listed in {ExplainFolder.SummaryFile}): "
+                + $"{Path.GetFileName(first.Image)}: {first.Error}" + (failed.Count > 1 ? $"; and {failed.Count - 1} more" : ""));
         return 0;
     }
 

@@ -71,7 +71,7 @@ internal static class FaithfulnessCommand
         if (parse.GetValue(Csv) is { } csv)
         {
             var lines = new List<string> { "image,target,probability,deletion_auc,random_auc" };
-            lines.AddRange(result.Images.Select(i => string.Create(inv, $"{CsvField(i.Image)},{i.Target},{i.Probability:R},{i.DeletionAuc:R},{i.RandomAuc:R}")));
+            lines.AddRange(result.Images.Select(i => string.Create(inv, $"{Output.Csv.Field(i.Image)},{i.Target},{i.Probability:R},{i.DeletionAuc:R},{i.RandomAuc:R}")));
             string path = Path.GetFullPath(csv);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AtomicFile.WriteAllText(path, string.Join('\n', lines) + "\n");
@@ -85,7 +85,5 @@ internal static class FaithfulnessCommand
         return 0;
     }
 
-    private static string CsvField(string text) =>
-        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
 }

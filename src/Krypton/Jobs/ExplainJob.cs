@@ -65,8 +65,7 @@ public sealed record PreparedJob(
     public string? ProfilePath { get; init; }
 
     /// <summary>The occlusion request this job runs.</summary>
-    public ExplainRequest Request => new(Model.Graph, Input, Job.Spec, Normalization, Job.BatchSize, Job.MemoryBudgetBytes, Job.Execution,
-        Job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, Job.Tau, Job.DrillDown, Job.Quality, Profile);
+    public ExplainRequest Request => ExplainJobRunner.RequestFor(Job, Model.Graph, Input, Normalization, Profile);
 
     /// <summary>The model in words.</summary>
     public string ModelDescription => Model.Path is null ? Model.Description : $"{System.IO.Path.GetFileName(Model.Path)} ({Model.Description})";
@@ -95,18 +94,22 @@ public static class ExplainJobRunner
     public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
 
     /// <summary>Loads the model and the input and checks the spec against them.</summary>
-    public static PreparedJob Prepare(ExplainJob job)
+    public static PreparedJob Prepare(ExplainJob job) => Prepare(job, null);
+
+    /// <summary>
+    /// Loads the input and checks the spec against it and the model: <paramref name="model"/> when
+    /// given (one load for many images), else the job's, loaded now.
+    /// </summary>
+    public static PreparedJob Prepare(ExplainJob job, LoadedModel? model)
     {
         var clock = Stopwatch.StartNew();
-        if (!Modes.Contains(job.Mode))
-            throw new KryptonException($"mode '{job.Mode}' is not available; modes: {string.Join(", ", Modes)}");
         string inputPath = job.InputFile ?? SampleImagePath;
         if (!File.Exists(inputPath))
             throw new KryptonException($"input file not found: {inputPath}");
-        var model = job.Model.Load();
+        model ??= job.Model.Load();
+        var checkedJob = Check(job, model);
         var g = model.Graph;
-        var normalization = model.NormalizationOr(job.Normalization);
-        normalization.CheckChannels(g.Channels);
+        var normalization = checkedJob.Normalization;
 
         float[] input;
         LoadedImage? display;
@@ -128,6 +131,29 @@ public static class ExplainJobRunner
             input = normalization.ToTensor(display, g.Channels, g.Height, g.Width);
             kind = $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {g.Width}x{g.Height}";
         }
+        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization,
+            checkedJob.Grid, clock.Elapsed)
+        {
+            Profile = checkedJob.Profile,
+            ProfilePath = checkedJob.ProfilePath,
+        };
+    }
+
+    /// <summary>What a job needs besides its input, checked against the model: the same for every image.</summary>
+    /// <param name="Normalization">How images become the model's input.</param>
+    /// <param name="Grid">The positions.</param>
+    /// <param name="Profile">The tuning profile for the quality target, or null.</param>
+    /// <param name="ProfilePath">Where <paramref name="Profile"/> came from.</param>
+    public sealed record CheckedJob(Preprocessing Normalization, OcclusionGrid Grid, QualityProfile? Profile, string? ProfilePath);
+
+    /// <summary>Checks everything about a job that does not depend on its input: mode, normalization, spec, target, profile.</summary>
+    public static CheckedJob Check(ExplainJob job, LoadedModel model)
+    {
+        if (!Modes.Contains(job.Mode))
+            throw new KryptonException($"mode '{job.Mode}' is not available; modes: {string.Join(", ", Modes)}");
+        var g = model.Graph;
+        var normalization = model.NormalizationOr(job.Normalization);
+        normalization.CheckChannels(g.Channels);
         job.Spec.Validate(g.Height, g.Width);
         if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null))
             throw new KryptonException($"{(job.ReportFile is not null ? "--report" : "--faithfulness")} needs a heat map; it does not go with --positions");
@@ -145,12 +171,13 @@ public static class ExplainJobRunner
             profile = QualityProfile.Load(profilePath);
             profile.CheckApplies(g, job.Spec, model.Sha256);
         }
-        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization, grid, clock.Elapsed)
-        {
-            Profile = profile,
-            ProfilePath = profile is null ? null : Path.GetFullPath(profilePath!),
-        };
+        return new CheckedJob(normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
     }
+
+    /// <summary>The occlusion request of a job on a prepared input.</summary>
+    public static ExplainRequest RequestFor(ExplainJob job, ModelGraph model, float[] input, Preprocessing normalization, QualityProfile? profile) =>
+        new(model, input, job.Spec, normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
+            job.Mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact, job.Tau, job.DrillDown, job.Quality, profile);
 
     /// <summary>The plan of a prepared job, without running it (compiles the incremental graphs to size the memory, opens no session).</summary>
     public static OcclusionPlan Plan(PreparedJob prepared)
@@ -159,12 +186,17 @@ public static class ExplainJobRunner
         return engine.Plan(prepared.Request);
     }
 
-    /// <summary>Runs the occlusion experiment of a prepared job.</summary>
-    public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs the occlusion experiment of a prepared job, on <paramref name="engine"/> when given (its
+    /// compiled programs serve every image of the model), else on programs compiled for this job.
+    /// </summary>
+    public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default,
+        OcclusionEngine? engine = null)
     {
         var job = prepared.Job;
         var request = prepared.Request;
-        var explanation = Explainer.Explain(request, progress, cancellation) with { ClassNames = prepared.Model.ClassNames };
+        var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
+            with { ClassNames = prepared.Model.ClassNames };
         var faithfulness = job.Faithfulness is { } options
             ? Occlusion.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
             : null;
