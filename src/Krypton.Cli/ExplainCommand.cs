@@ -24,6 +24,7 @@ internal static class ExplainCommand
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
+    private static readonly Option<bool> Resume = new("--resume") { Description = "with a folder of images (--input DIR): keep each image whose output folder already holds the files these settings would write (an interrupted or extended run), and explain only the others" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
     private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
@@ -66,7 +67,7 @@ internal static class ExplainCommand
         command.Options.Add(Input);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Target, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
-                     MemoryBudget, Out, Report, FaithfulnessOption, Quiet, VerboseOption })
+                     MemoryBudget, Out, Report, FaithfulnessOption, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -109,7 +110,9 @@ internal static class ExplainCommand
         bool quiet = parse.GetValue(Quiet);
 
         if (job.InputFile is { } folder && Directory.Exists(folder))
-            return await RunFolderAsync(job, folder, outDir, quiet, parse.GetValue(DryRun), cancellation);
+            return await RunFolderAsync(job, folder, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
+        if (parse.GetValue(Resume))
+            throw new KryptonException("--resume goes with a folder of images (--input DIR): it keeps the images an earlier run finished");
         var prepared = ExplainJobRunner.Prepare(job);
         if (parse.GetValue(DryRun))
         {
@@ -149,7 +152,7 @@ internal static class ExplainCommand
     }
 
     /// <summary>Every image of a folder: one model load, one compilation, a folder of files per image, summary.csv and index.html.</summary>
-    private static async Task<int> RunFolderAsync(ExplainJob job, string folder, string outDir, bool quiet, bool dryRun, CancellationToken cancellation)
+    private static async Task<int> RunFolderAsync(ExplainJob job, string folder, string outDir, bool quiet, bool dryRun, bool resume, CancellationToken cancellation)
     {
         var files = ImageFolder.Files(folder);
         if (dryRun)
@@ -164,9 +167,9 @@ internal static class ExplainCommand
             return 0;
         }
         Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {job.Mode}");
-        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation), cancellation));
+        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume), cancellation));
         int ok = result.Images.Count - result.Failed.Count;
-        Console.WriteLine($"{ok} of {result.Images.Count} images explained in {result.Time.TotalSeconds:0.0} s ({result.Time.TotalSeconds / result.Images.Count:0.0} s per image, {result.Plan.Method})");
+        Console.WriteLine($"{ok} of {result.Images.Count} images explained{ExplainFolder.KeptText(result)} in {result.Time.TotalSeconds:0.0} s ({result.Plan.Method})");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile} and a folder per image");
         if (result.Failed is [var first, ..] failed)
             throw new KryptonException($"{failed.Count} of {result.Images.Count} images could not be explained (listed in {ExplainFolder.SummaryFile}): "

@@ -78,6 +78,52 @@ public class ExplainFolderTests : IDisposable
     }
 
     [Fact]
+    public void Resume_keeps_the_images_an_earlier_run_finished_with_the_same_settings_and_runs_the_rest()
+    {
+        string images = Images(), out_ = Path.Combine(_dir, "out");
+        File.Delete(Path.Combine(images, "a-broken.png"));
+        Assert.Equal(0, CliTests.Krypton(Tiny("--input", images, "--out", out_)).Code);
+        var names = Directory.GetDirectories(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, names.Count);
+        // An interrupted run: the second image's explanation.json (written last) never came.
+        File.Delete(Path.Combine(out_, names[1]!, "explanation.json"));
+        // A kept image's files are not touched: a marker in its heat map survives.
+        string kept = Path.Combine(out_, names[0]!, "heatmap.csv");
+        File.AppendAllText(kept, "marker\n");
+
+        var (code, stdout, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_, "--resume"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("3 of 3 images explained (2 kept from an earlier run)", stdout);
+        var status = File.ReadAllLines(Path.Combine(out_, ExplainFolder.SummaryFile)).Skip(1).Select(r => r.Split(',')[2]).ToList();
+        Assert.Equal(["kept", "ok", "kept"], status);
+        Assert.EndsWith("marker\n", File.ReadAllText(kept));
+        Assert.True(File.Exists(Path.Combine(out_, names[1]!, "explanation.json")));
+
+        // Other settings make other files: nothing is kept.
+        (code, stdout, stderr) = CliTests.Krypton(["explain", "--model", TestFiles.TinyMixed, "--patch", "8", "--stride", "4", "--quiet", "--input", images, "--out", out_, "--resume"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("3 of 3 images explained in", stdout);
+        Assert.DoesNotContain("marker", File.ReadAllText(kept));
+    }
+
+    [Fact]
+    public void Resume_needs_a_folder() =>
+        Assert.Contains("--resume goes with a folder of images", CliTests.Krypton(Tiny("--input", Directory.GetFiles(Samples)[0], "--out", Path.Combine(_dir, "o"), "--resume")).StdErr);
+
+    [Fact]
+    public void A_run_into_a_used_folder_leaves_only_its_own_files()
+    {
+        string input = Directory.GetFiles(Samples, "*.png")[0], out_ = Path.Combine(_dir, "out");
+        Assert.Equal(0, CliTests.Krypton(Tiny("--input", input, "--out", out_, "--target", "top2")).Code);
+        Assert.True(File.Exists(Path.Combine(out_, "heatmaps.npy")));
+        File.WriteAllText(Path.Combine(out_, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(out_, "overlay-old.png"), "mine");
+        Assert.Equal(0, CliTests.Krypton(Tiny("--input", input, "--out", out_)).Code);
+        Assert.Equal(["explanation.json", "heatmap.csv", "heatmap.npy", "notes.txt", "overlay-old.png", "overlay.png"],
+            Directory.GetFiles(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Images_sharing_a_name_keep_their_extension_in_their_folder_names() =>
         Assert.Equal(["a.png", "a.JPG", "b", "c"], ExplainFolder.FolderNames(["x/a.png", "x/a.JPG", "x/b.jpeg", "x/c.png"]));
 

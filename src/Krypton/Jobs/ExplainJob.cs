@@ -174,6 +174,27 @@ public static class ExplainJobRunner
         return new CheckedJob(normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
     }
 
+    /// <summary>
+    /// A digest of everything that decides a job's files: tool version, model and input contents,
+    /// normalization, spec, method settings, device and the faithfulness options. Recorded in
+    /// explanation.json, so that a folder run resumed with the same settings keeps an image's
+    /// earlier files exactly when they are what this job would write.
+    /// </summary>
+    public static string RequestSha256(PreparedJob prepared)
+    {
+        var job = prepared.Job;
+        var s = job.Spec;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string text = string.Join('\n',
+            ToolVersion, prepared.Model.Sha256 ?? prepared.Model.Description, prepared.Model.Graph.Name, prepared.InputSha256, prepared.InputKind,
+            string.Join(',', prepared.Normalization.Mean.Select(v => v.ToString("R", inv))), string.Join(',', prepared.Normalization.Std.Select(v => v.ToString("R", inv))),
+            s.Patch, s.Stride, s.Fill, s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
+            s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
+            job.Mode, job.Tau.ToString("R", inv), job.DrillDown?.ToString() ?? "", job.Quality?.ToString("R", inv) ?? "",
+            prepared.ProfilePath is { } profile ? ModelSource.Sha256(profile) : "", job.Execution?.Device ?? "cpu", job.Faithfulness?.ToString() ?? "");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+
     /// <summary>The occlusion request of a job on a prepared input.</summary>
     public static ExplainRequest RequestFor(ExplainJob job, ModelGraph model, float[] input, Preprocessing normalization, QualityProfile? profile) =>
         new(model, input, job.Spec, normalization, job.BatchSize, job.MemoryBudgetBytes, job.Execution,
@@ -230,6 +251,7 @@ public static class ExplainJobRunner
             string provenance = ProvenanceJson(result);
             AtomicFile.WriteAllText(Path.Combine(outDir, "positions.csv"), string.Join('\n', csvLines) + "\n");
             result.WrittenFiles.Add("positions.csv");
+            RemoveStaleOutputs(outDir, result.WrittenFiles);
             AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), provenance);
             result.WrittenFiles.Add("explanation.json");
             return;
@@ -266,6 +288,7 @@ public static class ExplainJobRunner
             AtomicFile.WriteAllBytes(Path.Combine(outDir, name), png);
             result.WrittenFiles.Add(name);
         }
+        RemoveStaleOutputs(outDir, result.WrittenFiles);
         AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), json);
         result.WrittenFiles.Add("explanation.json");
         if (report is not null)
@@ -273,6 +296,23 @@ public static class ExplainJobRunner
             string path = Path.GetFullPath(p.Job.ReportFile!);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AtomicFile.WriteAllText(path, report);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the files an earlier run wrote into the folder that this run does not (heatmaps.npy
+    /// of a run with several targets, say), so the folder holds one run's files only. Only names
+    /// this tool writes are touched. Runs before explanation.json is written, which comes last.
+    /// </summary>
+    private static void RemoveStaleOutputs(string outDir, IReadOnlyCollection<string> written)
+    {
+        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap.csv", "positions.csv", "overlay.png"];
+        foreach (var file in Directory.EnumerateFiles(outDir).Select(Path.GetFileName).OfType<string>().ToList())
+        {
+            bool targetOverlay = file.StartsWith("overlay-", StringComparison.Ordinal) && file.EndsWith(".png", StringComparison.Ordinal)
+                && int.TryParse(file["overlay-".Length..^".png".Length], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
+            if ((ours.Contains(file) || targetOverlay) && !written.Contains(file))
+                File.Delete(Path.Combine(outDir, file));
         }
     }
 
@@ -369,6 +409,7 @@ public static class ExplainJobRunner
         var finite = (e.PositionValues ?? e.HeatMap).Where(float.IsFinite).ToArray();
         var doc = new JsonObject
         {
+            ["request_sha256"] = RequestSha256(p),
             ["tool"] = new JsonObject
             {
                 ["name"] = "Krypton.NET",
