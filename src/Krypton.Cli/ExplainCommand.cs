@@ -11,7 +11,7 @@ namespace Krypton.Cli;
 /// <summary>`krypton explain`: computes an occlusion heat map and writes it to a folder.</summary>
 internal static class ExplainCommand
 {
-    private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is); or a folder: every PNG and JPEG in it, the model compiled once, a folder of files per image with summary.csv and a gallery, index.html (default: the built-in sample image)", HelpName = "FILE|DIR" };
+    private static readonly Option<string?> Input = new("--input", "-i") { Description = "image to explain: PNG or JPEG (8-bit RGB or gray, 16-bit gray), or a preprocessed tensor .npy (float32 C×H×W or 1×C×H×W, used as is); or a folder: every PNG, JPEG and .npy in it, the model compiled once, a folder of files per image with summary.csv and a gallery, index.html (default: the built-in sample image)", HelpName = "FILE|DIR" };
     private static readonly Option<string?> Target = new("--target", "-t") { Description = "the output(s) to explain, an index into the flattened output (default: the predicted class); several come from one sweep at about the cost of one: a list (3,7), topN (the N most likely classes) or all, written together to heatmaps.npy", HelpName = "K|K,K|topN|all" };
     private static readonly Option<string?> Roi = new("--roi") { Description = "only compute positions whose patch overlaps this region (pixels of the model input); the rest of the map is NaN", HelpName = "Y,X,H,W" };
     private static readonly Option<string?> Positions = new("--positions") { Description = "instead of the grid, only these patch positions (top-left corners in input pixels, any pixel): interactive use; writes positions.csv", HelpName = "Y,X;Y,X;..." };
@@ -154,7 +154,7 @@ internal static class ExplainCommand
     /// <summary>Every image of a folder: one model load, one compilation, a folder of files per image, summary.csv and index.html.</summary>
     private static async Task<int> RunFolderAsync(ExplainJob job, string folder, string outDir, bool quiet, bool dryRun, bool resume, CancellationToken cancellation)
     {
-        var files = ImageFolder.Files(folder);
+        var files = ImageFolder.Files(folder, tensors: true);
         if (dryRun)
         {
             var model = job.Model.Load();

@@ -107,6 +107,18 @@ public class ExplainFolderTests : IDisposable
     }
 
     [Fact]
+    public void Tensors_in_the_folder_are_explained_as_they_are()
+    {
+        string images = Path.Combine(_dir, "tensors"), out_ = Path.Combine(_dir, "out"), alone = Path.Combine(_dir, "alone");
+        Directory.CreateDirectory(images);
+        string tensor = CliTests.GoldenImageNpy(images);
+        var (code, _, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(0, CliTests.Krypton(Tiny("--input", tensor, "--out", alone)).Code);
+        Assert.Equal(NpyFile.Read(Path.Combine(alone, "heatmap.npy")).Data, NpyFile.Read(Path.Combine(out_, "image", "heatmap.npy")).Data);
+    }
+
+    [Fact]
     public void Resume_needs_a_folder() =>
         Assert.Contains("--resume goes with a folder of images", CliTests.Krypton(Tiny("--input", Directory.GetFiles(Samples)[0], "--out", Path.Combine(_dir, "o"), "--resume")).StdErr);
 

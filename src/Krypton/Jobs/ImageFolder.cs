@@ -6,22 +6,25 @@ namespace Krypton.Jobs;
 /// <summary>Folders of sample images, and the model inputs made from them: what studies and tuning run over.</summary>
 public static class ImageFolder
 {
-    /// <summary>PNG and JPEG files in a folder, sorted by name (ordinal), at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// PNG and JPEG files in a folder (and, with <paramref name="tensors"/>, preprocessed .npy
+    /// tensors), sorted by name (ordinal), at most <paramref name="limit"/>.
+    /// </summary>
     /// <exception cref="KryptonException">The folder does not exist or holds no image.</exception>
-    public static IReadOnlyList<string> Files(string folder, int? limit = null)
+    public static IReadOnlyList<string> Files(string folder, int? limit = null, bool tensors = false)
     {
         if (!Directory.Exists(folder))
             throw new KryptonException($"image folder not found: {folder}");
         if (limit is <= 0)
             throw new KryptonException($"the number of images must be positive, got {limit}");
-        string[] extensions = [".png", ".jpg", ".jpeg"];
+        string[] extensions = tensors ? [".png", ".jpg", ".jpeg", ".npy"] : [".png", ".jpg", ".jpeg"];
         var files = Directory.EnumerateFiles(folder)
             .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .OrderBy(f => f, StringComparer.Ordinal)
             .Take(limit ?? int.MaxValue)
             .ToList();
         if (files.Count == 0)
-            throw new KryptonException($"no PNG or JPEG image in {folder}");
+            throw new KryptonException($"no PNG or JPEG image{(tensors ? " or .npy tensor" : "")} in {folder}");
         return files;
     }
 
