@@ -120,8 +120,7 @@ internal static class ExplainCommand
             Console.WriteLine($"plan for {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
             if (prepared.ProfilePath is { } used)
                 Console.WriteLine($"profile: {used}");
-            if (job.Spec.Target is { IsSingle: false } several)
-                Console.WriteLine($"targets: {several} ({several.Count(prepared.Model.Graph.OutputSize)} maps from the one sweep)");
+            PrintTargets(job, prepared.Model.Graph.OutputSize);
             Console.Write(plan.Describe());
             Console.WriteLine("dry run: nothing was computed or written");
             return 0;
@@ -161,6 +160,7 @@ internal static class ExplainCommand
             var plan = ExplainFolder.Plan(job, model);
             var grid = new OcclusionGrid(model.Graph.Height, model.Graph.Width, job.Spec.Patch, job.Spec.Stride);
             Console.WriteLine($"plan for each of the {files.Count} images in {folder} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
+            PrintTargets(job, model.Graph.OutputSize);
             Console.Write(plan.Describe());
             Console.WriteLine($"all {files.Count} images: about {(plan.EstimatedTime * files.Count).TotalSeconds:0} s, plus loading and compiling once");
             Console.WriteLine("dry run: nothing was computed or written");
@@ -175,6 +175,13 @@ internal static class ExplainCommand
             throw new KryptonException($"{failed.Count} of {result.Images.Count} images could not be explained (listed in {ExplainFolder.SummaryFile}): "
                 + $"{Path.GetFileName(first.Image)}: {first.Error}" + (failed.Count > 1 ? $"; and {failed.Count - 1} more" : ""));
         return 0;
+    }
+
+    /// <summary>A dry run's line about several targets; nothing for one.</summary>
+    private static void PrintTargets(ExplainJob job, int outputSize)
+    {
+        if (job.Spec.Target is { IsSingle: false } several)
+            Console.WriteLine($"targets: {several} ({several.Count(outputSize)} maps from the one sweep)");
     }
 
     private static string ValueName(ValueKind v) => v == ValueKind.Logit ? "logit" : "probability";

@@ -26,9 +26,8 @@ public sealed record ImageSummary(int Target, string? TargetLabel, double Unoccl
     public static ImageSummary Of(JobResult result, TimeSpan time)
     {
         var e = result.Explanation;
-        var finite = (e.PositionValues ?? e.HeatMap).Where(float.IsFinite).ToArray();
-        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.TopClasses[0].Probability,
-            finite.Length > 0 ? finite.Min() : null, finite.Length > 0 ? finite.Max() : null, e.Mode, ExplainJobRunner.ValueLabel(e, e.Target),
+        var (min, max) = e.Range;
+        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.TopClasses[0].Probability, min, max, e.Mode, ExplainJobRunner.ValueLabel(e, e.Target),
             result.Faithfulness?.DeletionAuc, result.Faithfulness?.RandomAuc, time.TotalSeconds);
     }
 

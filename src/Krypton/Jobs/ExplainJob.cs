@@ -406,7 +406,7 @@ public static class ExplainJobRunner
         var p = result.Prepared;
         var s = e.Spec;
         var g = p.Model.Graph;
-        var finite = (e.PositionValues ?? e.HeatMap).Where(float.IsFinite).ToArray();
+        var (min, max) = e.Range;
         var doc = new JsonObject
         {
             ["request_sha256"] = RequestSha256(p),
@@ -477,8 +477,8 @@ public static class ExplainJobRunner
                 ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["label"] = e.ClassName(c.Index), ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
                 ["heatmap_shape"] = e.PositionValues is null ? Json([e.Grid.Rows, e.Grid.Columns]) : null,
                 ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
-                ["heatmap_min"] = finite.Length > 0 ? finite.Min() : null,
-                ["heatmap_max"] = finite.Length > 0 ? finite.Max() : null,
+                ["heatmap_min"] = min,
+                ["heatmap_max"] = max,
                 ["value_label"] = ValueLabel(e, e.Target),
                 ["targets"] = new JsonArray(e.Maps.Select(m => (JsonNode)TargetJson(e, m)).ToArray()),
                 ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
@@ -491,15 +491,15 @@ public static class ExplainJobRunner
 
     private static JsonObject TargetJson(Explanation e, TargetMap m)
     {
-        var finite = (m.PositionValues ?? m.HeatMap).Where(float.IsFinite).ToArray();
+        var (min, max) = m.Range;
         return new JsonObject
         {
             ["index"] = m.Target,
             ["label"] = e.ClassName(m.Target),
             ["unoccluded_value"] = m.UnoccludedValue,
             ["unoccluded_probability"] = m.UnoccludedProbability,
-            ["min"] = finite.Length > 0 ? finite.Min() : null,
-            ["max"] = finite.Length > 0 ? finite.Max() : null,
+            ["min"] = min,
+            ["max"] = max,
         };
     }
 

@@ -60,7 +60,17 @@ public sealed record Timings(TimeSpan Compile, TimeSpan Unoccluded, TimeSpan Swe
 /// <param name="UnoccludedValue">Its value (in the spec's units, before any drop) without occlusion.</param>
 /// <param name="UnoccludedProbability">Its probability without occlusion.</param>
 /// <param name="PositionValues">For explicit positions: their values, in order; else null.</param>
-public sealed record TargetMap(int Target, float[] HeatMap, float UnoccludedValue, float UnoccludedProbability, float[]? PositionValues = null);
+public sealed record TargetMap(int Target, float[] HeatMap, float UnoccludedValue, float UnoccludedProbability, float[]? PositionValues = null)
+{
+    /// <summary>The smallest and largest finite value (of the positions' values when there are positions); nulls when there is none.</summary>
+    public (float? Min, float? Max) Range => RangeOf(PositionValues ?? HeatMap);
+
+    internal static (float? Min, float? Max) RangeOf(float[] values)
+    {
+        var finite = values.Where(float.IsFinite).ToArray();
+        return finite.Length > 0 ? (finite.Min(), finite.Max()) : (null, null);
+    }
+}
 
 /// <summary>The result of an occlusion experiment.</summary>
 /// <param name="Spec">The spec it answers.</param>
@@ -122,6 +132,9 @@ public sealed record Explanation(
     /// Runtime names the memory: "Cpu", or "Cuda" on a GPU (they never left it). Null for naive runs.
     /// </summary>
     public string? CacheMemory { get; init; }
+
+    /// <summary>The smallest and largest finite value of the target's map (or positions' values); nulls when there is none.</summary>
+    public (float? Min, float? Max) Range => TargetMap.RangeOf(PositionValues ?? HeatMap);
 
     /// <summary>The maps of the <paramref name="count"/> targets most likely without occlusion, in the selection's order.</summary>
     public IEnumerable<TargetMap> MostLikely(int count)
