@@ -24,6 +24,7 @@ internal static class ExplainCommand
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
+    private static readonly Option<bool> PerPixel = new("--per-pixel") { Description = "also write heatmap-pixels.npy: the map at the model input's resolution, each pixel the mean of the cells whose patch covers it (Captum's and MONAI's per-pixel convention)" };
     private static readonly Option<bool> Resume = new("--resume") { Description = "with a folder of images (--input DIR): keep each image whose output folder already holds the files these settings would write (an interrupted or extended run), and explain only the others" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
     private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
@@ -67,7 +68,7 @@ internal static class ExplainCommand
         command.Options.Add(Input);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Target, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
-                     MemoryBudget, Out, Report, FaithfulnessOption, Resume, Quiet, VerboseOption })
+                     MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -105,7 +106,8 @@ internal static class ExplainCommand
             parse.GetValue(Report),
             parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null,
             parse.GetValue(Quality),
-            parse.GetValue(Profile));
+            parse.GetValue(Profile),
+            parse.GetValue(PerPixel));
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 

@@ -28,6 +28,7 @@ namespace Krypton.Jobs;
 /// <param name="Faithfulness">Measure the deletion curve with these options; null to skip it.</param>
 /// <param name="Quality">Heat-map quality wanted (SSIM against the exact map); the planner chooses exact, τ and drill-down. Null to compute as asked.</param>
 /// <param name="ProfileFile">Tuning profile (from <c>krypton tune</c>) for <paramref name="Quality"/>; null for the model's built-in one (the demo model has one), else none.</param>
+/// <param name="PerPixel">Also write heatmap-pixels.npy: the map at input resolution, each pixel the mean of the cells whose patch covers it (<see cref="OcclusionGrid.PerPixel"/>).</param>
 public sealed record ExplainJob(
     ModelSource Model,
     string? InputFile,
@@ -43,7 +44,8 @@ public sealed record ExplainJob(
     string? ReportFile = null,
     FaithfulnessOptions? Faithfulness = null,
     double? Quality = null,
-    string? ProfileFile = null);
+    string? ProfileFile = null,
+    bool PerPixel = false);
 
 /// <summary>A job with its model and input loaded, ready to run.</summary>
 public sealed record PreparedJob(
@@ -155,8 +157,8 @@ public static class ExplainJobRunner
         var normalization = model.NormalizationOr(job.Normalization);
         normalization.CheckChannels(g.Channels);
         job.Spec.Validate(g.Height, g.Width);
-        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null))
-            throw new KryptonException($"{(job.ReportFile is not null ? "--report" : "--faithfulness")} needs a heat map; it does not go with --positions");
+        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
+            throw new KryptonException($"{(job.ReportFile is not null ? "--report" : job.Faithfulness is not null ? "--faithfulness" : "--per-pixel")} needs a heat map; it does not go with --positions");
         if (job.ReportFile is { } report && Directory.Exists(report))
             throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
         job.Spec.Target?.Validate(g.OutputSize);
@@ -191,7 +193,7 @@ public static class ExplainJobRunner
             s.Patch, s.Stride, s.Fill, s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
             s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
             job.Mode, job.Tau.ToString("R", inv), job.DrillDown?.ToString() ?? "", job.Quality?.ToString("R", inv) ?? "",
-            prepared.ProfilePath is { } profile ? ModelSource.Sha256(profile) : "", job.Execution?.Device ?? "cpu", job.Faithfulness?.ToString() ?? "");
+            prepared.ProfilePath is { } profile ? ModelSource.Sha256(profile) : "", job.Execution?.Device ?? "cpu", job.Faithfulness?.ToString() ?? "", job.PerPixel);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 
@@ -276,6 +278,11 @@ public static class ExplainJobRunner
             NpyFile.Write(Path.Combine(outDir, "heatmaps.npy"), e.Maps.SelectMany(m => m.HeatMap).ToArray(), [e.Maps.Count, rows, cols]);
             result.WrittenFiles.Add("heatmaps.npy");
         }
+        if (p.Job.PerPixel)
+        {
+            NpyFile.Write(Path.Combine(outDir, "heatmap-pixels.npy"), e.Grid.PerPixel(e.HeatMap), [e.Grid.ImageHeight, e.Grid.ImageWidth]);
+            result.WrittenFiles.Add("heatmap-pixels.npy");
+        }
         AtomicFile.WriteAllText(Path.Combine(outDir, "heatmap.csv"), csv);
         result.WrittenFiles.Add("heatmap.csv");
         if (overlay is not null)
@@ -306,7 +313,7 @@ public static class ExplainJobRunner
     /// </summary>
     private static void RemoveStaleOutputs(string outDir, IReadOnlyCollection<string> written)
     {
-        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap.csv", "positions.csv", "overlay.png"];
+        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap-pixels.npy", "heatmap.csv", "positions.csv", "overlay.png"];
         foreach (var file in Directory.EnumerateFiles(outDir).Select(Path.GetFileName).OfType<string>().ToList())
         {
             bool targetOverlay = file.StartsWith("overlay-", StringComparison.Ordinal) && file.EndsWith(".png", StringComparison.Ordinal)
@@ -482,6 +489,7 @@ public static class ExplainJobRunner
                 ["value_label"] = ValueLabel(e, e.Target),
                 ["targets"] = new JsonArray(e.Maps.Select(m => (JsonNode)TargetJson(e, m)).ToArray()),
                 ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
+                ["pixel_map"] = p.Job.PerPixel ? "heatmap-pixels.npy: float32 [height, width] of the model input, each pixel the mean of the cells whose patch covers it, NaN where none does" : null,
                 ["covered_pixels"] = Json([e.Grid.CoveredHeight, e.Grid.CoveredWidth]),
                 ["grid"] = "cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x)",
             },

@@ -43,4 +43,50 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
                     yield return i * Columns + j;
             }
     }
+
+    /// <summary>
+    /// The map at input resolution: each pixel's mean over the cells whose patch covers it (cells
+    /// that are NaN, outside a region of interest, are left out), NaN where none does. This is
+    /// the per-pixel convention of Captum's Occlusion and MONAI's OcclusionSensitivity ("mean" mode).
+    /// </summary>
+    /// <param name="map">Row-major, <see cref="Rows"/> × <see cref="Columns"/>.</param>
+    /// <returns>Row-major, <see cref="ImageHeight"/> × <see cref="ImageWidth"/>.</returns>
+    public float[] PerPixel(float[] map)
+    {
+        if (map.Length != Count)
+            throw new ArgumentException($"a {Rows}x{Columns} grid has {Count} cells, the map {map.Length}");
+        // Each cell adds its value (and 1) to its patch's rectangle: corners into difference
+        // tables, then running sums along both axes give every pixel's total.
+        int h = ImageHeight, w = ImageWidth, stride = w + 1;
+        var sum = new double[(h + 1) * stride];
+        var count = new double[(h + 1) * stride];
+        for (int cell = 0; cell < Count; cell++)
+        {
+            if (!float.IsFinite(map[cell])) continue;
+            var (y, x) = Origin(cell);
+            int y1 = y + Patch.Height, x1 = x + Patch.Width;
+            foreach (var (table, v) in new[] { (sum, (double)map[cell]), (count, 1.0) })
+            {
+                table[y * stride + x] += v;
+                table[y * stride + x1] -= v;
+                table[y1 * stride + x] -= v;
+                table[y1 * stride + x1] += v;
+            }
+        }
+        foreach (var table in new[] { sum, count })
+        {
+            for (int i = 0; i <= h; i++)
+                for (int j = 1; j <= w; j++) table[i * stride + j] += table[i * stride + j - 1];
+            for (int i = 1; i <= h; i++)
+                for (int j = 0; j <= w; j++) table[i * stride + j] += table[(i - 1) * stride + j];
+        }
+        var pixels = new float[h * w];
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+            {
+                double n = Math.Round(count[i * stride + j]);
+                pixels[i * w + j] = n > 0 ? (float)(sum[i * stride + j] / n) : float.NaN;
+            }
+        return pixels;
+    }
 }
