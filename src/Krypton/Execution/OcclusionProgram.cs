@@ -52,7 +52,7 @@ internal sealed class BoundEvaluator : IPositionEvaluator
         _unoccluded = unoccluded(this);
     }
 
-    /// <summary>Where the caches are kept (ONNX Runtime's memory name, "Cpu" or "Cuda"); null without caches.</summary>
+    /// <inheritdoc/>
     public string? CacheMemory { get; init; }
 
     public int TargetCount { get; private set; }

@@ -355,7 +355,7 @@ public sealed class OcclusionEngine : IDisposable
             Maps = targetMaps,
             EstimatedBytes = plan.EstimatedBytes,
             Plan = plan,
-            CacheMemory = (evaluator as Execution.BoundEvaluator)?.CacheMemory,
+            CacheMemory = evaluator.CacheMemory,
         };
     }
 

@@ -17,4 +17,7 @@ public interface IPositionEvaluator : IDisposable
 
     /// <summary>Every logit and every probability of the unoccluded image.</summary>
     (float[] Logits, float[] Probabilities) Unoccluded();
+
+    /// <summary>Where cached feature maps live while positions run, as the engine names the memory ("Cpu", "Cuda"); null when there are none.</summary>
+    string? CacheMemory => null;
 }
