@@ -43,6 +43,7 @@ public static class OnnxImporter
         private readonly Dictionary<string, int[]> _shapes = [];
         private readonly Dictionary<string, string> _alias = [];
         private readonly List<Model.Node> _nodes = [];
+        private HashSet<NodeProto> _channelsLastChain = [];
 
         public ModelGraph Read()
         {
@@ -51,7 +52,8 @@ public static class OnnxImporter
             if (inputs.Count != 1)
                 throw new KryptonException($"model '{name}' has {inputs.Count} inputs; Krypton explains models with exactly one image input");
             var input = inputs[0];
-            int[] inputShape = InputShape(input);
+            _channelsLastChain = ChannelsLastChain(input.Name);
+            int[] inputShape = InputShape(input, channelsLast: _channelsLastChain.Count > 0);
             _shapes[input.Name] = inputShape;
 
             foreach (var node in graph.Node) ReadNode(node);
@@ -62,7 +64,11 @@ public static class OnnxImporter
             return new ModelGraph(input.Name, inputShape, _nodes, output, name);
         }
 
-        private int[] InputShape(ValueInfoProto input)
+        /// <summary>
+        /// The model's input as N×C×H×W. A channels-last input (N×H×W×C, as TensorFlow and Keras
+        /// export) is read channels-first when <paramref name="channelsLast"/>: its Transpose is dropped.
+        /// </summary>
+        private int[] InputShape(ValueInfoProto input, bool channelsLast)
         {
             var tt = input.Type?.TensorType;
             if (tt is null || tt.ElemType != (int)TensorProto.Types.DataType.Float)
@@ -71,10 +77,54 @@ public static class OnnxImporter
             if (dims.Count != 4)
                 throw new KryptonException($"model input '{input.Name}' has rank {dims.Count}: an image model needs a spatial input N×C×H×W");
             int Dim(int i, int fallback) => dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[i].DimValue > 0 ? (int)dims[i].DimValue : fallback;
-            int c = Dim(1, -1);
+            var (ci, hi, wi) = channelsLast ? (3, 1, 2) : (1, 2, 3);
+            int c = Dim(ci, -1);
             if (c < 0)
                 throw new KryptonException($"model input '{input.Name}' leaves the channel count symbolic");
-            return [1, c, Dim(2, imageSize?.Height ?? 224), Dim(3, imageSize?.Width ?? 224)];
+            if (!channelsLast && Dim(3, 0) is 1 or 3 or 4 && c > 4)
+                throw new KryptonException($"model input '{input.Name}' looks channels-last ({string.Join("x", dims.Skip(1).Select(d => d.DimValue))}) but no Transpose to channels-first follows it: "
+                    + "Krypton reads N×C×H×W inputs, and channels-last ones that a Transpose (perm 0,3,1,2) turns channels-first, with only constant arithmetic before it");
+            return [1, c, Dim(hi, imageSize?.Height ?? 224), Dim(wi, imageSize?.Width ?? 224)];
+        }
+
+        /// <summary>
+        /// For a channels-last input: the nodes from it to the Transpose that makes it channels-first
+        /// (perm 0,3,1,2), through element-wise arithmetic with constants (a Keras rescaling or
+        /// normalization layer), each the only reader of the one before; empty when there is none.
+        /// </summary>
+        private HashSet<NodeProto> ChannelsLastChain(string input)
+        {
+            var constants = graph.Initializer.Select(t => t.Name).Concat(graph.Node.Where(n => n.OpType == "Constant").SelectMany(n => n.Output)).ToHashSet();
+            var chain = new HashSet<NodeProto>();
+            string value = input;
+            while (true)
+            {
+                var readers = graph.Node.Where(n => n.Input.Contains(value)).ToList();
+                if (readers.Count != 1 || graph.Output.Any(o => o.Name == value)) return [];
+                var node = readers[0];
+                chain.Add(node);
+                if (node.OpType == "Transpose")
+                    return node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm && perm.SequenceEqual([0L, 3, 1, 2]) ? chain : [];
+                if (node.OpType is not ("Add" or "Sub" or "Mul" or "Div") || node.Input.Count(i => i != value && !constants.Contains(i)) > 0)
+                    return [];
+                value = node.Output[0];
+            }
+        }
+
+        /// <summary>A constant that broadcasts against a channels-last value, turned to broadcast against it channels-first.</summary>
+        private static ConstantTensor ChannelsFirst(ConstantTensor t, string nodeName)
+        {
+            if (t.Shape.Length > 4)
+                throw new KryptonException($"node '{nodeName}' has a constant of rank {t.Shape.Length} before the channels-last input's Transpose");
+            var s = Enumerable.Repeat(1, 4 - t.Shape.Length).Concat(t.Shape).ToArray();   // numpy broadcasting aligns the last axes
+            int n = s[0], h = s[1], w = s[2], c = s[3];
+            var data = new float[t.Data.Length];
+            for (int a = 0; a < n; a++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        for (int k = 0; k < c; k++)
+                            data[((a * c + k) * h + y) * w + x] = t.Data[((a * h + y) * w + x) * c + k];
+            return new ConstantTensor([n, c, h, w], data);
         }
 
         private void AddConstant(string valueName, TensorProto t)
@@ -152,6 +202,23 @@ public static class OnnxImporter
                 if (!_shapes.ContainsKey(v))
                     throw new KryptonException($"node '{nodeName}' reads '{v}', which no earlier node produces");
             var shapes = valueInputs.Select(v => _shapes[v]).ToList();
+            if (_channelsLastChain.Contains(node))
+            {
+                // Between a channels-last input and its Transpose: the model input is read
+                // channels-first instead, so the Transpose goes and constants turn with it.
+                if (node.OpType == "Transpose")
+                {
+                    _alias[node.Output[0]] = valueInputs[0];
+                    return;
+                }
+                foreach (var c in node.Input.Where(_floats.ContainsKey).ToList())
+                    _floats[c] = ChannelsFirst(_floats[c], nodeName);
+            }
+            if (node.OpType is "ReduceMean" or "ReduceMax")
+            {
+                ReadSpatialReduce(node, nodeName, valueInputs[0], shapes[0]);
+                return;
+            }
             Op op = Translate(node, nodeName, shapes);
             var inputs = op.ValueInputCount == valueInputs.Count ? valueInputs : valueInputs.Take(op.ValueInputCount).ToList();
             string output = node.Output[0];
@@ -160,6 +227,29 @@ public static class OnnxImporter
             catch (KryptonException e) { throw new KryptonException($"node '{nodeName}' ({node.OpType}): {e.Message}"); }
             _shapes[output] = shape;
             _nodes.Add(new Model.Node(nodeName, op, inputs, output));
+        }
+
+        /// <summary>
+        /// ReduceMean or ReduceMax over exactly the spatial axes (how TensorFlow exports global
+        /// pooling): global pooling, then the squeeze of those axes unless keepdims is set.
+        /// </summary>
+        private void ReadSpatialReduce(NodeProto node, string nodeName, string input, int[] shape)
+        {
+            var keep = node.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1;
+            var axes = (opset >= 18 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray())
+                ?.Select(a => Op.NormalizeAxis((int)a, shape.Length)).Order().ToArray();
+            if (shape.Length != 4 || axes is not [2, 3])
+                throw new UnsupportedOperatorException($"{node.OpType} over axes other than the spatial ones ({(axes is null ? "all" : string.Join(",", axes))})", nodeName);
+            var pool = new GlobalPool(node.OpType == "ReduceMax" ? PoolKind.Max : PoolKind.Average);
+            string pooled = keep != 0 ? node.Output[0] : node.Output[0] + "__pooled";
+            _shapes[pooled] = pool.InferShape([shape]);
+            _nodes.Add(new Model.Node(keep != 0 ? nodeName : nodeName + "__pool", pool, [input], pooled));
+            if (keep == 0)
+            {
+                var squeeze = new Squeeze([2, 3]);
+                _shapes[node.Output[0]] = squeeze.InferShape([_shapes[pooled]]);
+                _nodes.Add(new Model.Node(nodeName, squeeze, [pooled], node.Output[0]));
+            }
         }
 
         private Op Translate(NodeProto node, string nodeName, List<int[]> shapes)

@@ -1,0 +1,90 @@
+using Krypton.Execution;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+
+namespace Krypton.Tests;
+
+/// <summary>
+/// Models as TensorFlow and Keras export them: a channels-last input (N×H×W×C) turned
+/// channels-first by a Transpose after constant arithmetic (rescaling, normalization), and global
+/// pooling as ReduceMean over the spatial axes. ONNX Runtime on the original graph is the reference.
+/// </summary>
+public class ChannelsLastTests
+{
+    private static float[] Rand(Random r, int n) => Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+
+    /// <summary>x [N, 8, 10, 3] → ×2 → − per-channel mean → Transpose → Conv 3×3 → Relu → reduce → MatMul → Add.</summary>
+    private static byte[] KerasLike(int opset, string reduce, bool keepDims)
+    {
+        var r = new Random(11);
+        var m = new OnnxTestModel(opset, [1, 8, 10, 3])
+            .Floats("scale", [], [2f]).Floats("mean", [3], [0.1f, -0.2f, 0.3f])
+            .Floats("w", [4, 3, 3, 3], Rand(r, 108)).Floats("cb", [4], Rand(r, 4))
+            .Floats("dense", [4, 5], Rand(r, 20)).Floats("db", [5], Rand(r, 5))
+            .Node("Mul", ["x", "scale"], ["scaled"])
+            .Node("Sub", ["scaled", "mean"], ["centred"])
+            .Node("Transpose", ["centred"], ["nchw"], attrs: OnnxAttr.Ints("perm", 0, 3, 1, 2))
+            .Node("Conv", ["nchw", "w", "cb"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("Relu", ["c"], ["a"]);
+        var keep = OnnxAttr.Int("keepdims", keepDims ? 1 : 0);
+        if (opset >= 18)
+            m.Int64s("axes", 2, 3).Node(reduce, ["a", "axes"], ["p"], attrs: keep);
+        else
+            m.Node(reduce, ["a"], ["p"], attrs: [OnnxAttr.Ints("axes", 2, 3), keep]);
+        if (keepDims)
+            m.Int64s("flat", 0, -1).Node("Reshape", ["p", "flat"], ["f"]);
+        return m.Node("MatMul", [keepDims ? "f" : "p", "dense"], ["mm"]).Node("Add", ["mm", "db"], ["y"]).Output("y").Bytes();
+    }
+
+    [Theory]
+    [InlineData(13, "ReduceMean", false)]
+    [InlineData(13, "ReduceMax", true)]
+    [InlineData(18, "ReduceMean", true)]
+    [InlineData(18, "ReduceMax", false)]
+    public void A_channels_last_model_reads_channels_first_and_computes_what_the_original_does(int opset, string reduce, bool keepDims)
+    {
+        byte[] original = KerasLike(opset, reduce, keepDims);
+        var g = OnnxImporter.Parse(original, "keras-like");
+        Assert.Equal([1, 3, 8, 10], g.InputShape);
+        Assert.Single(g.Nodes, n => n.Op is GlobalPool);
+
+        const int batch = 2, c = 3, h = 8, w = 10;
+        var nchw = Rand(new Random(5), batch * c * h * w);
+        var nhwc = new float[nchw.Length];
+        for (int n = 0; n < batch; n++)
+            for (int k = 0; k < c; k++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+        using var reference = new OnnxSession(original);
+        var expected = reference.RunSingle("x", nhwc, [batch, h, w, c]).Values;
+        using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
+        OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, "channels-first import vs original");
+    }
+
+    [Fact]
+    public void Exact_inference_on_a_channels_last_model_equals_naive()
+    {
+        var g = OnnxImporter.Parse(KerasLike(13, "ReduceMean", false), "keras-like");
+        var input = ExactVsNaive.Input(g, 3);
+        ExactVsNaive.Check(g, input, new OcclusionSpec(Size2.Square(3), Size2.Square(1), new TensorFill(0.2f), Value: ValueKind.Logit), "keras-like");
+    }
+
+    [Fact]
+    public void A_channels_last_input_without_its_transpose_is_refused_in_one_line()
+    {
+        var bytes = new OnnxTestModel(13, [1, 8, 10, 3]).Node("Relu", ["x"], ["y"]).Output("y").Bytes();
+        var e = Assert.Throws<KryptonException>(() => OnnxImporter.Parse(bytes, "nhwc"));
+        Assert.Contains("looks channels-last (8x10x3) but no Transpose to channels-first follows it", e.Message);
+    }
+
+    [Fact]
+    public void A_reduction_over_channels_is_an_unsupported_operator()
+    {
+        var bytes = new OnnxTestModel(13, [1, 3, 8, 8])
+            .Node("ReduceMean", ["x"], ["y"], attrs: OnnxAttr.Ints("axes", 1)).Output("y").Bytes();
+        var e = Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "reduce"));
+        Assert.Contains("ReduceMean over axes other than the spatial ones (1)", e.Message);
+    }
+}
