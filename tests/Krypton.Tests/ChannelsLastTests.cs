@@ -14,6 +14,18 @@ public class ChannelsLastTests
 {
     private static float[] Rand(Random r, int n) => Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
 
+    /// <summary>A batch N×C×H×W laid out N×H×W×C.</summary>
+    private static float[] ChannelsLast(float[] nchw, int batch, int c, int h, int w)
+    {
+        var nhwc = new float[nchw.Length];
+        for (int n = 0; n < batch; n++)
+            for (int k = 0; k < c; k++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+        return nhwc;
+    }
+
     /// <summary>x [N, 8, 10, 3] → ×2 → − per-channel mean → Transpose → Conv 3×3 → Relu → reduce → MatMul → Add.</summary>
     private static byte[] KerasLike(int opset, string reduce, bool keepDims)
     {
@@ -51,16 +63,56 @@ public class ChannelsLastTests
 
         const int batch = 2, c = 3, h = 8, w = 10;
         var nchw = Rand(new Random(5), batch * c * h * w);
-        var nhwc = new float[nchw.Length];
-        for (int n = 0; n < batch; n++)
-            for (int k = 0; k < c; k++)
-                for (int y = 0; y < h; y++)
-                    for (int x = 0; x < w; x++)
-                        nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+        var nhwc = ChannelsLast(nchw, batch, c, h, w);
         using var reference = new OnnxSession(original);
         var expected = reference.RunSingle("x", nhwc, [batch, h, w, c]).Values;
         using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
         OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, "channels-first import vs original");
+    }
+
+    /// <summary>x [N, 8, 10, 3] → Transpose → Conv 3×3 (stride 2) → Relu → back to channels-last → Reshape (Keras's Flatten) → Dropout → dense.</summary>
+    private static byte[] KerasFlatten(bool gemm)
+    {
+        var r = new Random(12);
+        var m = new OnnxTestModel(13, [1, 8, 10, 3])
+            .Floats("w", [4, 3, 3, 3], Rand(r, 108))
+            .Node("Transpose", ["x"], ["nchw"], attrs: OnnxAttr.Ints("perm", 0, 3, 1, 2))
+            .Node("Conv", ["nchw", "w"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("strides", 2, 2), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("Relu", ["c"], ["a"])
+            .Node("Transpose", ["a"], ["nhwc"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1))
+            .Int64s("flat", -1, 4 * 5 * 4)
+            .Node("Reshape", ["nhwc", "flat"], ["f"])
+            .Node("Dropout", ["f"], ["d"]);
+        m = gemm
+            ? m.Floats("dense", [6, 80], Rand(r, 480)).Floats("db", [6], Rand(r, 6)).Node("Gemm", ["d", "dense", "db"], ["y"], attrs: OnnxAttr.Int("transB", 1))
+            : m.Floats("dense", [80, 6], Rand(r, 480)).Node("MatMul", ["d", "dense"], ["y"]);
+        return m.Output("y").Bytes();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_keras_flatten_reads_as_a_channels_first_flatten_with_the_dense_weights_reordered(bool gemm)
+    {
+        byte[] original = KerasFlatten(gemm);
+        var g = OnnxImporter.Parse(original, "keras-flatten");
+        const int batch = 2, c = 3, h = 8, w = 10;
+        var nchw = Rand(new Random(7), batch * c * h * w);
+        var nhwc = ChannelsLast(nchw, batch, c, h, w);
+        using var reference = new OnnxSession(original);
+        var expected = reference.RunSingle("x", nhwc, [batch, h, w, c]).Values;
+        using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
+        OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, "Keras flatten vs original");
+        var input = ExactVsNaive.Input(g, 4);
+        ExactVsNaive.Check(g, input, new OcclusionSpec(Size2.Square(3), Size2.Square(2), new TensorFill(0.2f), Value: ValueKind.Logit), "keras-flatten");
+    }
+
+    [Fact]
+    public void A_transpose_that_is_not_a_flatten_into_a_dense_layer_stays_unsupported()
+    {
+        var bytes = new OnnxTestModel(13, [1, 3, 4, 4])
+            .Node("Transpose", ["x"], ["t"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1)).Node("Relu", ["t"], ["y"]).Output("y").Bytes();
+        Assert.Contains("unsupported operator 'Transpose'", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "t")).Message);
     }
 
     [Fact]

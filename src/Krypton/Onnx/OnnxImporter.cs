@@ -44,6 +44,10 @@ public static class OnnxImporter
         private readonly Dictionary<string, string> _alias = [];
         private readonly List<Model.Node> _nodes = [];
         private HashSet<NodeProto> _channelsLastChain = [];
+        // Values holding a feature map flattened in channels-last order (H, W, C) in the original
+        // and channels-first (C, H, W) here, with the map's C, H, W: the dense layer reading one
+        // has its weight rows reordered to match.
+        private readonly Dictionary<string, (int C, int H, int W)> _flattenedChannelsLast = [];
 
         public ModelGraph Read()
         {
@@ -219,6 +223,21 @@ public static class OnnxImporter
                 ReadSpatialReduce(node, nodeName, valueInputs[0], shapes[0]);
                 return;
             }
+            if (node.OpType == "Transpose" && shapes[0] is [_, var mc, var mh, var mw]
+                && node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm && perm.SequenceEqual([0L, 2, 3, 1]) && FlattensIntoDense(node.Output[0]))
+            {
+                // Keras's Flatten of a channels-last map: flatten channels-first instead and
+                // reorder the dense layer's weights (below), the same products in another order.
+                _alias[node.Output[0]] = valueInputs[0];
+                _flattenedChannelsLast[valueInputs[0]] = (mc, mh, mw);
+                return;
+            }
+            var flattened = valueInputs.Count > 0 && _flattenedChannelsLast.TryGetValue(valueInputs[0], out var chw) ? chw : ((int, int, int)?)null;
+            if (flattened is { } map && node.OpType is "MatMul" or "Gemm")
+            {
+                bool columns = node.OpType == "Gemm" && node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1;
+                _floats[node.Input[1]] = ChannelsFirstRows(Floats(node, 1), map, columns);
+            }
             Op op = Translate(node, nodeName, shapes);
             var inputs = op.ValueInputCount == valueInputs.Count ? valueInputs : valueInputs.Take(op.ValueInputCount).ToList();
             string output = node.Output[0];
@@ -227,6 +246,62 @@ public static class OnnxImporter
             catch (KryptonException e) { throw new KryptonException($"node '{nodeName}' ({node.OpType}): {e.Message}"); }
             _shapes[output] = shape;
             _nodes.Add(new Model.Node(nodeName, op, inputs, output));
+            if (flattened is { } kept && op is Reshape or Flatten or Identity)
+                _flattenedChannelsLast[output] = kept;
+        }
+
+        /// <summary>
+        /// True when the value is only flattened to N×(H·W·C) (Reshape or Flatten, through any
+        /// Identity or Dropout) and then read by one dense layer (MatMul or Gemm) with constant weights.
+        /// </summary>
+        private bool FlattensIntoDense(string value)
+        {
+            bool flattened = false;
+            while (true)
+            {
+                var readers = graph.Node.Where(n => n.Input.Contains(value)).ToList();
+                if (readers.Count != 1 || graph.Output.Any(o => o.Name == value)) return false;
+                var node = readers[0];
+                switch (node.OpType)
+                {
+                    case "Reshape" or "Flatten" when !flattened:
+                        flattened = true;
+                        break;
+                    case "Identity" or "Dropout":
+                        break;
+                    case "MatMul" or "Gemm":
+                        return flattened && node.Input[0] == value && node.Input.Count > 1 && (_floats.ContainsKey(node.Input[1])
+                            || graph.Node.Any(c => c.OpType == "Constant" && c.Output.Contains(node.Input[1])))
+                            && node.Attribute.FirstOrDefault(a => a.Name == "transA")?.I is null or 0;
+                    default:
+                        return false;
+                }
+                value = node.Output[0];
+            }
+        }
+
+        /// <summary>
+        /// A dense layer's weights for a channels-first flattening: row (or, transposed, column)
+        /// c·H·W + y·W + x takes the one the channels-last flattening put at (y·W + x)·C + c.
+        /// </summary>
+        private static ConstantTensor ChannelsFirstRows(ConstantTensor b, (int C, int H, int W) map, bool columns)
+        {
+            var (c, h, w) = map;
+            int features = c * h * w;
+            if (b.Shape.Length != 2 || b.Shape[columns ? 1 : 0] != features)
+                throw new KryptonException($"a dense layer after a channels-last flatten of {h}x{w}x{c} has weights {string.Join("x", b.Shape)}");
+            int other = b.Shape[columns ? 0 : 1];
+            var data = new float[b.Data.Length];
+            for (int k = 0; k < c; k++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                    {
+                        int to = (k * h + y) * w + x, from = (y * w + x) * c + k;
+                        for (int o = 0; o < other; o++)
+                            if (columns) data[o * features + to] = b.Data[o * features + from];
+                            else data[to * other + o] = b.Data[from * other + o];
+                    }
+            return new ConstantTensor(b.Shape, data);
         }
 
         /// <summary>
