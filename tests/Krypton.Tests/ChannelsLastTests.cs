@@ -61,13 +61,19 @@ public class ChannelsLastTests
         Assert.Equal([1, 3, 8, 10], g.InputShape);
         Assert.Single(g.Nodes, n => n.Op is GlobalPool);
 
-        const int batch = 2, c = 3, h = 8, w = 10;
-        var nchw = Rand(new Random(5), batch * c * h * w);
-        var nhwc = ChannelsLast(nchw, batch, c, h, w);
+        AssertSameAsOriginal(original, g, 5, "channels-first import vs original");
+    }
+
+    /// <summary>The imported graph on a channels-first batch gives what the original gives on the same batch channels-last.</summary>
+    private static void AssertSameAsOriginal(byte[] original, ModelGraph g, int seed, string what)
+    {
+        const int batch = 2;
+        int c = g.Channels, h = g.Height, w = g.Width;
+        var nchw = Rand(new Random(seed), batch * c * h * w);
         using var reference = new OnnxSession(original);
-        var expected = reference.RunSingle("x", nhwc, [batch, h, w, c]).Values;
+        var expected = reference.RunSingle("x", ChannelsLast(nchw, batch, c, h, w), [batch, h, w, c]).Values;
         using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
-        OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, "channels-first import vs original");
+        OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, what);
     }
 
     /// <summary>x [N, 8, 10, 3] → Transpose → Conv 3×3 (stride 2) → Relu → back to channels-last → Reshape (Keras's Flatten) → Dropout → dense.</summary>
@@ -96,13 +102,7 @@ public class ChannelsLastTests
     {
         byte[] original = KerasFlatten(gemm);
         var g = OnnxImporter.Parse(original, "keras-flatten");
-        const int batch = 2, c = 3, h = 8, w = 10;
-        var nchw = Rand(new Random(7), batch * c * h * w);
-        var nhwc = ChannelsLast(nchw, batch, c, h, w);
-        using var reference = new OnnxSession(original);
-        var expected = reference.RunSingle("x", nhwc, [batch, h, w, c]).Values;
-        using var emitted = new OnnxSession(OnnxExporter.ToOnnx(g));
-        OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), emitted.RunSingle("x", nchw, [batch, c, h, w]).Values, "Keras flatten vs original");
+        AssertSameAsOriginal(original, g, 7, "Keras flatten vs original");
         var input = ExactVsNaive.Input(g, 4);
         ExactVsNaive.Check(g, input, new OcclusionSpec(Size2.Square(3), Size2.Square(2), new TensorFill(0.2f), Value: ValueKind.Logit), "keras-flatten");
     }
