@@ -143,7 +143,7 @@ public static class IncrementalGraph
                 b.Constant(c.InputName + "/value", ConstantTensor.Scalar(c.PadValue))], c.InputName, c.InputName + "/pad");
             b.Output(c.InputName, [shape[2] + c.PadTop + c.PadBottom, shape[3] + c.PadLeft + c.PadRight, shape[1]]);
         }
-        ScoreHead.Emit(b, names[g.Output], g.OutputSize, ValueKind.Probability, null);
+        ScoreHead.Emit(b, names[g.Output], g, ValueKind.Probability, null);
         return b.Build($"caches of {g.Name} for incremental occlusion").ToByteArray();
     }
 
@@ -203,7 +203,7 @@ public static class IncrementalGraph
                 output = full;
             else
                 throw new IncrementalNotSupportedException("the model's output does not depend on the patch");
-            ScoreHead.Emit(b, output, _g.OutputSize, value, targets);
+            ScoreHead.Emit(b, output, _g, value, targets);
 
             var (rowData, rowShape) = Table(_rowColumns, plan.RowOffsets);
             var (colData, colShape) = Table(_colColumns, plan.ColumnOffsets);

@@ -30,7 +30,7 @@ public static class NaiveOcclusionGraph
         string mask = PatchMask(b, positions, patch, h, w);
         string occluded = b.Node("Where", [mask, fill, image], null, "occlude");
         string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
-        ScoreHead.Emit(b, output, network.OutputSize, value, targets);
+        ScoreHead.Emit(b, output, network, value, targets);
         return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}").ToByteArray();
     }
 

@@ -33,16 +33,19 @@ public static class ScoreHead
     public const string ProbabilitiesOutput = "probabilities";
 
     /// <summary>
-    /// The network that computes logits: the model itself, or, for a model that ends with a
-    /// softmax, the model without it (its probabilities are recomputed from these logits).
+    /// The network that computes logits, and how they become probabilities: for a model that
+    /// ends with a softmax or a sigmoid, the model without it (its probabilities are recomputed
+    /// from these logits, with the same function); a model with one output and no such ending is
+    /// a binary classifier's logit, read through a sigmoid (a softmax of one value is always 1);
+    /// any other model's outputs are logits of a softmax.
     /// </summary>
     public static ModelGraph Logits(ModelGraph model)
     {
-        if (!model.EndsWithSoftmax)
-            return model;
-        var softmax = model.ProducerOf(model.Output)!;
-        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, softmax)).ToList();
-        return model.WithNodes(nodes, softmax.Inputs[0]);
+        if (!model.EndsWithSoftmax && !model.EndsWithSigmoid)
+            return model.OutputSize == 1 ? model.WithScores(ScoreFunction.Sigmoid) : model;
+        var last = model.ProducerOf(model.Output)!;
+        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, last)).ToList();
+        return model.WithNodes(nodes, last.Inputs[0]).WithScores(model.EndsWithSigmoid ? ScoreFunction.Sigmoid : ScoreFunction.Softmax);
     }
 
     /// <summary>Claims the output names first, so that no model value can take them.</summary>
@@ -53,11 +56,18 @@ public static class ScoreHead
         b.Reserve(ValuesOutput);
     }
 
-    /// <summary>Emits logits, probabilities and (when <paramref name="targets"/> is given) the target values.</summary>
-    public static void Emit(OnnxGraphBuilder b, string output, int outputSize, ValueKind value, string? targets)
+    /// <summary>
+    /// Emits logits, probabilities (as <paramref name="network"/>'s scores say) and, when
+    /// <paramref name="targets"/> is given, the target values; <paramref name="output"/> is the
+    /// emitted name of the network's output.
+    /// </summary>
+    public static void Emit(OnnxGraphBuilder b, string output, ModelGraph network, ValueKind value, string? targets)
     {
+        int outputSize = network.OutputSize;
         string logits = b.Node("Flatten", [output], LogitsOutput, "flatten_logits", OnnxAttr.Int("axis", 1));
-        string probabilities = b.Node("Softmax", [logits], ProbabilitiesOutput, "softmax", OnnxAttr.Int("axis", 1));
+        string probabilities = network.Scores == ScoreFunction.Sigmoid
+            ? b.Node("Sigmoid", [logits], ProbabilitiesOutput, "sigmoid")
+            : b.Node("Softmax", [logits], ProbabilitiesOutput, "softmax", OnnxAttr.Int("axis", 1));
         b.Output(LogitsOutput, [-1, outputSize]);
         b.Output(ProbabilitiesOutput, [-1, outputSize]);
         if (targets is null) return;

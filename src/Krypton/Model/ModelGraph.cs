@@ -12,6 +12,15 @@ public sealed record Node(string Name, Op Op, IReadOnlyList<string> Inputs, stri
 /// nodes from the closed op set, one output, and the shape of every value for a batch of one.
 /// Used for reasoning (shapes, changed regions, plans); execution goes through emitted ONNX.
 /// </summary>
+/// <summary>How a classifier's logits become probabilities.</summary>
+public enum ScoreFunction
+{
+    /// <summary>A softmax across the outputs: one class among many.</summary>
+    Softmax,
+    /// <summary>A sigmoid of each output: independent labels, or a binary classifier's single logit.</summary>
+    Sigmoid,
+}
+
 public sealed class ModelGraph
 {
     private readonly Dictionary<string, int[]> _shapes;
@@ -106,9 +115,22 @@ public sealed class ModelGraph
     /// <summary>The output is a probability distribution already (the last op is a softmax).</summary>
     public bool EndsWithSoftmax => ProducerOf(Output)?.Op is Softmax;
 
-    /// <summary>A copy of this graph with other nodes (same input and name); shapes are inferred again.</summary>
+    /// <summary>The output is probabilities already, each its own sigmoid (multi-label or binary).</summary>
+    public bool EndsWithSigmoid => ProducerOf(Output)?.Op is Activation { Kind: ActivationKind.Sigmoid };
+
+    /// <summary>
+    /// How the outputs become probabilities when this graph computes logits: a softmax across
+    /// them (the default) or a sigmoid each. Set where a final activation was taken off.
+    /// </summary>
+    public ScoreFunction Scores { get; private init; }
+
+    /// <summary>A copy of this graph with other nodes (same input, name and scores); shapes are inferred again.</summary>
     public ModelGraph WithNodes(IReadOnlyList<Node> nodes, string? output = null) =>
-        new(InputName, InputShape, nodes, output ?? Output, Name);
+        new(InputName, InputShape, nodes, output ?? Output, Name) { Scores = Scores };
+
+    /// <summary>This graph, its outputs turned into probabilities by <paramref name="scores"/>.</summary>
+    public ModelGraph WithScores(ScoreFunction scores) =>
+        new(InputName, InputShape, Nodes, Output, Name) { Scores = scores };
 
     /// <summary>Bytes of all activations of one sample (an upper bound on what a forward pass keeps alive).</summary>
     public long ActivationBytes => 4L * (_shapes.Values.Sum(s => s.Skip(1).Aggregate(1L, (p, d) => p * d)));
