@@ -354,7 +354,7 @@ internal static class ReferenceOps
             int Index(int t) => (o * len + t) * inner + i;
             double max = Enumerable.Range(0, len).Max(t => x.Data[Index(t)]);
             double sum = Enumerable.Range(0, len).Sum(t => Math.Exp(x.Data[Index(t)] - max));
-            for (int t = 0; t < len; t++) y.Data[Index(t)] = Math.Exp(x.Data[Index(t)] - max) / sum;
+            for (int t = 0; t < len; t++) y.Data[Index(t)] = s.Log ? x.Data[Index(t)] - max - Math.Log(sum) : Math.Exp(x.Data[Index(t)] - max) / sum;
         }
         return y;
     }

@@ -18,8 +18,10 @@ public class ScoreFunctionTests
 
     private static float[] Rand(Random r, int n) => Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
 
-    /// <summary>x [N, 3, 8, 8] → Conv 3×3 → Relu → GlobalAveragePool → Flatten → Gemm (outputs) → Sigmoid when asked.</summary>
-    private static byte[] Classifier(int outputs, bool sigmoid)
+    /// <summary>x [N, 3, 8, 8] → Conv 3×3 → Relu → GlobalAveragePool → Flatten → Gemm (outputs) → the final activation, if any.</summary>
+    private static byte[] Classifier(int outputs, bool sigmoid) => Classifier(outputs, sigmoid ? "Sigmoid" : null);
+
+    private static byte[] Classifier(int outputs, string? final)
     {
         var r = new Random(21 + outputs);
         var m = new OnnxTestModel(13, [1, 3, H, W])
@@ -28,8 +30,8 @@ public class ScoreFunctionTests
             .Node("Relu", ["c"], ["a"])
             .Node("GlobalAveragePool", ["a"], ["p"])
             .Node("Flatten", ["p"], ["f"])
-            .Node("Gemm", ["f", "d", "db"], [sigmoid ? "z" : "y"], attrs: OnnxAttr.Int("transB", 1));
-        if (sigmoid) m.Node("Sigmoid", ["z"], ["y"]);
+            .Node("Gemm", ["f", "d", "db"], [final is null ? "y" : "z"], attrs: OnnxAttr.Int("transB", 1));
+        if (final is not null) m.Node(final, ["z"], ["y"], attrs: final == "LogSoftmax" ? [OnnxAttr.Int("axis", 1)] : []);
         return m.Output("y").Bytes();
     }
 
@@ -75,6 +77,22 @@ public class ScoreFunctionTests
         Assert.True(Math.Abs(unoccluded.Sum() - 1) > 0.05, $"sum {unoccluded.Sum()}");
         var logit = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = 1, Value = ValueKind.Logit }, Preprocessing.None, Mode: mode));
         Assert.Equal(MathF.Log(unoccluded[1] / (1 - unoccluded[1])), logit.UnoccludedValue, 1e-4f);
+    }
+
+    [Fact]
+    public void A_final_log_softmax_gives_the_probabilities_it_is_the_logarithm_of()
+    {
+        byte[] original = Classifier(5, "LogSoftmax");
+        var model = OnnxImporter.Parse(original, "log-softmax");
+        var image = ExactVsNaive.Input(model, 12);
+        var grid = new OcclusionGrid(H, W, Spec.Patch, Spec.Stride);
+        var logProbabilities = OriginalOnOccludedCopies(original, image, grid);
+        var e = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = 3 }, Preprocessing.None));
+        for (int cell = 0; cell < grid.Count; cell++)
+            Assert.Equal(MathF.Exp(logProbabilities[cell][3]), e.HeatMap[cell], 1e-5f);
+        // Five outputs, all among the top classes: one distribution.
+        Assert.Equal(1f, e.TopClasses.Sum(c => c.Probability), 1e-5f);
+        ExactVsNaive.Check(model, image, Spec with { Value = ValueKind.Logit, Stride = Size2.Square(1) }, "log-softmax");
     }
 
     [Fact]

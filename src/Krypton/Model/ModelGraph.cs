@@ -112,7 +112,7 @@ public sealed class ModelGraph
     /// <summary>Multiply-adds of one full inference.</summary>
     public long MultiplyAdds => Nodes.Sum(n => n.Op.MultiplyAdds(n.Inputs.Select(ShapeOf).ToList(), ShapeOf(n.Output)));
 
-    /// <summary>The output is a probability distribution already (the last op is a softmax).</summary>
+    /// <summary>The output is a probability distribution already, or its logarithm (the last op is a softmax or log-softmax).</summary>
     public bool EndsWithSoftmax => ProducerOf(Output)?.Op is Softmax;
 
     /// <summary>The output is probabilities already, each its own sigmoid (multi-label or binary).</summary>

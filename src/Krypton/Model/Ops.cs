@@ -509,12 +509,13 @@ public sealed record Identity : Op
 
 /// <summary>
 /// Softmax along one axis; with <paramref name="Coerce2D"/> (ONNX opsets before 13) over all
-/// axes from <paramref name="Axis"/> on, as if the input were flattened there.
+/// axes from <paramref name="Axis"/> on, as if the input were flattened there; with
+/// <paramref name="Log"/> its logarithm (LogSoftmax, as PyTorch's log_softmax exports).
 /// </summary>
-public sealed record Softmax(int Axis = -1, bool Coerce2D = false) : Op
+public sealed record Softmax(int Axis = -1, bool Coerce2D = false, bool Log = false) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Softmax";
+    public override string OnnxType => Log ? "LogSoftmax" : "Softmax";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
@@ -524,11 +525,11 @@ public sealed record Softmax(int Axis = -1, bool Coerce2D = false) : Op
     {
         if (!Coerce2D)
         {
-            b.Node("Softmax", inputs, output, name, OnnxAttr.Int("axis", Axis));
+            b.Node(OnnxType, inputs, output, name, OnnxAttr.Int("axis", Axis));
             return;
         }
         string flat = b.Node("Flatten", inputs, null, name + "/flatten", OnnxAttr.Int("axis", Axis));
-        string soft = b.Node("Softmax", [flat], null, name, OnnxAttr.Int("axis", 1));
+        string soft = b.Node(OnnxType, [flat], null, name, OnnxAttr.Int("axis", 1));
         string shape = b.Node("Shape", [inputs[0]], null, name + "/shape");
         b.Node("Reshape", [soft, shape], output, name + "/reshape");
     }

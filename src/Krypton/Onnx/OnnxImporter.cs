@@ -414,10 +414,11 @@ public static class OnnxImporter
                 case "Dropout":
                     return new Identity();
                 case "Softmax":
+                case "LogSoftmax":
                 {
                     int rank = shapes[0].Length;
                     int axis = Op.NormalizeAxis((int)I("axis", opset >= 13 ? -1 : 1), rank);
-                    return opset >= 13 || axis == rank - 1 ? new Softmax(axis) : new Softmax(axis, Coerce2D: true);
+                    return new Softmax(axis, Coerce2D: opset < 13 && axis != rank - 1, Log: node.OpType == "LogSoftmax");
                 }
                 case "Pad":
                 {
