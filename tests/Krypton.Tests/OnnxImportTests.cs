@@ -227,6 +227,30 @@ public class OnnxImportTests
         Assert.Equal([0L, -1L], Single<Model.Reshape>(g).Shape);
     }
 
+    /// <summary>An AlexNet/GoogLeNet-style stem: Conv → LRN → Elu → MaxPool, then a classifier.</summary>
+    private static byte[] LrnNet(long lrnSize)
+    {
+        var r = new Random(31);
+        return new OnnxTestModel(13, [1, 3, 12, 12])
+            .Floats("w", [6, 3, 3, 3], Rand(r, 162)).Floats("d", [4, 6], Rand(r, 24))
+            .Node("Conv", ["x", "w"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("LRN", ["c"], ["n"], attrs: [OnnxAttr.Int("size", lrnSize), OnnxAttr.Float("alpha", 0.01f), OnnxAttr.Float("beta", 0.75f), OnnxAttr.Float("bias", 1.5f)])
+            .Node("Elu", ["n"], ["e"], attrs: OnnxAttr.Float("alpha", 0.8f))
+            .Node("MaxPool", ["e"], ["p"], attrs: [OnnxAttr.Ints("kernel_shape", 2, 2), OnnxAttr.Ints("strides", 2, 2)])
+            .Node("GlobalAveragePool", ["p"], ["g"]).Node("Flatten", ["g"], ["f"])
+            .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y").Bytes();
+    }
+
+    [Fact]
+    public void Lrn_and_elu_import_run_as_the_original_and_stay_incremental()
+    {
+        var g = AssertSameAsOriginal(LrnNet(5));
+        var input = ExactVsNaive.Input(g, 2);
+        ExactVsNaive.Check(g, input, new Occlusion.OcclusionSpec(Occlusion.Size2.Square(3), Occlusion.Size2.Square(1),
+            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "lrn");
+        Assert.Contains("LRN of even size 4", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(LrnNet(4), "lrn4")).Message);
+    }
+
     [Fact]
     public void Reshape_with_hard_coded_batch_1_becomes_batch_agnostic()
     {

@@ -118,6 +118,8 @@ public class OpTests
             ["Pad constant channels"] = r => G(2, 3, 3, S(new Model.Pad([0, 1, 0, 0, 0, 2, 0, 1], PadMode.Constant, -2f))),
             ["Pad reflect"] = r => G(2, 4, 5, S(new Model.Pad([0, 0, 2, 1, 0, 0, 1, 3], PadMode.Reflect))),
             ["Pad edge"] = r => G(2, 4, 5, S(new Model.Pad([0, 0, 2, 3, 0, 0, 1, 0], PadMode.Edge))),
+            ["LRN size 5"] = r => G(7, 4, 5, S(new Binary(BinaryKind.Mul, ConstantTensor.Scalar(3f))), S(new Lrn(5, 0.02f, 0.75f, 2f))),
+            ["LRN size 3"] = r => G(6, 3, 3, S(new Lrn(3, 0.5f, 0.6f, 1f))),
         };
 
         // Every activation kind, on inputs scaled to [-4, 4) so that clips and kinks are all reached.
@@ -127,7 +129,7 @@ public class OpTests
             new Activation(ActivationKind.Relu), new Activation(ActivationKind.LeakyRelu, 0.1f),
             new Activation(ActivationKind.Clip, -0.3f, 0.6f), new Activation(ActivationKind.Sigmoid),
             new Activation(ActivationKind.Tanh), new Activation(ActivationKind.HardSigmoid, 0.3f, 0.4f),
-            new Activation(ActivationKind.HardSwish),
+            new Activation(ActivationKind.HardSwish), new Activation(ActivationKind.Elu, 0.7f),
         })
         {
             c[$"Activation {a.Kind}"] = r => G(2, 3, 4, S(scale), S(a));

@@ -76,6 +76,7 @@ internal static class ReferenceOps
         Model.Identity => x[0],
         Model.Softmax s => Softmax(x[0], s),
         Model.Pad p => Pad(x[0], p),
+        Lrn l => Lrn(x[0], l),
         _ => throw new NotSupportedException(op.GetType().Name),
     };
 
@@ -90,6 +91,7 @@ internal static class ReferenceOps
         ActivationKind.Tanh => Math.Tanh(v),
         ActivationKind.HardSigmoid => Math.Max(0, Math.Min(1, a.Alpha * v + a.Beta)),
         ActivationKind.HardSwish => v * Math.Max(0, Math.Min(1, v / 6 + 0.5)),
+        ActivationKind.Elu => v >= 0 ? v : a.Alpha * (Math.Exp(v) - 1),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 
@@ -337,6 +339,23 @@ internal static class ReferenceOps
         int src = 0;
         for (int i = 0; i < rank; i++) shape.Add(add.Contains(i) ? 1 : x.Shape[src++]);
         return new RefTensor([.. shape], x.Data);
+    }
+
+    /// <summary>ONNX's LRN: channels c − ⌊(size−1)/2⌋ to c + ⌈(size−1)/2⌉ at the same pixel.</summary>
+    private static RefTensor Lrn(RefTensor x, Lrn l)
+    {
+        int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
+        var y = RefTensor.Zeros(x.Shape);
+        for (int b = 0; b < n; b++)
+            for (int k = 0; k < c; k++)
+                for (int p = 0; p < hw; p++)
+                {
+                    double sum = 0;
+                    for (int j = Math.Max(0, k - (l.Size - 1) / 2); j <= Math.Min(c - 1, k + l.Size / 2); j++)
+                        sum += x.Data[(b * c + j) * hw + p] * x.Data[(b * c + j) * hw + p];
+                    y.Data[(b * c + k) * hw + p] = x.Data[(b * c + k) * hw + p] / Math.Pow(l.Bias + l.Alpha / l.Size * sum, l.Beta);
+                }
+        return y;
     }
 
     private static RefTensor Softmax(RefTensor x, Model.Softmax s)

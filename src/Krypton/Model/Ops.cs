@@ -133,6 +133,8 @@ public enum ActivationKind
     HardSigmoid,
     /// <summary>x · max(0, min(1, x/6 + 1/2)).</summary>
     HardSwish,
+    /// <summary>x for x ≥ 0, α·(eˣ − 1) below.</summary>
+    Elu,
 }
 
 /// <summary>An element-wise activation; <paramref name="Alpha"/> and <paramref name="Beta"/> as the kind defines them.</summary>
@@ -149,8 +151,8 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
     {
         switch (Kind)
         {
-            case ActivationKind.LeakyRelu:
-                b.Node("LeakyRelu", inputs, output, name, OnnxAttr.Float("alpha", Alpha));
+            case ActivationKind.LeakyRelu or ActivationKind.Elu:
+                b.Node(Kind.ToString(), inputs, output, name, OnnxAttr.Float("alpha", Alpha));
                 break;
             case ActivationKind.HardSigmoid:
                 b.Node("HardSigmoid", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta));
@@ -163,6 +165,24 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
                 break;
         }
     }
+}
+
+/// <summary>
+/// Local response normalization across channels (AlexNet, GoogLeNet): each value divided by
+/// (bias + α/size · Σ x²)^β over the <paramref name="Size"/> channels around it, at the same
+/// pixel, so it changes exactly where its input changes.
+/// </summary>
+public sealed record Lrn(int Size, float Alpha, float Beta, float Bias) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "LRN";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => RequireRank(inputs[0], 4, OnnxType);
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node(OnnxType, inputs, output, name, OnnxAttr.Int("size", Size), OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta), OnnxAttr.Float("bias", Bias));
 }
 
 /// <summary>Kinds of sliding-window pooling.</summary>

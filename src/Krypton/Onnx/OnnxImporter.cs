@@ -349,6 +349,14 @@ public static class OnnxImporter
                     return new BatchNorm(Floats(node, 1), Floats(node, 2), Floats(node, 3), Floats(node, 4), F("epsilon", 1e-5f));
                 case "Relu": return new Activation(ActivationKind.Relu);
                 case "LeakyRelu": return new Activation(ActivationKind.LeakyRelu, F("alpha", 0.01f));
+                case "Elu": return new Activation(ActivationKind.Elu, F("alpha", 1f));
+                case "LRN":
+                {
+                    long size = A("size")?.I ?? throw new KryptonException($"LRN node '{nodeName}' has no size");
+                    if (size % 2 == 0)
+                        throw new UnsupportedOperatorException($"LRN of even size {size} (ONNX Runtime runs odd sizes only)", nodeName);
+                    return new Lrn((int)size, F("alpha", 1e-4f), F("beta", 0.75f), F("bias", 1f));
+                }
                 case "Sigmoid": return new Activation(ActivationKind.Sigmoid);
                 case "Tanh": return new Activation(ActivationKind.Tanh);
                 case "HardSigmoid": return new Activation(ActivationKind.HardSigmoid, F("alpha", 0.2f), F("beta", 0.5f));
