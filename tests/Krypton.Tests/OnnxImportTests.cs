@@ -251,6 +251,47 @@ public class OnnxImportTests
         Assert.Contains("LRN of even size 4", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(LrnNet(4), "lrn4")).Message);
     }
 
+    private static TensorProto ScalarInt64(string name, long value) =>
+        new() { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { value } };
+
+    /// <summary>PyTorch's <c>x.view(x.size(0), -1)</c> exported with a dynamic batch: the target shape is computed from Shape.</summary>
+    private static OnnxTestModel ViewNet(int opset, Random r)
+    {
+        var m = new OnnxTestModel(opset, [1, 2, 4, 4])
+            .Floats("w", [3, 2, 3, 3], Rand(r, 54)).Floats("d", [5, 3 * 4 * 4], Rand(r, 240))
+            .Tensor(ScalarInt64("zero", 0)).Int64s("minus1", -1)
+            .Node("Conv", ["x", "w"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("Relu", ["c"], ["a"])
+            .Node("Shape", ["a"], ["s"])
+            .Node("Gather", ["s", "zero"], ["n"], attrs: OnnxAttr.Int("axis", 0));
+        m = opset >= 13
+            ? m.Int64s("axes0", 0).Node("Unsqueeze", ["n", "axes0"], ["n1"])
+            : m.Node("Unsqueeze", ["n"], ["n1"], attrs: OnnxAttr.Ints("axes", 0));
+        return m.Node("Concat", ["n1", "minus1"], ["target"], attrs: OnnxAttr.Int("axis", 0))
+            .Node("Reshape", ["a", "target"], ["f"])
+            .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y");
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(13)]
+    public void A_reshape_computed_from_the_shape_folds_and_keeps_the_batch(int opset)
+    {
+        var g = AssertSameAsOriginal(ViewNet(opset, new Random(41)).Bytes(), batch: 3);
+        Assert.Equal([0L, -1L], Single<Model.Reshape>(g).Shape);
+    }
+
+    [Fact]
+    public void Arithmetic_on_the_batch_size_is_refused_rather_than_folded_as_one()
+    {
+        var bytes = new OnnxTestModel(13, [1, 2, 4, 4]).Tensor(ScalarInt64("zero", 0)).Int64s("two", 2)
+            .Node("Shape", ["x"], ["s"]).Node("Gather", ["s", "zero"], ["n"], attrs: OnnxAttr.Int("axis", 0))
+            .Node("Mul", ["n", "two"], ["n2"]).Int64s("axes0", 0).Node("Unsqueeze", ["n2", "axes0"], ["t0"]).Int64s("minus1", -1)
+            .Node("Concat", ["t0", "minus1"], ["target"], attrs: OnnxAttr.Int("axis", 0))
+            .Node("Reshape", ["x", "target"], ["y"]).Output("y").Bytes();
+        Assert.Contains("Mul with the batch size in shape arithmetic", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "t")).Message);
+    }
+
     [Fact]
     public void Reshape_with_hard_coded_batch_1_becomes_batch_agnostic()
     {

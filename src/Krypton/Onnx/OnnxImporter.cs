@@ -48,6 +48,8 @@ public static class OnnxImporter
         // and channels-first (C, H, W) here, with the map's C, H, W: the dense layer reading one
         // has its weight rows reordered to match.
         private readonly Dictionary<string, (int C, int H, int W)> _flattenedChannelsLast = [];
+        // Folded integer values (shape arithmetic) whose elements stand for the batch size.
+        private readonly Dictionary<string, bool[]> _batchElements = [];
 
         public ModelGraph Read()
         {
@@ -192,6 +194,12 @@ public static class OnnxImporter
                 AddConstant(node.Output[0], value.T);
                 return;
             }
+            if (FoldShapeArithmetic(node) is var (folded, batch))
+            {
+                _ints[node.Output[0]] = folded;
+                if (batch.Any(b => b)) _batchElements[node.Output[0]] = batch;
+                return;
+            }
             if (node.OpType is "Identity" or "Dropout" && node.Input.Count > 0 && IsConstant(node.Input[0]))
             {
                 if (_floats.TryGetValue(node.Input[0], out var f)) _floats[node.Output[0]] = f;
@@ -305,6 +313,66 @@ public static class OnnxImporter
         }
 
         /// <summary>
+        /// Integer arithmetic on shapes, worked out here: PyTorch exports <c>x.view(x.size(0), -1)</c>
+        /// with a dynamic batch as Shape → Gather → Unsqueeze → Concat → Reshape. Shapes are known,
+        /// the batch as 1, so such chains fold to the constant a Reshape needs; the elements that
+        /// stand for the batch size are tracked (they may be moved around, not computed with) and a
+        /// Reshape keeps them symbolic. Integer tensors are held flat, as shape vectors are. Null
+        /// when the node is not such arithmetic.
+        /// </summary>
+        private (long[] Values, bool[] Batch)? FoldShapeArithmetic(NodeProto node)
+        {
+            long[]? In(int i) => i < node.Input.Count && node.Input[i] != "" && _ints.TryGetValue(node.Input[i], out var v) ? v : null;
+            bool[] BatchOf(int i) => _batchElements.TryGetValue(node.Input[i], out var b) ? b : new bool[_ints[node.Input[i]].Length];
+            long Attr(string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
+            long[]? AttrInts(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
+            int Index(long i, int length) => (int)Math.Clamp(i < 0 ? i + length : i, 0, length);
+            switch (node.OpType)
+            {
+                case "Shape" when node.Input.Count == 1 && _shapes.TryGetValue(Resolve(node.Input[0]), out var shape):
+                {
+                    int start = Index(Attr("start", 0), shape.Length), end = Math.Max(start, Index(Attr("end", shape.Length), shape.Length));
+                    return (shape[start..end].Select(d => (long)d).ToArray(), Enumerable.Range(start, end - start).Select(i => i == 0).ToArray());
+                }
+                case "Gather" when In(0) is { } data && In(1) is { } indices && Attr("axis", 0) == 0:
+                {
+                    var at = indices.Select(i => (int)(i < 0 ? i + data.Length : i)).ToArray();
+                    var batch = BatchOf(0);
+                    return (at.Select(i => data[i]).ToArray(), at.Select(i => batch[i]).ToArray());
+                }
+                case "Unsqueeze" or "Squeeze" or "Identity" when In(0) is { } d:
+                    return (d, BatchOf(0));
+                case "Cast" when In(0) is { } d && Attr("to", 0) is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32:
+                    return (d, BatchOf(0));
+                case "Concat" when node.Input.All(_ints.ContainsKey):
+                    return (node.Input.SelectMany(i => _ints[i]).ToArray(), node.Input.Select((_, i) => BatchOf(i)).SelectMany(b => b).ToArray());
+                case "Slice" when In(0) is { } d:
+                {
+                    var starts = In(1) ?? AttrInts("starts");
+                    var ends = In(2) ?? AttrInts("ends");
+                    if (starts is not [var a] || ends is not [var b] || In(4) is { } steps && steps is not [1]) return null;
+                    int from = Index(a, d.Length), to = Math.Max(from, Index(Math.Min(b, d.Length), d.Length));
+                    return (d[from..to], BatchOf(0)[from..to]);
+                }
+                case "Add" or "Sub" or "Mul" or "Div" when In(0) is { } x && In(1) is { } y && (x.Length == y.Length || x.Length == 1 || y.Length == 1):
+                {
+                    if (_batchElements.ContainsKey(node.Input[0]) || _batchElements.ContainsKey(node.Input[1]))
+                        throw new UnsupportedOperatorException($"{node.OpType} with the batch size in shape arithmetic", node.Name);
+                    if (node.OpType == "Div" && y.Contains(0)) return null;
+                    int n = Math.Max(x.Length, y.Length);
+                    var values = Enumerable.Range(0, n).Select(i =>
+                    {
+                        long u = x[x.Length == 1 ? 0 : i], v = y[y.Length == 1 ? 0 : i];
+                        return node.OpType switch { "Add" => u + v, "Sub" => u - v, "Mul" => u * v, _ => u / v };
+                    }).ToArray();
+                    return (values, new bool[n]);
+                }
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
         /// ReduceMean or ReduceMax over exactly the spatial axes (how TensorFlow exports global
         /// pooling): global pooling, then the squeeze of those axes unless keepdims is set.
         /// </summary>
@@ -400,6 +468,8 @@ public static class OnnxImporter
                 case "Reshape":
                 {
                     var target = (OptionalInts(node, 1) ?? Ints("shape") ?? throw new KryptonException($"Reshape node '{nodeName}' has no shape")).ToArray();
+                    if (node.Input.Count > 1 && _batchElements.TryGetValue(node.Input[1], out var batch) && batch.Skip(1).Any(b => b))
+                        throw new UnsupportedOperatorException("Reshape that puts the batch size on another axis than the first", nodeName);
                     // A file exported with batch 1 hard-codes it; copying the batch axis keeps the graph batchable.
                     if (target.Length > 0 && target[0] == shapes[0][0] && target[0] != -1) target[0] = 0;
                     if (I("allowzero", 0) != 0 && target.Contains(0L))
