@@ -227,7 +227,7 @@ public class OnnxImportTests
         Assert.Equal([0L, -1L], Single<Model.Reshape>(g).Shape);
     }
 
-    /// <summary>An AlexNet/GoogLeNet-style stem: Conv → LRN → Elu → MaxPool, then a classifier.</summary>
+    /// <summary>An AlexNet/GoogLeNet-style stem with other activations: Conv → LRN → Elu → PRelu (per channel) → MaxPool, then a classifier.</summary>
     private static byte[] LrnNet(long lrnSize)
     {
         var r = new Random(31);
@@ -236,13 +236,15 @@ public class OnnxImportTests
             .Node("Conv", ["x", "w"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
             .Node("LRN", ["c"], ["n"], attrs: [OnnxAttr.Int("size", lrnSize), OnnxAttr.Float("alpha", 0.01f), OnnxAttr.Float("beta", 0.75f), OnnxAttr.Float("bias", 1.5f)])
             .Node("Elu", ["n"], ["e"], attrs: OnnxAttr.Float("alpha", 0.8f))
-            .Node("MaxPool", ["e"], ["p"], attrs: [OnnxAttr.Ints("kernel_shape", 2, 2), OnnxAttr.Ints("strides", 2, 2)])
+            .Floats("slope", [6, 1, 1], [0.1f, 0.2f, -0.3f, 0.5f, 1.5f, 0f])
+            .Node("PRelu", ["e", "slope"], ["pr"])
+            .Node("MaxPool", ["pr"], ["p"], attrs: [OnnxAttr.Ints("kernel_shape", 2, 2), OnnxAttr.Ints("strides", 2, 2)])
             .Node("GlobalAveragePool", ["p"], ["g"]).Node("Flatten", ["g"], ["f"])
             .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y").Bytes();
     }
 
     [Fact]
-    public void Lrn_and_elu_import_run_as_the_original_and_stay_incremental()
+    public void Lrn_elu_and_prelu_import_run_as_the_original_and_stay_incremental()
     {
         var g = AssertSameAsOriginal(LrnNet(5));
         var input = ExactVsNaive.Input(g, 2);

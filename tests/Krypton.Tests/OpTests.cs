@@ -120,6 +120,8 @@ public class OpTests
             ["Pad edge"] = r => G(2, 4, 5, S(new Model.Pad([0, 0, 2, 3, 0, 0, 1, 0], PadMode.Edge))),
             ["LRN size 5"] = r => G(7, 4, 5, S(new Binary(BinaryKind.Mul, ConstantTensor.Scalar(3f))), S(new Lrn(5, 0.02f, 0.75f, 2f))),
             ["LRN size 3"] = r => G(6, 3, 3, S(new Lrn(3, 0.5f, 0.6f, 1f))),
+            ["PRelu per channel"] = r => G(3, 4, 5, S(new PRelu(new ConstantTensor([3, 1, 1], [0.1f, -0.5f, 2f])))),
+            ["PRelu shared"] = r => G(2, 3, 3, S(new PRelu(ConstantTensor.Scalar(0.25f)))),
         };
 
         // Every activation kind, on inputs scaled to [-4, 4) so that clips and kinks are all reached.

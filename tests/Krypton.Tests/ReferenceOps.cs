@@ -77,6 +77,7 @@ internal static class ReferenceOps
         Model.Softmax s => Softmax(x[0], s),
         Model.Pad p => Pad(x[0], p),
         Lrn l => Lrn(x[0], l),
+        PRelu p => Binary(Map(x[0], v => Math.Max(v, 0)), Binary(Map(x[0], v => Math.Min(v, 0)), RefTensor.From(p.Slope), BinaryKind.Mul), BinaryKind.Add),
         _ => throw new NotSupportedException(op.GetType().Name),
     };
 

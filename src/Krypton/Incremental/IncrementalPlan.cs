@@ -164,7 +164,8 @@ public sealed class IncrementalPlan
         switch (role)
         {
             case RegionRole.ElementWise:
-                if (node.Op is Binary { Constant: { } c } && c.Shape.Length >= 2 && c.Shape[^2..].Any(d => d != 1))
+                var constant = node.Op switch { Binary b => b.Constant, PRelu p => p.Slope, _ => null };
+                if (constant is { } c && c.Shape.Length >= 2 && c.Shape[^2..].Any(d => d != 1))
                     throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.OnnxType}) has a constant that varies over space");
                 return new PlanStep(node, StepKind.ElementWise, output, null);
             case RegionRole.Window:

@@ -168,6 +168,26 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
 }
 
 /// <summary>
+/// PReLU: x for x ≥ 0, slope · x below, the slope learned (one per channel, or one in all),
+/// broadcast numpy-style against the input.
+/// </summary>
+public sealed record PRelu(ConstantTensor Slope) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "PRelu";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
+
+    /// <inheritdoc/>
+    public override long ParameterCount => Slope.ElementCount;
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node(OnnxType, [inputs[0], b.Constant(name + ".slope", Slope)], output, name);
+}
+
+/// <summary>
 /// Local response normalization across channels (AlexNet, GoogLeNet): each value divided by
 /// (bias + α/size · Σ x²)^β over the <paramref name="Size"/> channels around it, at the same
 /// pixel, so it changes exactly where its input changes.

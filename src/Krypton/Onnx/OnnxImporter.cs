@@ -416,6 +416,7 @@ public static class OnnxImporter
                 case "BatchNormalization":
                     return new BatchNorm(Floats(node, 1), Floats(node, 2), Floats(node, 3), Floats(node, 4), F("epsilon", 1e-5f));
                 case "Relu": return new Activation(ActivationKind.Relu);
+                case "PRelu": return new PRelu(Floats(node, 1));
                 case "LeakyRelu": return new Activation(ActivationKind.LeakyRelu, F("alpha", 0.01f));
                 case "Elu": return new Activation(ActivationKind.Elu, F("alpha", 1f));
                 case "LRN":
