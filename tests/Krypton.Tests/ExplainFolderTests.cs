@@ -37,11 +37,11 @@ public class ExplainFolderTests : IDisposable
         Assert.Contains("3 of 4 images explained", stdout);
         var errors = stderr.Split('\n').Where(l => l.StartsWith("krypton:", StringComparison.Ordinal)).ToList();
         Assert.Equal("krypton: error: 1 of 4 images could not be explained (listed in summary.csv): a-broken.png: " +
-            $"{Path.Combine(images, "a-broken.png")} is not a PNG or JPEG image", Assert.Single(errors));
+            $"{Path.Combine(images, "a-broken.png")} is not a PNG, JPEG, BMP or WebP image", Assert.Single(errors));
 
         var rows = File.ReadAllLines(Path.Combine(out_, ExplainFolder.SummaryFile));
         Assert.Equal(5, rows.Length);
-        Assert.StartsWith("a-broken.png,a-broken,error: ", rows[1]);
+        Assert.StartsWith("a-broken.png,a-broken,\"error: ", rows[1]);   // quoted: the reason holds commas
         foreach (var file in Directory.GetFiles(images).Where(f => !f.Contains("broken")))
         {
             string stem = Path.GetFileNameWithoutExtension(file), alone = Path.Combine(_dir, "alone-" + stem);

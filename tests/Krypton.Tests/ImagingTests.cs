@@ -165,12 +165,55 @@ public sealed class ImagingTests : IDisposable
     }
 
     [Fact]
+    public void Lossless_webp_reads_its_exact_samples()
+    {
+        var rgba = RandomBytes(6 * 4 * 4, 21);
+        for (int i = 3; i < rgba.Length; i += 4) rgba[i] = 255;
+        var info = new SKImageInfo(6, 4, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        using var pixmap = bitmap.PeekPixels();
+        using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))!;
+        var path = _temp.File("picture.webp");
+        File.WriteAllBytes(path, data.ToArray());
+
+        var image = ImageLoader.Load(path);
+        Assert.Equal((6, 4, 3), (image.Width, image.Height, image.Channels));
+        for (int p = 0; p < 24; p++)
+            for (int c = 0; c < 3; c++)
+                Assert.Equal(rgba[4 * p + c] / 255f, image.Pixels[3 * p + c]);
+    }
+
+    [Fact]
+    public void Bmp_reads_bottom_up_bgr_rows_with_their_padding()
+    {
+        // 3×2, 24-bit: rows of 9 bytes padded to 12, stored bottom row first, blue-green-red.
+        const int w = 3, h = 2, row = 12;
+        var rgb = RandomBytes(w * h * 3, 22);
+        var file = new byte[54 + row * h];
+        void U32(int at, int v) => BitConverter.GetBytes(v).CopyTo(file, at);
+        file[0] = (byte)'B'; file[1] = (byte)'M';
+        U32(2, file.Length); U32(10, 54); U32(14, 40); U32(18, w); U32(22, h);
+        file[26] = 1; file[28] = 24; U32(34, row * h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                    file[54 + (h - 1 - y) * row + 3 * x + c] = rgb[(y * w + x) * 3 + (2 - c)];
+        var path = _temp.File("picture.bmp");
+        File.WriteAllBytes(path, file);
+
+        var image = ImageLoader.Load(path);
+        Assert.Equal((w, h, 3), (image.Width, image.Height, image.Channels));
+        Assert.Equal(rgb.Select(b => b / 255f), image.Pixels);
+    }
+
+    [Fact]
     public void Text_file_is_not_an_image()
     {
         var path = _temp.File("notes.png");
         File.WriteAllText(path, "this is not a picture\nsecond line\n");
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG or JPEG image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
     }
 
     [Fact]
@@ -184,7 +227,7 @@ public sealed class ImagingTests : IDisposable
         File.WriteAllBytes(path, bytes);
 
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG or JPEG image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
     }
 
     [Fact]
@@ -207,7 +250,7 @@ public sealed class ImagingTests : IDisposable
         File.WriteAllBytes(path, bytes[..45]);
 
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG or JPEG image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
     }
 
     [Fact]

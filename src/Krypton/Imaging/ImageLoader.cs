@@ -4,8 +4,8 @@ using SkiaSharp;
 namespace Krypton.Imaging;
 
 /// <summary>
-/// Reads PNG and JPEG pictures into <see cref="LoadedImage"/>s: 8-bit gray, gray+alpha, RGB and
-/// RGBA through SkiaSharp, and 16-bit grayscale PNG (common for X-rays) through
+/// Reads PNG, JPEG, BMP and WebP pictures into <see cref="LoadedImage"/>s: 8-bit gray, gray+alpha,
+/// RGB and RGBA through SkiaSharp, and 16-bit grayscale PNG (common for X-rays) through
 /// <see cref="Png16GrayDecoder"/>, because Skia reduces those to 8 bits. Alpha is dropped, as PIL's
 /// <c>convert("RGB")</c> does. No colour management is applied: the stored sample values are used.
 /// 16-bit colour PNGs go through Skia too and so keep only 8 bits of each sample (their
@@ -18,7 +18,7 @@ public static class ImageLoader
     /// model takes: 1 or 3), the result has that many channels (see <see cref="LoadedImage.WithChannels"/>);
     /// without it, grayscale pictures stay 1-channel and colour ones become RGB.
     /// </summary>
-    /// <exception cref="KryptonException">The file is missing, unreadable, or not a PNG or JPEG.</exception>
+    /// <exception cref="KryptonException">The file is missing, unreadable, or not a picture of a format read here.</exception>
     public static LoadedImage Load(string path, int? channels = null)
     {
         if (!File.Exists(path))
@@ -36,15 +36,15 @@ public static class ImageLoader
         return channels is { } c ? image.WithChannels(c) : image;
     }
 
-    /// <summary>Decodes PNG or JPEG bytes; <paramref name="sourcePath"/> names them in messages.</summary>
-    /// <exception cref="KryptonException">The bytes are not a PNG or JPEG picture, or are corrupt.</exception>
+    /// <summary>Decodes PNG, JPEG, BMP or WebP bytes; <paramref name="sourcePath"/> names them in messages.</summary>
+    /// <exception cref="KryptonException">The bytes are not a picture of those formats, or are corrupt.</exception>
     public static LoadedImage Decode(byte[] bytes, string sourcePath)
     {
         if (Png16GrayDecoder.IsSixteenBitGray(bytes))
             return Png16GrayDecoder.Decode(bytes, sourcePath);
 
         using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false));
-        if (codec is null || codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg))
+        if (codec is null || codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Webp))
             throw NotAnImage(sourcePath);
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
@@ -82,7 +82,10 @@ public static class ImageLoader
         return new LoadedImage(sourcePath, info.Width, info.Height, channels, bitDepth, pixels);
     }
 
-    internal static KryptonException NotAnImage(string path) => new($"{path} is not a PNG or JPEG image");
+    /// <summary>The file extensions of the formats read here, lower case.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
+
+    internal static KryptonException NotAnImage(string path) => new($"{path} is not a PNG, JPEG, BMP or WebP image");
 
     private static bool IsSixteenBitPng(byte[] bytes) =>
         Png16GrayDecoder.HasPngSignature(bytes) && bytes.Length > 24 && bytes[24] == 16;

@@ -7,7 +7,7 @@ namespace Krypton.Jobs;
 public static class ImageFolder
 {
     /// <summary>
-    /// PNG and JPEG files in a folder (and, with <paramref name="tensors"/>, preprocessed .npy
+    /// Pictures (<see cref="ImageLoader.Extensions"/>) in a folder (and, with <paramref name="tensors"/>, preprocessed .npy
     /// tensors), sorted by name (ordinal), at most <paramref name="limit"/>.
     /// </summary>
     /// <exception cref="KryptonException">The folder does not exist or holds no image.</exception>
@@ -17,14 +17,14 @@ public static class ImageFolder
             throw new KryptonException($"image folder not found: {folder}");
         if (limit is <= 0)
             throw new KryptonException($"the number of images must be positive, got {limit}");
-        string[] extensions = tensors ? [".png", ".jpg", ".jpeg", ".npy"] : [".png", ".jpg", ".jpeg"];
+        var extensions = tensors ? [.. ImageLoader.Extensions, ".npy"] : ImageLoader.Extensions;
         var files = Directory.EnumerateFiles(folder)
             .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .OrderBy(f => f, StringComparer.Ordinal)
             .Take(limit ?? int.MaxValue)
             .ToList();
         if (files.Count == 0)
-            throw new KryptonException($"no PNG or JPEG image{(tensors ? " or .npy tensor" : "")} in {folder}");
+            throw new KryptonException($"no image ({string.Join(", ", ImageLoader.Extensions)}){(tensors ? " or .npy tensor" : "")} in {folder}");
         return files;
     }
 
