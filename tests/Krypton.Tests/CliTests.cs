@@ -64,7 +64,7 @@ public class CliTests : IDisposable
 
     [Fact]
     public void Input_that_is_not_an_image() =>
-        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", Write("notes.png", "just text"u8.ToArray())], "is not a PNG, JPEG, BMP or WebP image");
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", Write("notes.png", "just text"u8.ToArray())], "is not a PNG, JPEG, BMP, WebP or TIFF image");
 
     [Fact]
     public void Missing_model_file() =>

@@ -37,7 +37,7 @@ public class ExplainFolderTests : IDisposable
         Assert.Contains("3 of 4 images explained", stdout);
         var errors = stderr.Split('\n').Where(l => l.StartsWith("krypton:", StringComparison.Ordinal)).ToList();
         Assert.Equal("krypton: error: 1 of 4 images could not be explained (listed in summary.csv): a-broken.png: " +
-            $"{Path.Combine(images, "a-broken.png")} is not a PNG, JPEG, BMP or WebP image", Assert.Single(errors));
+            $"{Path.Combine(images, "a-broken.png")} is not a PNG, JPEG, BMP, WebP or TIFF image", Assert.Single(errors));
 
         var rows = File.ReadAllLines(Path.Combine(out_, ExplainFolder.SummaryFile));
         Assert.Equal(5, rows.Length);

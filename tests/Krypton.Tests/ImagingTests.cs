@@ -213,7 +213,7 @@ public sealed class ImagingTests : IDisposable
         var path = _temp.File("notes.png");
         File.WriteAllText(path, "this is not a picture\nsecond line\n");
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP, WebP or TIFF image", e.Message);
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public sealed class ImagingTests : IDisposable
         File.WriteAllBytes(path, bytes);
 
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP, WebP or TIFF image", e.Message);
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public sealed class ImagingTests : IDisposable
         File.WriteAllBytes(path, bytes[..45]);
 
         var e = Assert.Throws<KryptonException>(() => ImageLoader.Load(path));
-        Assert.Equal($"{path} is not a PNG, JPEG, BMP or WebP image", e.Message);
+        Assert.Equal($"{path} is not a PNG, JPEG, BMP, WebP or TIFF image", e.Message);
     }
 
     [Fact]

@@ -4,8 +4,9 @@ using SkiaSharp;
 namespace Krypton.Imaging;
 
 /// <summary>
-/// Reads PNG, JPEG, BMP and WebP pictures into <see cref="LoadedImage"/>s: 8-bit gray, gray+alpha,
-/// RGB and RGBA through SkiaSharp, and 16-bit grayscale PNG (common for X-rays) through
+/// Reads PNG, JPEG, BMP, WebP and TIFF pictures into <see cref="LoadedImage"/>s: 8-bit gray,
+/// gray+alpha, RGB and RGBA through SkiaSharp, TIFF through <see cref="TiffDecoder"/> (16-bit gray
+/// at full precision), and 16-bit grayscale PNG (common for X-rays) through
 /// <see cref="Png16GrayDecoder"/>, because Skia reduces those to 8 bits. Alpha is dropped, as PIL's
 /// <c>convert("RGB")</c> does. No colour management is applied: the stored sample values are used.
 /// 16-bit colour PNGs go through Skia too and so keep only 8 bits of each sample (their
@@ -36,12 +37,14 @@ public static class ImageLoader
         return channels is { } c ? image.WithChannels(c) : image;
     }
 
-    /// <summary>Decodes PNG, JPEG, BMP or WebP bytes; <paramref name="sourcePath"/> names them in messages.</summary>
+    /// <summary>Decodes PNG, JPEG, BMP, WebP or TIFF bytes; <paramref name="sourcePath"/> names them in messages.</summary>
     /// <exception cref="KryptonException">The bytes are not a picture of those formats, or are corrupt.</exception>
     public static LoadedImage Decode(byte[] bytes, string sourcePath)
     {
         if (Png16GrayDecoder.IsSixteenBitGray(bytes))
             return Png16GrayDecoder.Decode(bytes, sourcePath);
+        if (TiffDecoder.HasTiffSignature(bytes))
+            return TiffDecoder.Decode(bytes, sourcePath);
 
         using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false));
         if (codec is null || codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Webp))
@@ -83,9 +86,9 @@ public static class ImageLoader
     }
 
     /// <summary>The file extensions of the formats read here, lower case.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"];
 
-    internal static KryptonException NotAnImage(string path) => new($"{path} is not a PNG, JPEG, BMP or WebP image");
+    internal static KryptonException NotAnImage(string path) => new($"{path} is not a PNG, JPEG, BMP, WebP or TIFF image");
 
     private static bool IsSixteenBitPng(byte[] bytes) =>
         Png16GrayDecoder.HasPngSignature(bytes) && bytes.Length > 24 && bytes[24] == 16;

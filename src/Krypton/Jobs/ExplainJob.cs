@@ -14,7 +14,7 @@ namespace Krypton.Jobs;
 
 /// <summary>A whole explain job as the command line states it: model, input, spec and settings.</summary>
 /// <param name="Model">Where the model comes from.</param>
-/// <param name="InputFile">A picture (PNG, JPEG, BMP, WebP) or .npy tensor; null for the built-in sample image.</param>
+/// <param name="InputFile">A picture (PNG, JPEG, BMP, WebP, TIFF) or .npy tensor; null for the built-in sample image.</param>
 /// <param name="Spec">The occlusion experiment.</param>
 /// <param name="Normalization">Input normalization; null for the model's own (the demo model's), else ImageNet's.</param>
 /// <param name="Mode">exact (incremental inference, the default) or naive.</param>
