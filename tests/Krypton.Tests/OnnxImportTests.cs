@@ -295,6 +295,18 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void Selu_softplus_and_softsign_import_with_their_attributes()
+    {
+        var r = new Random(51);
+        var bytes = new OnnxTestModel(13, [1, 2, 5, 5]).Floats("w", [3, 2, 3, 3], Rand(r, 54))
+            .Node("Conv", ["x", "w"], ["c"], attrs: OnnxAttr.Ints("kernel_shape", 3, 3))
+            .Node("Selu", ["c"], ["s"], attrs: [OnnxAttr.Float("alpha", 1.5f), OnnxAttr.Float("gamma", 1.2f)])
+            .Node("Softplus", ["s"], ["p"]).Node("Softsign", ["p"], ["y"]).Output("y").Bytes();
+        var g = AssertSameAsOriginal(bytes);
+        Assert.Equal(new Model.Activation(Model.ActivationKind.Selu, 1.5f, 1.2f), g.Nodes[1].Op);
+    }
+
+    [Fact]
     public void Reshape_with_hard_coded_batch_1_becomes_batch_agnostic()
     {
         var r = new Random(6);

@@ -132,6 +132,7 @@ public class OpTests
             new Activation(ActivationKind.Clip, -0.3f, 0.6f), new Activation(ActivationKind.Sigmoid),
             new Activation(ActivationKind.Tanh), new Activation(ActivationKind.HardSigmoid, 0.3f, 0.4f),
             new Activation(ActivationKind.HardSwish), new Activation(ActivationKind.Elu, 0.7f),
+            new Activation(ActivationKind.Selu, 1.6f, 1.1f), new Activation(ActivationKind.Softplus), new Activation(ActivationKind.Softsign),
         })
         {
             c[$"Activation {a.Kind}"] = r => G(2, 3, 4, S(scale), S(a));

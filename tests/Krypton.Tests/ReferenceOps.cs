@@ -93,6 +93,9 @@ internal static class ReferenceOps
         ActivationKind.HardSigmoid => Math.Max(0, Math.Min(1, a.Alpha * v + a.Beta)),
         ActivationKind.HardSwish => v * Math.Max(0, Math.Min(1, v / 6 + 0.5)),
         ActivationKind.Elu => v >= 0 ? v : a.Alpha * (Math.Exp(v) - 1),
+        ActivationKind.Selu => v > 0 ? a.Beta * v : a.Beta * a.Alpha * (Math.Exp(v) - 1),
+        ActivationKind.Softplus => Math.Log(1 + Math.Exp(v)),
+        ActivationKind.Softsign => v / (1 + Math.Abs(v)),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 

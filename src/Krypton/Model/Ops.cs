@@ -135,6 +135,12 @@ public enum ActivationKind
     HardSwish,
     /// <summary>x for x ≥ 0, α·(eˣ − 1) below.</summary>
     Elu,
+    /// <summary>γ·x for x > 0, γ·α·(eˣ − 1) otherwise (α = <c>Alpha</c>, γ = <c>Beta</c>).</summary>
+    Selu,
+    /// <summary>ln(1 + eˣ).</summary>
+    Softplus,
+    /// <summary>x / (1 + |x|).</summary>
+    Softsign,
 }
 
 /// <summary>An element-wise activation; <paramref name="Alpha"/> and <paramref name="Beta"/> as the kind defines them.</summary>
@@ -156,6 +162,9 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
                 break;
             case ActivationKind.HardSigmoid:
                 b.Node("HardSigmoid", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta));
+                break;
+            case ActivationKind.Selu:
+                b.Node("Selu", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("gamma", Beta));
                 break;
             case ActivationKind.Clip:
                 b.Node("Clip", [inputs[0], b.Constant(name + ".min", ConstantTensor.Scalar(Alpha)), b.Constant(name + ".max", ConstantTensor.Scalar(Beta))], output, name);

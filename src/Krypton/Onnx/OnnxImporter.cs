@@ -419,6 +419,9 @@ public static class OnnxImporter
                 case "PRelu": return new PRelu(Floats(node, 1));
                 case "LeakyRelu": return new Activation(ActivationKind.LeakyRelu, F("alpha", 0.01f));
                 case "Elu": return new Activation(ActivationKind.Elu, F("alpha", 1f));
+                case "Selu": return new Activation(ActivationKind.Selu, F("alpha", 1.67326319217681884765625f), F("gamma", 1.05070102214813232421875f));
+                case "Softplus": return new Activation(ActivationKind.Softplus);
+                case "Softsign": return new Activation(ActivationKind.Softsign);
                 case "LRN":
                 {
                     long size = A("size")?.I ?? throw new KryptonException($"LRN node '{nodeName}' has no size");
