@@ -295,6 +295,24 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void Sum_of_three_branches_imports_as_a_chain_of_additions_and_stays_incremental()
+    {
+        var r = new Random(52);
+        var bytes = new OnnxTestModel(13, [1, 2, 7, 7])
+            .Floats("w1", [3, 2, 3, 3], Rand(r, 54)).Floats("w2", [3, 2, 1, 1], Rand(r, 6)).Floats("w3", [3, 2, 3, 3], Rand(r, 54)).Floats("d", [4, 3], Rand(r, 12))
+            .Node("Conv", ["x", "w1"], ["a"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("Conv", ["x", "w2"], ["b"], attrs: OnnxAttr.Ints("kernel_shape", 1, 1))
+            .Node("Conv", ["x", "w3"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1), OnnxAttr.Ints("dilations", 1, 1)])
+            .Node("Sum", ["a", "b", "c"], ["s"]).Node("Relu", ["s"], ["t"])
+            .Node("GlobalAveragePool", ["t"], ["g"]).Node("Flatten", ["g"], ["f"])
+            .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y").Bytes();
+        var g = AssertSameAsOriginal(bytes);
+        Assert.Equal(2, g.Nodes.Count(n => n.Op is Model.Binary { Kind: Model.BinaryKind.Add }));
+        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 5), new Occlusion.OcclusionSpec(Occlusion.Size2.Square(2), Occlusion.Size2.Square(1),
+            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "sum");
+    }
+
+    [Fact]
     public void Selu_softplus_and_softsign_import_with_their_attributes()
     {
         var r = new Random(51);

@@ -231,6 +231,11 @@ public static class OnnxImporter
                 ReadSpatialReduce(node, nodeName, valueInputs[0], shapes[0]);
                 return;
             }
+            if (node.OpType == "Sum" && node.Input.All(i => i != "" && !IsConstant(i)))
+            {
+                ReadSum(node, nodeName, valueInputs);
+                return;
+            }
             if (node.OpType == "Transpose" && shapes[0] is [_, var mc, var mh, var mw]
                 && node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm && perm.SequenceEqual([0L, 2, 3, 1]) && FlattensIntoDense(node.Output[0]))
             {
@@ -369,6 +374,27 @@ public static class OnnxImporter
                 }
                 default:
                     return null;
+            }
+        }
+
+        /// <summary>Sum of several values (Caffe2 exports write residual additions so): a chain of additions.</summary>
+        private void ReadSum(NodeProto node, string nodeName, List<string> values)
+        {
+            if (values.Count == 1)
+            {
+                _alias[node.Output[0]] = values[0];
+                return;
+            }
+            string sum = values[0];
+            for (int k = 1; k < values.Count; k++)
+            {
+                bool last = k == values.Count - 1;
+                string output = last ? node.Output[0] : $"{node.Output[0]}__sum{k}";
+                var add = new Binary(BinaryKind.Add);
+                try { _shapes[output] = add.InferShape([_shapes[sum], _shapes[values[k]]]); }
+                catch (KryptonException e) { throw new KryptonException($"node '{nodeName}' (Sum): {e.Message}"); }
+                _nodes.Add(new Model.Node(last ? nodeName : $"{nodeName}__{k}", add, [sum, values[k]], output));
+                sum = output;
             }
         }
 
