@@ -312,6 +312,41 @@ public class OnnxImportTests
             new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "sum");
     }
 
+    /// <summary>A ShuffleNet V2 unit as torchvision exports it: chunk (Split), a branch, Concat, channel shuffle (Reshape, Transpose, Reshape), then a classifier.</summary>
+    private static byte[] ShuffleUnit(int opset, bool sliceInsteadOfSplit)
+    {
+        var r = new Random(53);
+        var m = new OnnxTestModel(opset, [1, 4, 6, 6])
+            .Floats("w", [2, 2, 3, 3], Rand(r, 36)).Floats("d", [3, 4], Rand(r, 12))
+            .Int64s("to5", 0, 2, 2, 6, 6).Int64s("to4", 0, -1, 6, 6);
+        if (sliceInsteadOfSplit)
+            m.Int64s("s0", 0).Int64s("s2", 2).Int64s("s4", 4).Int64s("ax", 1)
+                .Node("Slice", ["x", "s0", "s2", "ax"], ["left"]).Node("Slice", ["x", "s2", "s4", "ax"], ["right"]);
+        else if (opset >= 13)
+            m.Int64s("sizes", 2, 2).Node("Split", ["x", "sizes"], ["left", "right"], attrs: OnnxAttr.Int("axis", 1));
+        else
+            m.Node("Split", ["x"], ["left", "right"], attrs: OnnxAttr.Int("axis", 1));
+        return m.Node("Conv", ["right", "w"], ["c"], attrs: [OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1)])
+            .Node("Relu", ["c"], ["a"])
+            .Node("Concat", ["left", "a"], ["cat"], attrs: OnnxAttr.Int("axis", 1))
+            .Node("Reshape", ["cat", "to5"], ["r5"]).Node("Transpose", ["r5"], ["t5"], attrs: OnnxAttr.Ints("perm", 0, 2, 1, 3, 4)).Node("Reshape", ["t5", "to4"], ["shuffled"])
+            .Node("GlobalAveragePool", ["shuffled"], ["g"]).Node("Flatten", ["g"], ["f"])
+            .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y").Bytes();
+    }
+
+    [Theory]
+    [InlineData(11, false)]
+    [InlineData(13, false)]
+    [InlineData(13, true)]
+    public void A_shufflenet_unit_imports_with_channel_slices_and_a_permutation_and_stays_incremental(int opset, bool slice)
+    {
+        var g = AssertSameAsOriginal(ShuffleUnit(opset, slice), batch: 3);
+        Assert.Equal(2, g.Nodes.Count(n => n.Op is Model.ChannelSlice));
+        Assert.Equal(Model.ChannelPermutation.Shuffle(4, 2), Single<Model.ChannelPermutation>(g));
+        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 6), new Occlusion.OcclusionSpec(Occlusion.Size2.Square(2), Occlusion.Size2.Square(1),
+            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "shuffle");
+    }
+
     [Fact]
     public void Selu_softplus_and_softsign_import_with_their_attributes()
     {

@@ -122,6 +122,8 @@ public class OpTests
             ["LRN size 3"] = r => G(6, 3, 3, S(new Lrn(3, 0.5f, 0.6f, 1f))),
             ["PRelu per channel"] = r => G(3, 4, 5, S(new PRelu(new ConstantTensor([3, 1, 1], [0.1f, -0.5f, 2f])))),
             ["PRelu shared"] = r => G(2, 3, 3, S(new PRelu(ConstantTensor.Scalar(0.25f)))),
+            ["ChannelSlice"] = r => G(6, 3, 4, S(new ChannelSlice(2, 5))),
+            ["ChannelPermutation shuffle"] = r => G(6, 3, 2, S(ChannelPermutation.Shuffle(6, 2))),
         };
 
         // Every activation kind, on inputs scaled to [-4, 4) so that clips and kinks are all reached.

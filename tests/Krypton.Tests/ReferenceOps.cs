@@ -77,6 +77,8 @@ internal static class ReferenceOps
         Model.Softmax s => Softmax(x[0], s),
         Model.Pad p => Pad(x[0], p),
         Lrn l => Lrn(x[0], l),
+        ChannelSlice cs => Channels(x[0], Enumerable.Range(cs.Start, cs.End - cs.Start).ToArray()),
+        ChannelPermutation cp => Channels(x[0], cp.Source),
         PRelu p => Binary(Map(x[0], v => Math.Max(v, 0)), Binary(Map(x[0], v => Math.Min(v, 0)), RefTensor.From(p.Slope), BinaryKind.Mul), BinaryKind.Add),
         _ => throw new NotSupportedException(op.GetType().Name),
     };
@@ -343,6 +345,17 @@ internal static class ReferenceOps
         int src = 0;
         for (int i = 0; i < rank; i++) shape.Add(add.Contains(i) ? 1 : x.Shape[src++]);
         return new RefTensor([.. shape], x.Data);
+    }
+
+    /// <summary>Output channel j is input channel <paramref name="source"/>[j].</summary>
+    private static RefTensor Channels(RefTensor x, int[] source)
+    {
+        int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
+        var y = RefTensor.Zeros([n, source.Length, x.Shape[2], x.Shape[3]]);
+        for (int b = 0; b < n; b++)
+            for (int j = 0; j < source.Length; j++)
+                Array.Copy(x.Data, (b * c + source[j]) * hw, y.Data, (b * source.Length + j) * hw, hw);
+        return y;
     }
 
     /// <summary>ONNX's LRN: channels c − ⌊(size−1)/2⌋ to c + ⌈(size−1)/2⌉ at the same pixel.</summary>

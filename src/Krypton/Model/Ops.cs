@@ -177,6 +177,62 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
 }
 
 /// <summary>
+/// Channels [<paramref name="Start"/>, <paramref name="End"/>) of a feature map (a channel split,
+/// as ShuffleNet's <c>chunk</c> exports): the same pixels, fewer channels.
+/// </summary>
+public sealed record ChannelSlice(int Start, int End) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Slice";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, "channel slice");
+        if (Start < 0 || End > x[1] || Start >= End)
+            throw new KryptonException($"channels {Start} to {End} do not lie in the input's {x[1]}");
+        return [x[0], End - Start, x[2], x[3]];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Slice", [inputs[0], b.Int64s(name + ".starts", [Start]), b.Int64s(name + ".ends", [End]), b.Int64s(name + ".axes", [1])], output, name);
+}
+
+/// <summary>
+/// The channels of a feature map reordered: output channel j is input channel
+/// <paramref name="Source"/>[j] (a channel shuffle, which ShuffleNet exports as reshape, transpose, reshape).
+/// </summary>
+public sealed record ChannelPermutation(int[] Source) : Op
+{
+    /// <summary>ShuffleNet's shuffle of <paramref name="channels"/> channels in <paramref name="groups"/> groups.</summary>
+    public static ChannelPermutation Shuffle(int channels, int groups) =>
+        new(Enumerable.Range(0, channels).Select(j => j % groups * (channels / groups) + j / groups).ToArray());
+
+    /// <inheritdoc/>
+    public override string OnnxType => "Gather";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, "channel permutation");
+        if (Source.Length != x[1] || Source.Order().Where((c, i) => c != i).Any())
+            throw new KryptonException($"a permutation of {Source.Length} channels does not fit an input of {x[1]}");
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Gather", [inputs[0], b.Int64s(name + ".source", Source.Select(c => (long)c).ToArray())], output, name, OnnxAttr.Int("axis", 1));
+
+    /// <inheritdoc/>
+    public bool Equals(ChannelPermutation? other) => other is not null && Source.SequenceEqual(other.Source);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Source.Aggregate(17, (h, c) => h * 31 + c);
+}
+
+/// <summary>
 /// PReLU: x for x ≥ 0, slope · x below, the slope learned (one per channel, or one in all),
 /// broadcast numpy-style against the input.
 /// </summary>

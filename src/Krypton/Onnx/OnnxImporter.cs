@@ -50,6 +50,8 @@ public static class OnnxImporter
         private readonly Dictionary<string, (int C, int H, int W)> _flattenedChannelsLast = [];
         // Folded integer values (shape arithmetic) whose elements stand for the batch size.
         private readonly Dictionary<string, bool[]> _batchElements = [];
+        // Nodes already read as part of a pattern (a channel shuffle's transpose and reshape back).
+        private readonly HashSet<NodeProto> _readWithPattern = [];
 
         public ModelGraph Read()
         {
@@ -184,6 +186,8 @@ public static class OnnxImporter
 
         private void ReadNode(NodeProto node)
         {
+            if (_readWithPattern.Contains(node))
+                return;
             string nodeName = node.Name is { Length: > 0 } ? node.Name : $"{node.OpType}_{_nodes.Count}";
             if (node.Domain is not ("" or "ai.onnx"))
                 throw new UnsupportedOperatorException($"{node.Domain}.{node.OpType}", nodeName);
@@ -234,6 +238,18 @@ public static class OnnxImporter
             if (node.OpType == "Sum" && node.Input.All(i => i != "" && !IsConstant(i)))
             {
                 ReadSum(node, nodeName, valueInputs);
+                return;
+            }
+            if (node.OpType == "Split")
+            {
+                ReadChannelSplit(node, nodeName, valueInputs[0], shapes[0]);
+                return;
+            }
+            if (node.OpType == "Reshape" && ChannelShuffle(node, shapes[0]) is var (groups, back))
+            {
+                var shuffle = ChannelPermutation.Shuffle(shapes[0][1], groups);
+                _shapes[back.Output[0]] = shuffle.InferShape([shapes[0]]);
+                _nodes.Add(new Model.Node(nodeName, shuffle, [valueInputs[0]], back.Output[0]));
                 return;
             }
             if (node.OpType == "Transpose" && shapes[0] is [_, var mc, var mh, var mw]
@@ -375,6 +391,50 @@ public static class OnnxImporter
                 default:
                     return null;
             }
+        }
+
+        /// <summary>Split along the channels (ShuffleNet's <c>chunk</c>): one channel slice per output.</summary>
+        private void ReadChannelSplit(NodeProto node, string nodeName, string input, int[] shape)
+        {
+            int axis = shape.Length == 4 ? Op.NormalizeAxis((int)(node.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 0), 4) : -1;
+            if (axis != 1)
+                throw new UnsupportedOperatorException("Split along another axis than the channels", nodeName);
+            int parts = node.Output.Count, channels = shape[1];
+            var sizes = (opset >= 13 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "split")?.Ints.ToArray())?.Select(v => (int)v).ToArray()
+                ?? Enumerable.Range(0, parts).Select(k => (channels + parts - 1) / parts).Select((size, k) => Math.Min(size, channels - k * size)).ToArray();
+            if (sizes.Length != parts || sizes.Sum() != channels || sizes.Any(v => v <= 0))
+                throw new KryptonException($"Split node '{nodeName}' divides {channels} channels as {string.Join("+", sizes)} into {parts} outputs");
+            int start = 0;
+            for (int k = 0; k < parts; k++)
+            {
+                var slice = new ChannelSlice(start, start + sizes[k]);
+                start += sizes[k];
+                if (node.Output[k] == "") continue;
+                _shapes[node.Output[k]] = slice.InferShape([shape]);
+                _nodes.Add(new Model.Node($"{nodeName}__{k}", slice, [input], node.Output[k]));
+            }
+        }
+
+        /// <summary>
+        /// A channel shuffle: this Reshape to N×g×(C/g)×H×W, read only by a Transpose (perm
+        /// 0,2,1,3,4), read only by a Reshape back to N×C×H×W. Returns g and that last Reshape (both
+        /// it and the Transpose are then taken as read), or null.
+        /// </summary>
+        private (int Groups, NodeProto Back)? ChannelShuffle(NodeProto reshape, int[] shape)
+        {
+            NodeProto? OnlyReader(string value) => graph.Node.Where(n => n.Input.Contains(value)).ToList() is [var one] && graph.Output.All(o => o.Name != value) ? one : null;
+            long[]? Target(NodeProto n) => n.Input.Count > 1 && _ints.TryGetValue(n.Input[1], out var t) ? t : null;
+            if (shape is not [_, var c, var h, var w] || Target(reshape) is not [_, var g, var cg, var th, var tw] || g <= 0 || g * cg != c || th != h || tw != w)
+                return null;
+            if (OnlyReader(reshape.Output[0]) is not { OpType: "Transpose" } transpose
+                || transpose.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is not { } perm || !perm.SequenceEqual([0L, 2, 1, 3, 4]))
+                return null;
+            if (OnlyReader(transpose.Output[0]) is not { OpType: "Reshape" } back || Target(back) is not [_, var bc, var bh, var bw]
+                || !(bc == c || bc == -1) || bh != h || bw != w)
+                return null;
+            _readWithPattern.Add(transpose);
+            _readWithPattern.Add(back);
+            return ((int)g, back);
         }
 
         /// <summary>Sum of several values (Caffe2 exports write residual additions so): a chain of additions.</summary>
@@ -527,6 +587,19 @@ public static class OnnxImporter
                     int rank = shapes[0].Length;
                     int axis = Op.NormalizeAxis((int)I("axis", opset >= 13 ? -1 : 1), rank);
                     return new Softmax(axis, Coerce2D: opset < 13 && axis != rank - 1, Log: node.OpType == "LogSoftmax");
+                }
+                case "Slice":
+                {
+                    var starts = opset >= 10 ? OptionalInts(node, 1) : Ints("starts");
+                    var ends = opset >= 10 ? OptionalInts(node, 2) : Ints("ends");
+                    var axes = (opset >= 10 ? OptionalInts(node, 3) : Ints("axes")) ?? [0];
+                    var steps = opset >= 10 ? OptionalInts(node, 4) : null;
+                    if (shapes[0].Length != 4 || starts is not [var from] || ends is not [var to] || axes is not [var axis]
+                        || Op.NormalizeAxis((int)axis, 4) != 1 || steps is not (null or [1]))
+                        throw new UnsupportedOperatorException("Slice of anything but a range of channels", nodeName);
+                    int c = shapes[0][1];
+                    long Clamp(long v) => Math.Clamp(v < 0 ? v + c : v, 0, c);
+                    return new ChannelSlice((int)Clamp(from), (int)Clamp(to));
                 }
                 case "Pad":
                 {
