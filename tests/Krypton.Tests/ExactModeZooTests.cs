@@ -10,8 +10,11 @@ namespace Krypton.Tests;
 /// SqueezeNet 1.1 (ceil-mode max pooling, fire-module concatenations; opset 11), MobileNetV2
 /// (depthwise convolutions, inverted residuals, ReLU6 as Clip), DenseNet (dense concatenation,
 /// batch norm before convolutions, transition average pools), a narrow ResNet-50-style bottleneck
-/// net, a net of dilated, non-square and asymmetrically padded convolutions (opset 9), and one of
-/// padded average pooling without the padding in the divisor and padded ceil-mode pooling.
+/// net, a net of dilated, non-square and asymmetrically padded convolutions (opset 9), one of
+/// padded average pooling without the padding in the divisor and padded ceil-mode pooling,
+/// ShuffleNet V2 (channel split and shuffle under shape arithmetic), MobileNetV3 and EfficientNet
+/// (hard-swish, SiLU, squeeze-and-excitation) and a tutorial-style view + log_softmax head.
+/// Each also runs as the original file does in ONNX Runtime.
 /// </summary>
 public class ExactModeZooTests
 {
@@ -26,7 +29,19 @@ public class ExactModeZooTests
         { "zoo_bottleneck_resnet.onnx", 9, 7, 11, 9 },
         { "zoo_dilated.onnx", 5, 7, 7, 6 },
         { "zoo_pools.onnx", 6, 6, 7, 5 },
+        { "zoo_shufflenet_v2.onnx", 10, 10, 9, 9 },
+        { "zoo_mobilenet_v3.onnx", 10, 8, 9, 11 },
+        { "zoo_efficientnet.onnx", 9, 9, 10, 10 },
+        { "zoo_view_logsoftmax.onnx", 5, 5, 3, 3 },
     };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Import_computes_what_the_pytorch_export_computes(string file, int patchH, int patchW, int strideH, int strideW)
+    {
+        _ = (patchH, patchW, strideH, strideW);
+        OnnxImportTests.AssertSameAsOriginal(File.ReadAllBytes(TestFiles.Path_(file)), batch: 3, tolerance: 1e-4);
+    }
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -65,5 +80,18 @@ public class ExactModeZooTests
         Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Average, CountIncludePad: false } p && !p.Window.Unpadded);
         Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Max, CeilMode: true } p && !p.Window.Unpadded);
         Assert.Contains(pools.Nodes, n => n.Op is Pool { Kind: PoolKind.Average, CeilMode: true });
+        var shuffle = M("zoo_shufflenet_v2.onnx");
+        Assert.Contains(shuffle.Nodes, n => n.Op is ChannelSlice);
+        Assert.Contains(shuffle.Nodes, n => n.Op is ChannelPermutation);
+        var mobile3 = M("zoo_mobilenet_v3.onnx");
+        // HardSwish exports as HardSigmoid times its input before opset 14; the excitation gates with HardSigmoid too.
+        Assert.True(mobile3.Nodes.Count(n => n.Op is Activation { Kind: ActivationKind.HardSigmoid }) >= 2);
+        Assert.Contains(mobile3.Nodes, n => n.Op is Binary { Kind: BinaryKind.Mul, Constant: null });   // the excitation's scale
+        var efficient = M("zoo_efficientnet.onnx");
+        Assert.Contains(efficient.Nodes, n => n.Op is Activation { Kind: ActivationKind.Sigmoid });
+        Assert.Contains(efficient.Nodes, n => n.Op is Binary { Kind: BinaryKind.Mul, Constant: null });
+        var view = M("zoo_view_logsoftmax.onnx");
+        Assert.Equal([0L, -1L], Assert.IsType<Reshape>(Assert.Single(view.Nodes, n => n.Op is Reshape).Op).Shape);
+        Assert.Contains(view.Nodes, n => n.Op is Softmax { Log: true });
     }
 }

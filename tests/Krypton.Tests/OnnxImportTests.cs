@@ -21,7 +21,7 @@ public class OnnxImportTests
     /// Imports the model, re-emits it and checks that ONNX Runtime gives the same output for the
     /// re-emitted graph as for the original bytes. Returns the imported graph for further checks.
     /// </summary>
-    private static ModelGraph AssertSameAsOriginal(byte[] original, int batch = 2, double tolerance = 1e-5)
+    internal static ModelGraph AssertSameAsOriginal(byte[] original, int batch = 2, double tolerance = 1e-5)
     {
         var g = OnnxImporter.Parse(original, "test");
         var x = Rand(new Random(OpTests.StableSeed(g.Nodes.Count + g.Output)), batch * g.Channels * g.Height * g.Width);

@@ -50,8 +50,10 @@ public static class OnnxImporter
         private readonly Dictionary<string, (int C, int H, int W)> _flattenedChannelsLast = [];
         // Folded integer values (shape arithmetic) whose elements stand for the batch size.
         private readonly Dictionary<string, bool[]> _batchElements = [];
-        // Nodes already read as part of a pattern (a channel shuffle's transpose and reshape back).
+        // Nodes already read as part of a pattern (a channel shuffle's reshape and transpose).
         private readonly HashSet<NodeProto> _readWithPattern = [];
+        // A channel shuffle's last Reshape, with the shuffle's input, its shape and its groups: read when it comes.
+        private readonly Dictionary<NodeProto, (string Input, int[] Shape, int Groups)> _pendingShuffles = [];
 
         public ModelGraph Read()
         {
@@ -189,6 +191,11 @@ public static class OnnxImporter
             if (_readWithPattern.Contains(node))
                 return;
             string nodeName = node.Name is { Length: > 0 } ? node.Name : $"{node.OpType}_{_nodes.Count}";
+            if (_pendingShuffles.Remove(node, out var pending))
+            {
+                ReadChannelShuffle(node, nodeName, pending);
+                return;
+            }
             if (node.Domain is not ("" or "ai.onnx"))
                 throw new UnsupportedOperatorException($"{node.Domain}.{node.OpType}", nodeName);
             if (node.OpType == "Constant")
@@ -247,9 +254,8 @@ public static class OnnxImporter
             }
             if (node.OpType == "Reshape" && ChannelShuffle(node, shapes[0]) is var (groups, back))
             {
-                var shuffle = ChannelPermutation.Shuffle(shapes[0][1], groups);
-                _shapes[back.Output[0]] = shuffle.InferShape([shapes[0]]);
-                _nodes.Add(new Model.Node(nodeName, shuffle, [valueInputs[0]], back.Output[0]));
+                // The shuffle is read at its last Reshape, whose shape may be worked out between here and there.
+                _pendingShuffles[back] = (valueInputs[0], shapes[0], groups);
                 return;
             }
             if (node.OpType == "Transpose" && shapes[0] is [_, var mc, var mh, var mw]
@@ -416,25 +422,34 @@ public static class OnnxImporter
         }
 
         /// <summary>
-        /// A channel shuffle: this Reshape to N×g×(C/g)×H×W, read only by a Transpose (perm
-        /// 0,2,1,3,4), read only by a Reshape back to N×C×H×W. Returns g and that last Reshape (both
-        /// it and the Transpose are then taken as read), or null.
+        /// The start of a channel shuffle: this Reshape to N×g×(C/g)×H×W, read only by a Transpose
+        /// (perm 0,2,1,3,4), read only by a Reshape. Returns g and that last Reshape (the Transpose is
+        /// then taken as read), or null.
         /// </summary>
         private (int Groups, NodeProto Back)? ChannelShuffle(NodeProto reshape, int[] shape)
         {
             NodeProto? OnlyReader(string value) => graph.Node.Where(n => n.Input.Contains(value)).ToList() is [var one] && graph.Output.All(o => o.Name != value) ? one : null;
-            long[]? Target(NodeProto n) => n.Input.Count > 1 && _ints.TryGetValue(n.Input[1], out var t) ? t : null;
-            if (shape is not [_, var c, var h, var w] || Target(reshape) is not [_, var g, var cg, var th, var tw] || g <= 0 || g * cg != c || th != h || tw != w)
+            if (shape is not [_, var c, var h, var w] || ReshapeTarget(reshape) is not [_, var g, var cg, var th, var tw] || g <= 0 || g * cg != c || th != h || tw != w)
                 return null;
             if (OnlyReader(reshape.Output[0]) is not { OpType: "Transpose" } transpose
-                || transpose.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is not { } perm || !perm.SequenceEqual([0L, 2, 1, 3, 4]))
-                return null;
-            if (OnlyReader(transpose.Output[0]) is not { OpType: "Reshape" } back || Target(back) is not [_, var bc, var bh, var bw]
-                || !(bc == c || bc == -1) || bh != h || bw != w)
+                || transpose.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is not { } perm || !perm.SequenceEqual([0L, 2, 1, 3, 4])
+                || OnlyReader(transpose.Output[0]) is not { OpType: "Reshape" } back)
                 return null;
             _readWithPattern.Add(transpose);
-            _readWithPattern.Add(back);
             return ((int)g, back);
+        }
+
+        private long[]? ReshapeTarget(NodeProto reshape) => reshape.Input.Count > 1 && _ints.TryGetValue(reshape.Input[1], out var t) ? t : null;
+
+        /// <summary>The end of a channel shuffle: the Reshape back to N×C×H×W, read with the rest as one channel permutation.</summary>
+        private void ReadChannelShuffle(NodeProto back, string nodeName, (string Input, int[] Shape, int Groups) shuffle)
+        {
+            var (input, shape, groups) = shuffle;
+            if (ReshapeTarget(back) is not [_, var c, var h, var w] || !(c == shape[1] || c == -1) || h != shape[2] || w != shape[3])
+                throw new UnsupportedOperatorException("a five-axis Reshape and Transpose that do not shuffle channels", nodeName);
+            var permutation = ChannelPermutation.Shuffle(shape[1], groups);
+            _shapes[back.Output[0]] = permutation.InferShape([shape]);
+            _nodes.Add(new Model.Node(nodeName, permutation, [input], back.Output[0]));
         }
 
         /// <summary>Sum of several values (Caffe2 exports write residual additions so): a chain of additions.</summary>

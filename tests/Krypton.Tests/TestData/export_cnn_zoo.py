@@ -121,6 +121,21 @@ class PoolNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class ViewNet(nn.Module):
+    """A tutorial-style head: x.view(x.size(0), -1) (shape arithmetic under a dynamic batch), then log_softmax."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.fc = nn.Linear(8 * 8 * 8, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return F.log_softmax(self.fc(x.view(x.size(0), -1)), dim=1)
+
+
 def export(name, model, size, opset):
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     randomize(model, gen, size)
@@ -139,6 +154,14 @@ def main():
     export("zoo_bottleneck_resnet", NarrowResNet(), 64, 13)
     export("zoo_dilated", DilatedNet(), 48, 9)
     export("zoo_pools", PoolNet(), 45, 13)
+    # Split and channel shuffle (reshape, transpose, reshape) with shape arithmetic; HardSwish (as
+    # HardSigmoid times input at opset 13) and squeeze-and-excitation; SiLU (sigmoid times input);
+    # view and log_softmax.
+    export("zoo_shufflenet_v2", torchvision.models.ShuffleNetV2([2, 2, 2], [8, 16, 32, 64, 128], num_classes=10), 64, 13)
+    export("zoo_mobilenet_v3", torchvision.models.mobilenet_v3_small(width_mult=0.25, num_classes=10), 64, 13)
+    efficient = torchvision.models.efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.25)[0]
+    export("zoo_efficientnet", torchvision.models.EfficientNet(efficient, 0.2, num_classes=10), 64, 13)
+    export("zoo_view_logsoftmax", ViewNet(), 32, 13)
 
 
 if __name__ == "__main__":
