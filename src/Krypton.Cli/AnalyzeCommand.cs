@@ -69,6 +69,12 @@ internal static class AnalyzeCommand
         Console.WriteLine();
         Console.WriteLine($"multiply-adds: full {analysis.FullMultiplyAdds / 1e9:0.000} G, incremental {analysis.IncrementalMultiplyAdds / 1e9:0.000} G");
         Console.WriteLine($"theoretical speedup R = {analysis.TheoreticalSpeedup.ToString("0.00", inv)}");
+        // A feature map changed everywhere (after a squeeze-and-excitation's global pooling, say) leaves
+        // every later convolution at full cost: say where, since the table alone hides why R is low.
+        int whole = analysis.Layers.ToList().FindIndex(l => l.State == RegionState.Full && l.OutputShape.Length == 4 && l.OutputShape[2] * l.OutputShape[3] > 1);
+        if (whole >= 0 && analysis.Layers.Skip(whole).Sum(l => l.FullMultiplyAdds) is > 0 and var after)
+            Console.WriteLine(string.Create(inv, $"from {analysis.Layers[whole].Name} ({analysis.Layers[whole].OpType}) on, each patch changes whole feature maps "
+                + $"(a global operation, such as global pooling, feeds them): {after / (double)analysis.FullMultiplyAdds:P0} of the multiply-adds run at full cost"));
         return 0;
     }
 

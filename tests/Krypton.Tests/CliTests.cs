@@ -206,6 +206,12 @@ public class CliTests : IDisposable
         Assert.Contains("theoretical speedup R = 2.19", stdout);
         Assert.Contains("layer4.1.conv2", stdout);
 
+        Assert.DoesNotContain("changes whole feature maps", stdout);
+
+        (code, stdout, _) = Krypton("analyze", "--model", TestFiles.Path_("zoo_mobilenet_v3.onnx"), "--patch", "8");
+        Assert.Equal(0, code);
+        Assert.Matches(@"from /features/features\.1/block/block\.1/Mul \(Mul\) on, each patch changes whole feature maps .*: \d+ % of the multiply-adds run at full cost", stdout);
+
         (code, stdout, _) = Krypton("analyze", "--model", TestFiles.TinyMixed, "--patch", "8", "--json");
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);
