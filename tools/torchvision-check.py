@@ -37,6 +37,7 @@ def models():
         "resnext50_32x4d": (tv.resnext50_32x4d(num_classes=10), 96),
         "shufflenet_v2_x0_5": (tv.shufflenet_v2_x0_5(num_classes=10), 96),
         "densenet121": (tv.densenet121(num_classes=10), 96),
+        "convnext_tiny": (tv.convnext_tiny(num_classes=10), 96),
     }
 
 

@@ -108,11 +108,15 @@ public class ChannelsLastTests
     }
 
     [Fact]
-    public void A_transpose_that_is_not_a_flatten_into_a_dense_layer_stays_unsupported()
+    public void Ops_without_a_channels_first_reading_on_a_channels_last_view_are_refused_in_one_line()
     {
         var bytes = new OnnxTestModel(13, [1, 3, 4, 4])
-            .Node("Transpose", ["x"], ["t"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1)).Node("Relu", ["t"], ["y"]).Output("y").Bytes();
-        Assert.Contains("unsupported operator 'Transpose'", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "t")).Message);
+            .Node("Transpose", ["x"], ["t"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1)).Node("Softmax", ["t"], ["y"]).Output("y").Bytes();
+        Assert.Contains("unsupported operator 'Softmax on a channels-last view of a feature map'",
+            Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "t")).Message);
+        var mixed = new OnnxTestModel(13, [1, 3, 4, 4])
+            .Node("Transpose", ["x"], ["t"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1)).Node("Add", ["t", "x"], ["y"]).Output("y").Bytes();
+        Assert.Contains("Add mixing a channels-last view with other values", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(mixed, "m")).Message);
     }
 
     [Fact]

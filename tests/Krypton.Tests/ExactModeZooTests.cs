@@ -13,7 +13,8 @@ namespace Krypton.Tests;
 /// net, a net of dilated, non-square and asymmetrically padded convolutions (opset 9), one of
 /// padded average pooling without the padding in the divisor and padded ceil-mode pooling,
 /// ShuffleNet V2 (channel split and shuffle under shape arithmetic), MobileNetV3 and EfficientNet
-/// (hard-swish, SiLU, squeeze-and-excitation) and a tutorial-style view + log_softmax head.
+/// (hard-swish, SiLU, squeeze-and-excitation), a tutorial-style view + log_softmax head and a
+/// narrow ConvNeXt (layer norm and a GELU MLP on a channels-last permutation).
 /// Each also runs as the original file does in ONNX Runtime.
 /// </summary>
 public class ExactModeZooTests
@@ -33,6 +34,7 @@ public class ExactModeZooTests
         { "zoo_mobilenet_v3.onnx", 10, 8, 9, 11 },
         { "zoo_efficientnet.onnx", 9, 9, 10, 10 },
         { "zoo_view_logsoftmax.onnx", 5, 5, 3, 3 },
+        { "zoo_convnext.onnx", 8, 8, 8, 8 },
     };
 
     [Theory]
@@ -93,5 +95,9 @@ public class ExactModeZooTests
         var view = M("zoo_view_logsoftmax.onnx");
         Assert.Equal([0L, -1L], Assert.IsType<Reshape>(Assert.Single(view.Nodes, n => n.Op is Reshape).Op).Shape);
         Assert.Contains(view.Nodes, n => n.Op is Softmax { Log: true });
+        var convnext = M("zoo_convnext.onnx");
+        Assert.Contains(convnext.Nodes, n => n.Op is ChannelMean);
+        Assert.Contains(convnext.Nodes, n => n.Op is Activation { Kind: ActivationKind.Erf });
+        Assert.Contains(convnext.Nodes, n => n.Op is Conv { Groups: > 1 } c && c.Window.KernelH == 7);
     }
 }

@@ -123,6 +123,9 @@ public class OpTests
             ["PRelu per channel"] = r => G(3, 4, 5, S(new PRelu(new ConstantTensor([3, 1, 1], [0.1f, -0.5f, 2f])))),
             ["PRelu shared"] = r => G(2, 3, 3, S(new PRelu(ConstantTensor.Scalar(0.25f)))),
             ["ChannelSlice"] = r => G(6, 3, 4, S(new ChannelSlice(2, 5))),
+            ["ChannelMean"] = r => G(5, 3, 4, S(new ChannelMean())),
+            // √ of non-negative inputs only: a square first.
+            ["Activation Sqrt"] = r => G(2, 3, 4, S(new Activation(ActivationKind.Pow, 2f)), S(new Activation(ActivationKind.Sqrt))),
             ["ChannelPermutation shuffle"] = r => G(6, 3, 2, S(ChannelPermutation.Shuffle(6, 2))),
         };
 
@@ -135,6 +138,7 @@ public class OpTests
             new Activation(ActivationKind.Tanh), new Activation(ActivationKind.HardSigmoid, 0.3f, 0.4f),
             new Activation(ActivationKind.HardSwish), new Activation(ActivationKind.Elu, 0.7f),
             new Activation(ActivationKind.Selu, 1.6f, 1.1f), new Activation(ActivationKind.Softplus), new Activation(ActivationKind.Softsign),
+            new Activation(ActivationKind.Erf), new Activation(ActivationKind.Pow, 2f),
         })
         {
             c[$"Activation {a.Kind}"] = r => G(2, 3, 4, S(scale), S(a));

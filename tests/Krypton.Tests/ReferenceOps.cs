@@ -77,6 +77,7 @@ internal static class ReferenceOps
         Model.Softmax s => Softmax(x[0], s),
         Model.Pad p => Pad(x[0], p),
         Lrn l => Lrn(x[0], l),
+        Model.ChannelMean => MeanOverChannels(x[0]),
         ChannelSlice cs => Channels(x[0], Enumerable.Range(cs.Start, cs.End - cs.Start).ToArray()),
         ChannelPermutation cp => Channels(x[0], cp.Source),
         PRelu p => Binary(Map(x[0], v => Math.Max(v, 0)), Binary(Map(x[0], v => Math.Min(v, 0)), RefTensor.From(p.Slope), BinaryKind.Mul), BinaryKind.Add),
@@ -98,6 +99,9 @@ internal static class ReferenceOps
         ActivationKind.Selu => v > 0 ? a.Beta * v : a.Beta * a.Alpha * (Math.Exp(v) - 1),
         ActivationKind.Softplus => Math.Log(1 + Math.Exp(v)),
         ActivationKind.Softsign => v / (1 + Math.Abs(v)),
+        ActivationKind.Sqrt => Math.Sqrt(v),
+        ActivationKind.Erf => Erf(v),
+        ActivationKind.Pow => Math.Pow(v, a.Alpha),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 
@@ -345,6 +349,29 @@ internal static class ReferenceOps
         int src = 0;
         for (int i = 0; i < rank; i++) shape.Add(add.Contains(i) ? 1 : x.Shape[src++]);
         return new RefTensor([.. shape], x.Data);
+    }
+
+    private static RefTensor MeanOverChannels(RefTensor x)
+    {
+        int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
+        var y = RefTensor.Zeros(n, 1, x.Shape[2], x.Shape[3]);
+        for (int b = 0; b < n; b++)
+            for (int p = 0; p < hw; p++)
+                y.Data[b * hw + p] = Enumerable.Range(0, c).Average(k => x.Data[(b * c + k) * hw + p]);
+        return y;
+    }
+
+    /// <summary>The error function, by its Maclaurin series (enough terms for |x| ≤ 4 in double precision).</summary>
+    private static double Erf(double x)
+    {
+        if (Math.Abs(x) > 4) return Math.Sign(x) * (1 - 1e-8);
+        double sum = 0, term = x;
+        for (int k = 0; k < 200; k++)
+        {
+            sum += term / (2 * k + 1);
+            term *= -x * x / (k + 1);
+        }
+        return 2 / Math.Sqrt(Math.PI) * sum;
     }
 
     /// <summary>Output channel j is input channel <paramref name="source"/>[j].</summary>

@@ -141,6 +141,12 @@ public enum ActivationKind
     Softplus,
     /// <summary>x / (1 + |x|).</summary>
     Softsign,
+    /// <summary>√x.</summary>
+    Sqrt,
+    /// <summary>The error function (GELU's exact form is x · (1 + erf(x/√2)) / 2).</summary>
+    Erf,
+    /// <summary>x raised to a constant power α (layer norm's square).</summary>
+    Pow,
 }
 
 /// <summary>An element-wise activation; <paramref name="Alpha"/> and <paramref name="Beta"/> as the kind defines them.</summary>
@@ -166,6 +172,9 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
             case ActivationKind.Selu:
                 b.Node("Selu", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("gamma", Beta));
                 break;
+            case ActivationKind.Pow:
+                b.Node("Pow", [inputs[0], b.Constant(name + ".exponent", ConstantTensor.Scalar(Alpha))], output, name);
+                break;
             case ActivationKind.Clip:
                 b.Node("Clip", [inputs[0], b.Constant(name + ".min", ConstantTensor.Scalar(Alpha)), b.Constant(name + ".max", ConstantTensor.Scalar(Beta))], output, name);
                 break;
@@ -174,6 +183,27 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
                 break;
         }
     }
+}
+
+/// <summary>
+/// The mean over the channels at each pixel, [N, C, H, W] → [N, 1, H, W] (layer norm over the
+/// channels, as ConvNeXt computes it on a channels-last view).
+/// </summary>
+public sealed record ChannelMean : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "ReduceMean";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = RequireRank(inputs[0], 4, "channel mean");
+        return [x[0], 1, x[2], x[3]];
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("ReduceMean", inputs, output, name, OnnxAttr.Ints("axes", 1), OnnxAttr.Int("keepdims", 1));
 }
 
 /// <summary>

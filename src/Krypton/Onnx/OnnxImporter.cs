@@ -52,6 +52,8 @@ public static class OnnxImporter
         private readonly Dictionary<string, bool[]> _batchElements = [];
         // Nodes already read as part of a pattern (a channel shuffle's reshape and transpose).
         private readonly HashSet<NodeProto> _readWithPattern = [];
+        // Values that the original holds channels-last (after a Transpose 0,2,3,1) and this graph channels-first.
+        private readonly HashSet<string> _channelsLastViews = [];
         // A channel shuffle's last Reshape, with the shuffle's input, its shape and its groups: read when it comes.
         private readonly Dictionary<NodeProto, (string Input, int[] Shape, int Groups)> _pendingShuffles = [];
 
@@ -237,6 +239,19 @@ public static class OnnxImporter
                 foreach (var c in node.Input.Where(_floats.ContainsKey).ToList())
                     _floats[c] = ChannelsFirst(_floats[c], nodeName);
             }
+            if (node.Input.Any(_channelsLastViews.Contains))
+            {
+                if (ReadOnChannelsLastView(node, nodeName, valueInputs, shapes))
+                    return;
+            }
+            else if (node.OpType == "Transpose" && shapes[0].Length == 4 && Perm(node) is [0, 2, 3, 1] && !FlattensIntoDense(node.Output[0]))
+            {
+                // A channels-last view of a feature map (ConvNeXt's permute before its layer norm and
+                // MLP): kept channels-first here, the ops on it read accordingly until it turns back.
+                _alias[node.Output[0]] = valueInputs[0];
+                _channelsLastViews.Add(node.Output[0]);
+                return;
+            }
             if (node.OpType is "ReduceMean" or "ReduceMax")
             {
                 ReadSpatialReduce(node, nodeName, valueInputs[0], shapes[0]);
@@ -399,6 +414,60 @@ public static class OnnxImporter
             }
         }
 
+        private static long[]? Perm(NodeProto node) => node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints.ToArray();
+
+        /// <summary>
+        /// A node reading a channels-last view, read channels-first: the Transpose back ends the view;
+        /// a mean over the last axis is a mean over the channels; a dense layer over the last axis is a
+        /// 1×1 convolution; element-wise arithmetic turns its constants; activations apply as they are.
+        /// Outputs stay views. Returns false when the node is to be read the ordinary way after
+        /// that (its constants turned); anything else on a view is refused in one line.
+        /// </summary>
+        private bool ReadOnChannelsLastView(NodeProto node, string nodeName, List<string> values, List<int[]> shapes)
+        {
+            if (node.Input.Where(i => i != "" && !IsConstant(i)).Any(i => !_channelsLastViews.Contains(i)))
+                throw new UnsupportedOperatorException($"{node.OpType} mixing a channels-last view with other values", nodeName);
+            switch (node.OpType)
+            {
+                case "Transpose" when Perm(node) is [0, 3, 1, 2]:
+                    _alias[node.Output[0]] = values[0];
+                    return true;
+                case "ReduceMean" when shapes[0].Length == 4 && (node.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1) == 1
+                    && (opset >= 18 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray()) is [-1 or 3]:
+                {
+                    var mean = new ChannelMean();
+                    _shapes[node.Output[0]] = mean.InferShape(shapes);
+                    _nodes.Add(new Model.Node(nodeName, mean, [values[0]], node.Output[0]));
+                    _channelsLastViews.Add(node.Output[0]);
+                    return true;
+                }
+                case "MatMul" when shapes[0].Length == 4 && _floats.TryGetValue(node.Input[1], out var b) && b.Shape is [var inC, var outC] && inC == shapes[0][1]:
+                {
+                    var weight = new float[outC * inC];
+                    for (int k = 0; k < outC; k++)
+                        for (int c = 0; c < inC; c++) weight[k * inC + c] = b.Data[c * outC + k];
+                    var conv = new Conv(Window2D.Square(1), 1, new ConstantTensor([outC, inC, 1, 1], weight), null);
+                    _shapes[node.Output[0]] = conv.InferShape(shapes);
+                    _nodes.Add(new Model.Node(nodeName, conv, [values[0]], node.Output[0]));
+                    _channelsLastViews.Add(node.Output[0]);
+                    return true;
+                }
+                case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Sqrt" or "Erf" or "Relu" or "Sigmoid" or "Tanh" or "Identity" or "Dropout":
+                    // Turned under a name of their own: an exporter may share a constant with nodes outside the view.
+                    for (int i = 0; i < node.Input.Count; i++)
+                        if (_floats.TryGetValue(node.Input[i], out var constant))
+                        {
+                            string turned = node.Input[i] + "__channels_first";
+                            _floats.TryAdd(turned, ChannelsFirst(constant, nodeName));
+                            node.Input[i] = turned;
+                        }
+                    _channelsLastViews.Add(node.Output[0]);
+                    return false;
+                default:
+                    throw new UnsupportedOperatorException($"{node.OpType} on a channels-last view of a feature map", nodeName);
+            }
+        }
+
         /// <summary>Split along the channels (ShuffleNet's <c>chunk</c>): one channel slice per output.</summary>
         private void ReadChannelSplit(NodeProto node, string nodeName, string input, int[] shape)
         {
@@ -531,6 +600,12 @@ public static class OnnxImporter
                     return new Lrn((int)size, F("alpha", 1e-4f), F("beta", 0.75f), F("bias", 1f));
                 }
                 case "Sigmoid": return new Activation(ActivationKind.Sigmoid);
+                case "Sqrt": return new Activation(ActivationKind.Sqrt);
+                case "Erf": return new Activation(ActivationKind.Erf);
+                case "Pow":
+                    return OptionalFloats(node, 1) is { ElementCount: 1 } exponent
+                        ? new Activation(ActivationKind.Pow, exponent.Data[0])
+                        : throw new UnsupportedOperatorException("Pow with an exponent that is not one constant", nodeName);
                 case "Tanh": return new Activation(ActivationKind.Tanh);
                 case "HardSigmoid": return new Activation(ActivationKind.HardSigmoid, F("alpha", 0.2f), F("beta", 0.5f));
                 case "HardSwish": return new Activation(ActivationKind.HardSwish);

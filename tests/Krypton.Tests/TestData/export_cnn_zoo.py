@@ -162,6 +162,9 @@ def main():
     efficient = torchvision.models.efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.25)[0]
     export("zoo_efficientnet", torchvision.models.EfficientNet(efficient, 0.2, num_classes=10), 64, 13)
     export("zoo_view_logsoftmax", ViewNet(), 32, 13)
+    # ConvNeXt: layer norm (decomposed at opset 13), a GELU MLP as MatMuls on a channels-last permutation.
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+    export("zoo_convnext", ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], num_classes=10), 64, 13)
 
 
 if __name__ == "__main__":
