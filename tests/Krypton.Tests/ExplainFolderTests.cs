@@ -7,16 +7,16 @@ namespace Krypton.Tests;
 /// <summary>`krypton explain --input DIR`: every image of a folder, one compilation, a folder of files per image, summary.csv and a gallery.</summary>
 public class ExplainFolderTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-folder-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist");
 
     /// <summary>Three shipped sample images and, first in name order, a file that is not an image.</summary>
     private string Images()
     {
-        string images = Path.Combine(_dir, "images");
+        string images = Path.Combine(_temp.Path, "images");
         Directory.CreateDirectory(images);
         foreach (var f in Directory.GetFiles(Samples, "*.png").Order(StringComparer.Ordinal).Take(3))
             File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
@@ -30,7 +30,7 @@ public class ExplainFolderTests : IDisposable
     [Fact]
     public void Every_image_gets_the_files_a_run_of_its_own_writes_and_a_failure_is_listed_and_fails_the_command()
     {
-        string images = Images(), out_ = Path.Combine(_dir, "out");
+        string images = Images(), out_ = Path.Combine(_temp.Path, "out");
         var (code, stdout, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_));
 
         Assert.Equal(2, code);
@@ -44,7 +44,7 @@ public class ExplainFolderTests : IDisposable
         Assert.StartsWith("a-broken.png,a-broken,\"error: ", rows[1]);   // quoted: the reason holds commas
         foreach (var file in Directory.GetFiles(images).Where(f => !f.Contains("broken")))
         {
-            string stem = Path.GetFileNameWithoutExtension(file), alone = Path.Combine(_dir, "alone-" + stem);
+            string stem = Path.GetFileNameWithoutExtension(file), alone = Path.Combine(_temp.Path, "alone-" + stem);
             Assert.Equal(0, CliTests.Krypton(Tiny("--input", file, "--out", alone)).Code);
             Assert.Equal(NpyFile.Read(Path.Combine(alone, "heatmap.npy")).Data, NpyFile.Read(Path.Combine(out_, stem, "heatmap.npy")).Data);
             Assert.True(File.Exists(Path.Combine(out_, stem, "overlay.png")));
@@ -61,7 +61,7 @@ public class ExplainFolderTests : IDisposable
     [Fact]
     public void A_mistake_in_the_job_stops_the_run_before_any_image()
     {
-        string out_ = Path.Combine(_dir, "out");
+        string out_ = Path.Combine(_temp.Path, "out");
         var (code, _, stderr) = CliTests.Krypton(Tiny("--input", Images(), "--out", out_, "--target", "99"));
         Assert.Equal(2, code);
         Assert.Contains("krypton: error: target 99 is out of range", stderr);
@@ -80,7 +80,7 @@ public class ExplainFolderTests : IDisposable
     [Fact]
     public void Resume_keeps_the_images_an_earlier_run_finished_with_the_same_settings_and_runs_the_rest()
     {
-        string images = Images(), out_ = Path.Combine(_dir, "out");
+        string images = Images(), out_ = Path.Combine(_temp.Path, "out");
         File.Delete(Path.Combine(images, "a-broken.png"));
         Assert.Equal(0, CliTests.Krypton(Tiny("--input", images, "--out", out_)).Code);
         var names = Directory.GetDirectories(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
@@ -109,7 +109,7 @@ public class ExplainFolderTests : IDisposable
     [Fact]
     public void Tensors_in_the_folder_are_explained_as_they_are()
     {
-        string images = Path.Combine(_dir, "tensors"), out_ = Path.Combine(_dir, "out"), alone = Path.Combine(_dir, "alone");
+        string images = Path.Combine(_temp.Path, "tensors"), out_ = Path.Combine(_temp.Path, "out"), alone = Path.Combine(_temp.Path, "alone");
         Directory.CreateDirectory(images);
         string tensor = CliTests.GoldenImageNpy(images);
         var (code, _, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_));
@@ -120,12 +120,12 @@ public class ExplainFolderTests : IDisposable
 
     [Fact]
     public void Resume_needs_a_folder() =>
-        Assert.Contains("--resume goes with a folder of images", CliTests.Krypton(Tiny("--input", Directory.GetFiles(Samples)[0], "--out", Path.Combine(_dir, "o"), "--resume")).StdErr);
+        Assert.Contains("--resume goes with a folder of images", CliTests.Krypton(Tiny("--input", Directory.GetFiles(Samples)[0], "--out", Path.Combine(_temp.Path, "o"), "--resume")).StdErr);
 
     [Fact]
     public void A_run_into_a_used_folder_leaves_only_its_own_files()
     {
-        string input = Directory.GetFiles(Samples, "*.png")[0], out_ = Path.Combine(_dir, "out");
+        string input = Directory.GetFiles(Samples, "*.png")[0], out_ = Path.Combine(_temp.Path, "out");
         Assert.Equal(0, CliTests.Krypton(Tiny("--input", input, "--out", out_, "--target", "top2")).Code);
         Assert.True(File.Exists(Path.Combine(out_, "heatmaps.npy")));
         File.WriteAllText(Path.Combine(out_, "notes.txt"), "mine");

@@ -9,9 +9,9 @@ namespace Krypton.Tests;
 /// <summary>Several targets' maps from one sweep: what is selected, and that each map is the one a sweep of its own gives.</summary>
 public class TargetSelectionTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-targets-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static readonly float[] Probabilities = [0.1f, 0.05f, 0.4f, 0.05f, 0.3f, 0.1f];
 
@@ -142,7 +142,7 @@ public class TargetSelectionTests : IDisposable
     [Fact]
     public void The_command_writes_every_map_and_the_single_map_files_show_the_primary_one()
     {
-        string input = CliTests.GoldenImageNpy(_dir), out_ = Path.Combine(_dir, "out"), report = Path.Combine(_dir, "r.html");
+        string input = CliTests.GoldenImageNpy(_temp.Path), out_ = Path.Combine(_temp.Path, "out"), report = Path.Combine(_temp.Path, "r.html");
         var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input, "--fill", "tensor:0.5",
             "--patch", "8", "--stride", "4", "--target", "top3", "--report", report, "--out", out_, "--quiet");
         Assert.True(code == 0, stderr);
@@ -170,7 +170,7 @@ public class TargetSelectionTests : IDisposable
     [Fact]
     public void Explicit_positions_write_one_column_per_target()
     {
-        string input = CliTests.GoldenImageNpy(_dir), out_ = Path.Combine(_dir, "out");
+        string input = CliTests.GoldenImageNpy(_temp.Path), out_ = Path.Combine(_temp.Path, "out");
         var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input, "--patch", "8",
             "--positions", "0,0;12,20", "--target", "4,2", "--out", out_, "--quiet");
         Assert.True(code == 0, stderr);

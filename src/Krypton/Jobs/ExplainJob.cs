@@ -260,15 +260,16 @@ public static class ExplainJobRunner
         }
 
         // Render everything first, so a failure leaves the folder as it was.
-        byte[]? overlay = p.DisplayImage is null ? null : OverlayFor(result, e.Maps.First(m => m.Target == e.Target));
         var targetOverlays = p.DisplayImage is null || e.Maps.Count == 1 ? []
-            : e.MostLikely(MaxTargetOverlays).Select(m => (Name: $"overlay-{m.Target}.png", Png: OverlayFor(result, m))).ToList();
+            : e.MostLikely(MaxTargetOverlays).Select(m => (m.Target, Png: OverlayFor(result, m))).ToList();
+        // The primary target's overlay is among those when it is one of the most likely: rendered once.
+        byte[]? overlay = p.DisplayImage is null ? null
+            : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(result, e.Maps.First(m => m.Target == e.Target));
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
         string json = ProvenanceJson(result);
         string? report = p.Job.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(result, overlay) with
         {
-            OtherTargets = targetOverlays.Zip(e.MostLikely(MaxTargetOverlays)).Where(o => o.Second.Target != e.Target)
-                .Select(o => new TargetOverlay(o.Second.Target, ValueLabel(e, o.Second.Target), o.First.Png)).ToList(),
+            OtherTargets = targetOverlays.Where(o => o.Target != e.Target).Select(o => new TargetOverlay(o.Target, ValueLabel(e, o.Target), o.Png)).ToList(),
         });
 
         NpyFile.Write(Path.Combine(outDir, "heatmap.npy"), e.HeatMap, [rows, cols]);
@@ -290,8 +291,9 @@ public static class ExplainJobRunner
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "overlay.png"), overlay);
             result.WrittenFiles.Add("overlay.png");
         }
-        foreach (var (name, png) in targetOverlays)
+        foreach (var (target, png) in targetOverlays)
         {
+            string name = $"overlay-{target}.png";
             AtomicFile.WriteAllBytes(Path.Combine(outDir, name), png);
             result.WrittenFiles.Add(name);
         }

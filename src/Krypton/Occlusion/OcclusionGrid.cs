@@ -64,14 +64,8 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
         {
             if (!float.IsFinite(map[cell])) continue;
             var (y, x) = Origin(cell);
-            int y1 = y + Patch.Height, x1 = x + Patch.Width;
-            foreach (var (table, v) in new[] { (sum, (double)map[cell]), (count, 1.0) })
-            {
-                table[y * stride + x] += v;
-                table[y * stride + x1] -= v;
-                table[y1 * stride + x] -= v;
-                table[y1 * stride + x1] += v;
-            }
+            AddRectangle(sum, y, x, map[cell]);
+            AddRectangle(count, y, x, 1.0);
         }
         foreach (var table in new[] { sum, count })
         {
@@ -88,5 +82,14 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
                 pixels[i * w + j] = n > 0 ? (float)(sum[i * stride + j] / n) : float.NaN;
             }
         return pixels;
+
+        void AddRectangle(double[] table, int y, int x, double v)
+        {
+            int y1 = y + Patch.Height, x1 = x + Patch.Width;
+            table[y * stride + x] += v;
+            table[y * stride + x1] -= v;
+            table[y1 * stride + x] -= v;
+            table[y1 * stride + x1] += v;
+        }
     }
 }

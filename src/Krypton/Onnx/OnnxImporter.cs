@@ -43,7 +43,6 @@ public static class OnnxImporter
         private readonly Dictionary<string, int[]> _shapes = [];
         private readonly Dictionary<string, string> _alias = [];
         private readonly List<Model.Node> _nodes = [];
-        private HashSet<NodeProto> _channelsLastChain = [];
         // Values holding a feature map flattened in channels-last order (H, W, C) in the original
         // and channels-first (C, H, W) here, with the map's C, H, W: the dense layer reading one
         // has its weight rows reordered to match.
@@ -64,9 +63,11 @@ public static class OnnxImporter
             if (inputs.Count != 1)
                 throw new KryptonException($"model '{name}' has {inputs.Count} inputs; Krypton explains models with exactly one image input");
             var input = inputs[0];
-            _channelsLastChain = ChannelsLastChain(input.Name);
-            int[] inputShape = InputShape(input, channelsLast: _channelsLastChain.Count > 0);
+            bool channelsLast = InputIsChannelsLast(input.Name);
+            int[] inputShape = InputShape(input, channelsLast);
             _shapes[input.Name] = inputShape;
+            // Read channels-first: its arithmetic turns its constants, its Transpose ends the view.
+            if (channelsLast) _channelsLastViews.Add(input.Name);
 
             foreach (var node in graph.Node) ReadNode(node);
 
@@ -100,28 +101,36 @@ public static class OnnxImporter
         }
 
         /// <summary>
-        /// For a channels-last input: the nodes from it to the Transpose that makes it channels-first
-        /// (perm 0,3,1,2), through element-wise arithmetic with constants (a Keras rescaling or
-        /// normalization layer), each the only reader of the one before; empty when there is none.
+        /// True for a channels-last input: a Transpose that makes it channels-first (perm 0,3,1,2)
+        /// follows it, through element-wise arithmetic with constants (a Keras rescaling or
+        /// normalization layer), each node the only reader of the one before.
         /// </summary>
-        private HashSet<NodeProto> ChannelsLastChain(string input)
+        private bool InputIsChannelsLast(string input)
         {
             var constants = graph.Initializer.Select(t => t.Name).Concat(graph.Node.Where(n => n.OpType == "Constant").SelectMany(n => n.Output)).ToHashSet();
-            var chain = new HashSet<NodeProto>();
             string value = input;
-            while (true)
+            while (OnlyReader(value) is { } node)
             {
-                var readers = graph.Node.Where(n => n.Input.Contains(value)).ToList();
-                if (readers.Count != 1 || graph.Output.Any(o => o.Name == value)) return [];
-                var node = readers[0];
-                chain.Add(node);
                 if (node.OpType == "Transpose")
-                    return node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm && perm.SequenceEqual([0L, 3, 1, 2]) ? chain : [];
-                if (node.OpType is not ("Add" or "Sub" or "Mul" or "Div") || node.Input.Count(i => i != value && !constants.Contains(i)) > 0)
-                    return [];
+                    return Perm(node) is [0, 3, 1, 2];
+                if (node.OpType is not ("Add" or "Sub" or "Mul" or "Div") || node.Input.Any(i => i != value && !constants.Contains(i)))
+                    return false;
                 value = node.Output[0];
             }
+            return false;
         }
+
+        /// <summary>The one node that reads a value, or null when it has none, several, or is a graph output.</summary>
+        private NodeProto? OnlyReader(string value) =>
+            graph.Node.Where(n => n.Input.Contains(value)).ToList() is [var one] && graph.Output.All(o => o.Name != value) ? one : null;
+
+        private static long[]? Perm(NodeProto node) => node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints.ToArray();
+
+        /// <summary>A reduction's axes (an attribute before opset 18, an input from it on), or null for all of them.</summary>
+        private long[]? ReduceAxes(NodeProto node) =>
+            opset >= 18 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray();
+
+        private static bool KeepDims(NodeProto node) => (node.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1) != 0;
 
         /// <summary>A constant that broadcasts against a channels-last value, turned to broadcast against it channels-first.</summary>
         private static ConstantTensor ChannelsFirst(ConstantTensor t, string nodeName)
@@ -227,18 +236,6 @@ public static class OnnxImporter
                 if (!_shapes.ContainsKey(v))
                     throw new KryptonException($"node '{nodeName}' reads '{v}', which no earlier node produces");
             var shapes = valueInputs.Select(v => _shapes[v]).ToList();
-            if (_channelsLastChain.Contains(node))
-            {
-                // Between a channels-last input and its Transpose: the model input is read
-                // channels-first instead, so the Transpose goes and constants turn with it.
-                if (node.OpType == "Transpose")
-                {
-                    _alias[node.Output[0]] = valueInputs[0];
-                    return;
-                }
-                foreach (var c in node.Input.Where(_floats.ContainsKey).ToList())
-                    _floats[c] = ChannelsFirst(_floats[c], nodeName);
-            }
             if (node.Input.Any(_channelsLastViews.Contains))
             {
                 if (ReadOnChannelsLastView(node, nodeName, valueInputs, shapes))
@@ -274,7 +271,7 @@ public static class OnnxImporter
                 return;
             }
             if (node.OpType == "Transpose" && shapes[0] is [_, var mc, var mh, var mw]
-                && node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm && perm.SequenceEqual([0L, 2, 3, 1]) && FlattensIntoDense(node.Output[0]))
+                && Perm(node) is [0, 2, 3, 1] && FlattensIntoDense(node.Output[0]))
             {
                 // Keras's Flatten of a channels-last map: flatten channels-first instead and
                 // reorder the dense layer's weights (below), the same products in another order.
@@ -307,11 +304,8 @@ public static class OnnxImporter
         private bool FlattensIntoDense(string value)
         {
             bool flattened = false;
-            while (true)
+            while (OnlyReader(value) is { } node)
             {
-                var readers = graph.Node.Where(n => n.Input.Contains(value)).ToList();
-                if (readers.Count != 1 || graph.Output.Any(o => o.Name == value)) return false;
-                var node = readers[0];
                 switch (node.OpType)
                 {
                     case "Reshape" or "Flatten" when !flattened:
@@ -328,6 +322,7 @@ public static class OnnxImporter
                 }
                 value = node.Output[0];
             }
+            return false;
         }
 
         /// <summary>
@@ -414,8 +409,6 @@ public static class OnnxImporter
             }
         }
 
-        private static long[]? Perm(NodeProto node) => node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints.ToArray();
-
         /// <summary>
         /// A node reading a channels-last view, read channels-first: the Transpose back ends the view;
         /// a mean over the last axis is a mean over the channels; a dense layer over the last axis is a
@@ -432,8 +425,7 @@ public static class OnnxImporter
                 case "Transpose" when Perm(node) is [0, 3, 1, 2]:
                     _alias[node.Output[0]] = values[0];
                     return true;
-                case "ReduceMean" when shapes[0].Length == 4 && (node.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1) == 1
-                    && (opset >= 18 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray()) is [-1 or 3]:
+                case "ReduceMean" when shapes[0].Length == 4 && KeepDims(node) && ReduceAxes(node) is [-1 or 3]:
                 {
                     var mean = new ChannelMean();
                     _shapes[node.Output[0]] = mean.InferShape(shapes);
@@ -468,6 +460,8 @@ public static class OnnxImporter
             }
         }
 
+        private static int Ceiling(int a, int b) => (a + b - 1) / b;
+
         /// <summary>Split along the channels (ShuffleNet's <c>chunk</c>): one channel slice per output.</summary>
         private void ReadChannelSplit(NodeProto node, string nodeName, string input, int[] shape)
         {
@@ -476,7 +470,7 @@ public static class OnnxImporter
                 throw new UnsupportedOperatorException("Split along another axis than the channels", nodeName);
             int parts = node.Output.Count, channels = shape[1];
             var sizes = (opset >= 13 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "split")?.Ints.ToArray())?.Select(v => (int)v).ToArray()
-                ?? Enumerable.Range(0, parts).Select(k => (channels + parts - 1) / parts).Select((size, k) => Math.Min(size, channels - k * size)).ToArray();
+                ?? Enumerable.Range(0, parts).Select(k => Math.Min(Ceiling(channels, parts), channels - k * Ceiling(channels, parts))).ToArray();
             if (sizes.Length != parts || sizes.Sum() != channels || sizes.Any(v => v <= 0))
                 throw new KryptonException($"Split node '{nodeName}' divides {channels} channels as {string.Join("+", sizes)} into {parts} outputs");
             int start = 0;
@@ -497,11 +491,10 @@ public static class OnnxImporter
         /// </summary>
         private (int Groups, NodeProto Back)? ChannelShuffle(NodeProto reshape, int[] shape)
         {
-            NodeProto? OnlyReader(string value) => graph.Node.Where(n => n.Input.Contains(value)).ToList() is [var one] && graph.Output.All(o => o.Name != value) ? one : null;
             if (shape is not [_, var c, var h, var w] || ReshapeTarget(reshape) is not [_, var g, var cg, var th, var tw] || g <= 0 || g * cg != c || th != h || tw != w)
                 return null;
             if (OnlyReader(reshape.Output[0]) is not { OpType: "Transpose" } transpose
-                || transpose.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is not { } perm || !perm.SequenceEqual([0L, 2, 1, 3, 4])
+                || Perm(transpose) is not [0, 2, 1, 3, 4]
                 || OnlyReader(transpose.Output[0]) is not { OpType: "Reshape" } back)
                 return null;
             _readWithPattern.Add(transpose);
@@ -548,16 +541,15 @@ public static class OnnxImporter
         /// </summary>
         private void ReadSpatialReduce(NodeProto node, string nodeName, string input, int[] shape)
         {
-            var keep = node.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1;
-            var axes = (opset >= 18 ? OptionalInts(node, 1) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray())
-                ?.Select(a => Op.NormalizeAxis((int)a, shape.Length)).Order().ToArray();
+            bool keep = KeepDims(node);
+            var axes = ReduceAxes(node)?.Select(a => Op.NormalizeAxis((int)a, shape.Length)).Order().ToArray();
             if (shape.Length != 4 || axes is not [2, 3])
                 throw new UnsupportedOperatorException($"{node.OpType} over axes other than the spatial ones ({(axes is null ? "all" : string.Join(",", axes))})", nodeName);
             var pool = new GlobalPool(node.OpType == "ReduceMax" ? PoolKind.Max : PoolKind.Average);
-            string pooled = keep != 0 ? node.Output[0] : node.Output[0] + "__pooled";
+            string pooled = keep ? node.Output[0] : node.Output[0] + "__pooled";
             _shapes[pooled] = pool.InferShape([shape]);
-            _nodes.Add(new Model.Node(keep != 0 ? nodeName : nodeName + "__pool", pool, [input], pooled));
-            if (keep == 0)
+            _nodes.Add(new Model.Node(keep ? nodeName : nodeName + "__pool", pool, [input], pooled));
+            if (!keep)
             {
                 var squeeze = new Squeeze([2, 3]);
                 _shapes[node.Output[0]] = squeeze.InferShape([_shapes[pooled]]);
