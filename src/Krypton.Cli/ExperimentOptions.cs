@@ -9,7 +9,7 @@ internal sealed class ExperimentOptions
 {
     public Option<string> Patch { get; } = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
     public Option<string> Stride { get; } = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
-    public Option<string> Fill { get; } = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
+    public Option<string> Fill { get; } = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), blur[:SIGMA] (the image blurred, sigma in pixels, default half the patch), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
     public Option<string> Value { get; } = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
     public Option<int?> Batch { get; } = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };

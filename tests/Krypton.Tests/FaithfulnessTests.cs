@@ -173,7 +173,8 @@ public sealed class FaithfulnessTests : IDisposable
                     masks[(m * H + r) * W + c] = true;
         }
         using var program = new MaskedProgram(Model);
-        var (_, probabilities) = program.Evaluate(Image, GrayFill, masks, cells.Length);
+        var grayImage = Enumerable.Range(0, 3).SelectMany(ch => Enumerable.Repeat(GrayFill[ch], H * W)).ToArray();
+        var (_, probabilities) = program.Evaluate(Image, grayImage, masks, cells.Length);
         int k = program.OutputSize;
         for (int m = 0; m < cells.Length; m++)
             Assert.Equal(e.HeatMap[cells[m]], probabilities[m * k + e.Target], 1e-5f);

@@ -114,12 +114,16 @@ public class GpuTests
         {
             var input = ExactVsNaive.Input(model, 5);
             var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(size / 8), new TensorFill(0.3f), Value: ValueKind.Logit);
-            var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
-            foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
+            // The blur fill: the patch cut from a fill image on the device (a Gather in the graph).
+            foreach (var s in new[] { spec, spec with { Fill = Fill.Blur } })
             {
-                var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, Cuda.Device, mode));
-                var a = Agreement.Of(gpu, cpu);
-                Assert.True(a.Same, $"{model.Name} {mode} on cuda: {a.Problem}");
+                var cpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
+                foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
+                {
+                    var gpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None, null, null, Cuda.Device, mode));
+                    var a = Agreement.Of(gpu, cpu);
+                    Assert.True(a.Same, $"{model.Name} {mode} fill {s.Fill} on cuda: {a.Problem}");
+                }
             }
             // Approximate: the same approximation on both devices.
             var request = new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Exact, 0.6);   // no drill-down: rounding could flip which cells it refines

@@ -166,7 +166,7 @@ public static class IncrementalGraph
             var b = _b;
             ScoreHead.ReserveNames(b);
             string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
-            string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, 1, 1]);
+            string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, _g.Height, _g.Width]);
             string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
             foreach (var c in caches.Values)
             {
@@ -178,18 +178,17 @@ public static class IncrementalGraph
             string Axis(int column, string name) =>
                 b.Node("Squeeze", [b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_slice"),
                     b.Int64s(name + ".axes", [1])], null, name);
-            string rows = b.Node("Gather", [_rowTable, Axis(0, "patch_row")], null, "row_plan", OnnxAttr.Int("axis", 0));
-            string cols = b.Node("Gather", [_colTable, Axis(1, "patch_column")], null, "column_plan", OnnxAttr.Int("axis", 0));
+            string patchRow = Axis(0, "patch_row"), patchColumn = Axis(1, "patch_column");
+            string rows = b.Node("Gather", [_rowTable, patchRow], null, "row_plan", OnnxAttr.Int("axis", 0));
+            string cols = b.Node("Gather", [_colTable, patchColumn], null, "column_plan", OnnxAttr.Int("axis", 0));
             string batch = b.Node("Shape", [positions], null, "batch_shape");
             _batch = b.Node("Slice", [batch, b.Int64s("batch.s", [0]), b.Int64s("batch.e", [1])], null, "batch");
             _rowsPlan = rows;
             _colsPlan = cols;
 
-            // The input's changed region is the patch itself: the fill on h × w cells.
-            int c0 = _g.Channels;
-            string shape = b.Node("Concat", [_batch, b.Int64s("patch.shape", [c0, plan.PatchHeight, plan.PatchWidth])], null, "patch_shape", OnnxAttr.Int("axis", 0));
-            _region[_g.InputName] = b.Node("Expand", [fill, shape], null, "patch");
-            BytesPerPosition += 4L * c0 * plan.PatchHeight * plan.PatchWidth;
+            // The input's changed region is the patch itself: the fill image's h × w cells under it.
+            _region[_g.InputName] = FillUnderPatch(fill, patchRow, patchColumn);
+            BytesPerPosition += 4L * _g.Channels * plan.PatchHeight * plan.PatchWidth;
 
             var byStep = requests.GroupBy(r => r.Step).ToDictionary(x => x.Key, x => x.OrderBy(r => r.InputIndex).ToList());
             foreach (var step in plan.Steps)
@@ -213,6 +212,25 @@ public static class IncrementalGraph
         }
 
         private string _rowsPlan = "", _colsPlan = "";
+
+        /// <summary>
+        /// [n, C, h, w]: each position's patch cut from the fill image [1, C, H, W] (one Gather on
+        /// the flattened pixels; the patch always lies inside the image).
+        /// </summary>
+        private string FillUnderPatch(string fill, string patchRow, string patchColumn)
+        {
+            var b = _b;
+            int h = plan.PatchHeight, w = plan.PatchWidth, width = _g.Width;
+            string Span(string start, int extent, string name) => b.Node("Add",
+                [b.Node("Unsqueeze", [start, b.Int64s(name + ".axes", [1])], null, name + "_start"),
+                 b.Int64s(name + ".offsets", Enumerable.Range(0, extent).Select(i => (long)i).ToArray(), [1, extent])], null, name);
+            string rowStarts = b.Node("Mul", [Span(patchRow, h, "fill_rows"), b.Int64Scalar("fill.width", width)], null, "fill_row_starts");
+            string pixels = b.Node("Add", [b.Node("Unsqueeze", [rowStarts, b.Int64s("fill_rows.axes", [2])], null, "fill_rows3"),
+                b.Node("Unsqueeze", [Span(patchColumn, w, "fill_columns"), b.Int64s("fill_columns.axes", [1])], null, "fill_columns3")], null, "fill_pixels");
+            string flat = b.Node("Reshape", [fill, b.Int64s("fill.flat", [_g.Channels, (long)_g.Height * width])], null, "fill_flat");
+            string gathered = b.Node("Gather", [flat, pixels], null, "fill_gather", OnnxAttr.Int("axis", 1));
+            return b.Node("Transpose", [gathered], null, "patch", OnnxAttr.Ints("perm", 1, 0, 2, 3));
+        }
 
         private static (long[] Data, int[] Shape) Table(List<int[]> columns, int offsets)
         {

@@ -19,7 +19,7 @@ public static class MaskedGraph
 
     /// <summary>
     /// Emits the graph. Inputs: <see cref="ScoreHead.ImageInput"/> [1, C, H, W],
-    /// <see cref="ScoreHead.FillInput"/> [1, C, 1, 1], <see cref="MasksInput"/> [n, 1, H, W] bool.
+    /// <see cref="ScoreHead.FillInput"/> [1, C, H, W], <see cref="MasksInput"/> [n, 1, H, W] bool.
     /// Outputs: <see cref="ScoreHead.LogitsOutput"/> and <see cref="ScoreHead.ProbabilitiesOutput"/>, [n, K].
     /// </summary>
     public static byte[] Emit(ModelGraph model)
@@ -30,7 +30,7 @@ public static class MaskedGraph
         b.Reserve(MasksInput);
         int c = model.Channels, h = model.Height, w = model.Width;
         string image = b.Input(ScoreHead.ImageInput, [1, c, h, w]);
-        string fill = b.Input(ScoreHead.FillInput, [1, c, 1, 1]);
+        string fill = b.Input(ScoreHead.FillInput, [1, c, h, w]);
         string masks = b.Input(MasksInput, [-1, 1, h, w], TensorProto.Types.DataType.Bool);
         string occluded = b.Node("Where", [masks, fill, image], null, "occlude");
         string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");

@@ -23,7 +23,7 @@ public static class NaiveOcclusionGraph
         ScoreHead.ReserveNames(b);
         int c = model.Channels, h = model.Height, w = model.Width;
         string image = b.Input(ScoreHead.ImageInput, [1, c, h, w]);
-        string fill = b.Input(ScoreHead.FillInput, [1, c, 1, 1]);
+        string fill = b.Input(ScoreHead.FillInput, [1, c, h, w]);
         string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
         string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
 

@@ -59,7 +59,7 @@ public sealed class IncrementalProgram : OcclusionProgram
                 results = RunCaches(x, OrtMemoryInfo.DefaultInstance);
             }
         }
-        var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, 1, 1]);
+        var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, g.Height, g.Width]);
         var inputs = new Dictionary<string, OrtValue> { [ScoreHead.FillInput] = fillValue };
         for (int i = 0; i < Compiled.Caches.Count; i++) inputs[Compiled.Caches[i].InputName] = results[i];
         var unoccluded = (results[^2].GetTensorDataAsSpan<float>().ToArray(), results[^1].GetTensorDataAsSpan<float>().ToArray());

@@ -34,7 +34,7 @@ public sealed class MaskedProgram : IDisposable
     /// Returns the logits and probabilities, each count × K, row-major.
     /// </summary>
     /// <param name="image">The model input [1, C, H, W].</param>
-    /// <param name="fill">The fill in model space, one value per channel.</param>
+    /// <param name="fill">The fill image in model space, [1, C, H, W] (<see cref="Occlusion.FillValues.Image"/>).</param>
     /// <param name="masks">The masks.</param>
     /// <param name="count">Number of masks.</param>
     /// <param name="cancellation">Stops the run.</param>
@@ -44,12 +44,12 @@ public sealed class MaskedProgram : IDisposable
         long plane = (long)m.Height * m.Width;
         if (image.LongLength != m.Channels * plane)
             throw new KryptonException($"image has {image.LongLength} values, the model expects {m.Channels}x{m.Height}x{m.Width}");
-        if (fill.Length != m.Channels)
-            throw new KryptonException($"fill has {fill.Length} values, the model has {m.Channels} channels");
+        if (fill.LongLength != m.Channels * plane)
+            throw new KryptonException($"the fill image has {fill.LongLength} values, the model expects {m.Channels}x{m.Height}x{m.Width}");
         if (count <= 0 || masks.LongLength != count * plane)
             throw new KryptonException($"{count} masks of {m.Height}x{m.Width} need {count * plane} flags, got {masks.LongLength}");
         using var x = OrtValue.CreateTensorValueFromMemory(image, [1, m.Channels, m.Height, m.Width]);
-        using var f = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, 1, 1]);
+        using var f = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, m.Height, m.Width]);
         using var k = OrtValue.CreateTensorValueFromMemory(masks, [count, 1, m.Height, m.Width]);
         var inputs = new Dictionary<string, OrtValue>
         {

@@ -34,7 +34,7 @@ public sealed class NaiveProgram : OcclusionProgram
         var inputs = new Dictionary<string, OrtValue>
         {
             [ScoreHead.ImageInput] = OrtValue.CreateTensorValueFromMemory(image, [1, m.Channels, m.Height, m.Width]),
-            [ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, 1, 1]),
+            [ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, m.Height, m.Width]),
         };
         // A patch placed past the bottom-right corner covers nothing: the unoccluded scores.
         return new BoundEvaluator(_session, inputs, [.. inputs.Values], e =>

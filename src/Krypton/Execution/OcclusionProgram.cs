@@ -16,7 +16,7 @@ public abstract class OcclusionProgram : IDisposable
     /// <summary>Estimated working memory of one position in a batch, in bytes.</summary>
     public abstract long BytesPerPosition { get; }
 
-    /// <summary>Binds an image (model space, [1, C, H, W]) and a fill (model space, per channel).</summary>
+    /// <summary>Binds an image and a fill image (both model space, [1, C, H, W]; <see cref="Occlusion.FillValues.Image"/>).</summary>
     public abstract IPositionEvaluator Bind(float[] image, float[] fill);
 
     /// <inheritdoc/>

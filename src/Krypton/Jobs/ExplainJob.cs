@@ -451,6 +451,7 @@ public static class ExplainJobRunner
                 ["stride"] = Json([s.Stride.Height, s.Stride.Width]),
                 ["fill"] = s.Fill.ToString(),
                 ["fill_model_space"] = Json(e.FillValues),
+                ["fill_blur_sigma"] = s.Fill is BlurFill blur ? blur.SigmaFor(s.Patch) : null,
                 ["target"] = (s.Target ?? TargetSelection.Predicted).ToString(),
                 ["value"] = s.Value.ToString().ToLowerInvariant(),
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,

@@ -85,7 +85,7 @@ public sealed record TargetMap(int Target, float[] HeatMap, float UnoccludedValu
 /// <param name="BatchSize">Positions per inference call.</param>
 /// <param name="Timings">Step times.</param>
 /// <param name="PeakMemoryBytes">Peak resident memory of the process during the run.</param>
-/// <param name="FillValues">The fill in model space, per channel.</param>
+/// <param name="FillValues">The fill in model space, per channel; empty when it varies over the image (blur).</param>
 /// <param name="FallbackReason">Why an incremental mode fell back to naive, or null.</param>
 public sealed record Explanation(
     OcclusionSpec Spec,
@@ -296,7 +296,7 @@ public sealed class OcclusionEngine : IDisposable
         var plan = Plan(request);
         var model = request.Model;
         var spec = request.Spec;
-        var fill = FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization);
+        var fill = FillValues.Image(spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, spec.Patch);
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         var cells = spec.Positions is null ? grid.Cells(spec.RegionOfInterest).ToList() : [];
         var positions = spec.Positions ?? cells.Select(c => grid.Origin(c)).ToList();
@@ -349,7 +349,8 @@ public sealed class OcclusionEngine : IDisposable
         var primary = targetMaps.First(m => m.Target == target);
 
         return new Explanation(spec, grid, target, primary.HeatMap, primary.UnoccludedValue, primary.UnoccludedProbability, top, mode, plan.EvaluatedPositions, batch,
-            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(), fill, plan.FallbackReason)
+            new Timings(compile, baseTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(),
+            FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization), plan.FallbackReason)
         {
             PositionValues = primary.PositionValues,
             Maps = targetMaps,

@@ -105,7 +105,8 @@ public sealed class Faithfulness : IDisposable
         int batch = options.BatchSize ?? MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), program.BytesPerMask, total, execution.IsCuda, wholeImages: true);
         if (batch < 1)
             throw new KryptonException($"batch size must be positive, got {batch}");
-        var probabilities = Score(program, request.Input, explanation.FillValues, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);
+        var fill = FillValues.Image(explanation.Spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, explanation.Spec.Patch);
+        var probabilities = Score(program, request.Input, fill, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);
 
         float first = probabilities[0], last = probabilities[total - 1];
         float[] CurveOf(int o)

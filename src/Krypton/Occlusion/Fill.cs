@@ -19,9 +19,15 @@ public abstract record Fill
     /// <summary>The per-channel mean of the image being explained.</summary>
     public static Fill ImageMean { get; } = new MeanFill();
 
+    /// <summary>The image itself, blurred with a Gaussian of σ = half the patch's longer side.</summary>
+    public static Fill Blur { get; } = new BlurFill(null);
+
+    /// <summary>True when the fill is one value per channel; false when it varies over the image (blur).</summary>
+    public virtual bool IsUniform => true;
+
     /// <summary>
-    /// Parses a fill: gray, black, white, mean, a pixel value in [0, 1], or tensor:V for a value
-    /// in the model's input space (after normalization).
+    /// Parses a fill: gray, black, white, mean, a pixel value in [0, 1], tensor:V for a value
+    /// in the model's input space (after normalization), or blur[:SIGMA] for the blurred image.
     /// </summary>
     public static Fill Parse(string text)
     {
@@ -32,8 +38,13 @@ public abstract record Fill
             case "black": return Black;
             case "white": return White;
             case "mean": return ImageMean;
+            case "blur": return Blur;
         }
         var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (t.StartsWith("blur:", StringComparison.Ordinal))
+            return float.TryParse(t[5..], System.Globalization.NumberStyles.Float, inv, out float sigma) && sigma > 0 && float.IsFinite(sigma)
+                ? new BlurFill(sigma)
+                : throw new KryptonException($"fill {text}: the blur's sigma must be a positive number of pixels (blur:4)");
         if (t.StartsWith("tensor:", StringComparison.Ordinal) && float.TryParse(t[7..], System.Globalization.NumberStyles.Float, inv, out float tv))
             return new TensorFill(tv);
         if (float.TryParse(t, System.Globalization.NumberStyles.Float, inv, out float pv))
@@ -42,7 +53,7 @@ public abstract record Fill
                 throw new KryptonException($"fill {text} is not a pixel value in [0, 1] (for 8-bit 128 write {128 / 255.0:0.###}; for a value after normalization write tensor:{text})");
             return new PixelFill(pv, t);
         }
-        throw new KryptonException($"fill '{text}' is not gray, black, white, mean, a pixel value in [0, 1] or tensor:VALUE");
+        throw new KryptonException($"fill '{text}' is not gray, black, white, mean, blur[:SIGMA], a pixel value in [0, 1] or tensor:VALUE");
     }
 }
 
@@ -65,4 +76,24 @@ public sealed record TensorFill(float Value) : Fill
 {
     /// <inheritdoc/>
     public override string ToString() => $"tensor:{Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>
+/// The image under the patch, blurred with a Gaussian of standard deviation <paramref name="Sigma"/>
+/// pixels of the model input (null: half the patch's longer side): the patch removes detail at its
+/// own scale but keeps the colours and the coarse shading, so the model sees no foreign gray square
+/// (Fong and Vedaldi's "meaningful perturbation"). Blurring commutes with the per-channel affine
+/// normalization, so it is done in model space.
+/// </summary>
+public sealed record BlurFill(float? Sigma) : Fill
+{
+    /// <inheritdoc/>
+    public override bool IsUniform => false;
+
+    /// <summary>The σ used with a patch of the given size.</summary>
+    public float SigmaFor(Size2 patch) => Sigma ?? Math.Max(patch.Height, patch.Width) / 2f;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        Sigma is { } s ? $"blur:{s.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "blur";
 }

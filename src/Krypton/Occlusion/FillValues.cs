@@ -1,3 +1,5 @@
+using Krypton.Compilation;
+using Krypton.Execution;
 using Krypton.Imaging;
 
 namespace Krypton.Occlusion;
@@ -7,10 +9,13 @@ public static class FillValues
 {
     /// <summary>
     /// The fill as one model-space value per channel, for the model input <paramref name="input"/>
-    /// ([1, C, H, W]) prepared with <paramref name="normalization"/>.
+    /// ([1, C, H, W]) prepared with <paramref name="normalization"/>; empty for a fill that varies
+    /// over the image (<see cref="Fill.IsUniform"/> false: blur).
     /// </summary>
     public static float[] ToModelSpace(Fill fill, float[] input, int channels, Preprocessing normalization)
     {
+        if (!fill.IsUniform)
+            return [];
         int plane = input.Length / channels;
         return Enumerable.Range(0, channels).Select(c => fill switch
         {
@@ -21,5 +26,27 @@ public static class FillValues
             MeanFill => (float)input.AsSpan(c * plane, plane).ToArray().Average(v => (double)v),
             _ => throw new KryptonException($"unknown fill {fill}"),
         }).ToArray();
+    }
+
+    /// <summary>
+    /// The fill as an image in model space, [1, C, H, W] like <paramref name="input"/>: what each
+    /// pixel becomes when a patch covers it. This is what the occlusion graphs take, so a uniform
+    /// fill and one that varies over the image (blur) run through the same graphs.
+    /// </summary>
+    public static float[] Image(Fill fill, float[] input, int channels, int height, int width, Preprocessing normalization, Size2 patch)
+    {
+        int plane = height * width;
+        if (input.Length != channels * plane)
+            throw new KryptonException($"the input has {input.Length} values, expected {channels} x {height} x {width}");
+        if (fill is BlurFill blur)
+        {
+            using var session = new OnnxSession(BlurGraph.Emit(channels, height, width, blur.SigmaFor(patch)));
+            return session.RunSingle(BlurGraph.ImageInput, input, [1, channels, height, width]).Values;
+        }
+        var perChannel = ToModelSpace(fill, input, channels, normalization);
+        var image = new float[input.Length];
+        for (int c = 0; c < channels; c++)
+            Array.Fill(image, perChannel[c], c * plane, plane);
+        return image;
     }
 }

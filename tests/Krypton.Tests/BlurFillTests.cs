@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Krypton.Imaging;
+using Krypton.Model;
+using Krypton.Occlusion;
+using Krypton.Onnx;
+using Krypton.Output;
+
+namespace Krypton.Tests;
+
+/// <summary>
+/// The blur fill: the image under the patch, blurred with a Gaussian. The blur is checked against
+/// torchvision's gaussian_blur (TestData/make_blur_reference.py), the naive map against occluded
+/// copies built here and scored by ONNX Runtime on the original file, and exact and approximate
+/// incremental inference against naive.
+/// </summary>
+public sealed class BlurFillTests : IDisposable
+{
+    private const int C = 3, H = 64, W = 64;
+    private static readonly Lazy<ModelGraph> LazyModel = new(() => OnnxImporter.Load(TestFiles.TinyMixed));
+    private static readonly Lazy<float[]> LazyImage = new(() =>
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        return doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+    });
+    private static ModelGraph Model => LazyModel.Value;
+    private static float[] Image => LazyImage.Value;
+
+    private readonly Execution.OnnxSession _reference = new(File.ReadAllBytes(TestFiles.TinyMixed));
+
+    public void Dispose() => _reference.Dispose();
+
+    private static float[] Reference(string name) => NpyFile.Read(TestFiles.Path_(name)).Data;
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        int worst = Enumerable.Range(0, expected.Length).MaxBy(i => Math.Abs(expected[i] - actual[i]));
+        Assert.True(Math.Abs(expected[worst] - actual[worst]) <= tolerance,
+            $"{what}: value {worst} is {actual[worst]}, expected {expected[worst]}");
+    }
+
+    [Theory]
+    [InlineData(null, 8, "blur_golden_sigma4.npy")]     // the default: half the patch
+    [InlineData(1.5f, 8, "blur_golden_sigma1.5.npy")]
+    public void Blur_equals_torchvision(float? sigma, int patch, string reference)
+    {
+        var blurred = FillValues.Image(new BlurFill(sigma), Image, C, H, W, Preprocessing.None, Size2.Square(patch));
+        AssertClose(Reference(reference), blurred, 1e-5f, reference);
+    }
+
+    [Fact]
+    public void Blur_kernel_is_clamped_to_the_shorter_side()
+    {
+        // σ 8 asks for radius 24; a 20-pixel side allows 19 (reflect padding reaches no further).
+        Assert.Equal(19, Compilation.BlurGraph.Radius(8, 20, 24));
+        var blurred = FillValues.Image(new BlurFill(8), Reference("blur_small_1x3x20x24.npy"), 3, 20, 24, Preprocessing.None, Size2.Square(4));
+        AssertClose(Reference("blur_small_sigma8.npy"), blurred, 1e-5f, "sigma 8 on 20x24");
+    }
+
+    [Fact]
+    public void Naive_map_equals_copies_occluded_with_torchvision_blur()
+    {
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), Fill.Blur);
+        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive));
+        var blurred = Reference("blur_golden_sigma4.npy");
+        Assert.True(e.HeatMap.Max() - e.HeatMap.Min() > 1e-3, "a flat map cannot tell fills apart");
+        foreach (int cell in new[] { 0, 27, e.HeatMap.Length - 1 })
+        {
+            var (y, x) = e.Grid.Origin(cell / e.Grid.Columns, cell % e.Grid.Columns);
+            var copy = (float[])Image.Clone();
+            for (int ch = 0; ch < C; ch++)
+                for (int r = y; r < y + 8; r++)
+                    for (int c = x; c < x + 8; c++)
+                        copy[(ch * H + r) * W + c] = blurred[(ch * H + r) * W + c];
+            Assert.Equal(Probability(copy, e.Target), e.HeatMap[cell], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void Blur_map_is_not_the_gray_map()
+    {
+        var blur = Explainer.Explain(new ExplainRequest(Model, Image, new OcclusionSpec(Size2.Square(8), Size2.Square(8), Fill.Blur), Preprocessing.ImageNet));
+        var gray = Explainer.Explain(new ExplainRequest(Model, Image, new OcclusionSpec(Size2.Square(8), Size2.Square(8), Fill.Gray), Preprocessing.ImageNet));
+        Assert.Empty(blur.FillValues);
+        Assert.Equal(3, gray.FillValues.Length);
+        Assert.True(blur.HeatMap.Zip(gray.HeatMap).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+    }
+
+    [Theory]
+    [InlineData(8, 4, null)]
+    [InlineData(8, 4, 2.5f)]
+    [InlineData(12, 8, null)]
+    public void Exact_equals_naive(int patch, int stride, float? sigma)
+    {
+        var fill = new BlurFill(sigma);
+        ExactVsNaive.Check(Model, Image, new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), fill, Value: ValueKind.Logit), $"blur patch {patch}");
+        // The patch flush with the bottom-right corner reads the blurred image's last rows and columns.
+        ExactVsNaive.Check(Model, Image, ExactVsNaive.Corner(Model, Size2.Square(patch), fill), $"blur patch {patch} corner", expectRange: false);
+    }
+
+    [Fact]
+    public void Builtin_resnet18_exact_equals_naive()
+    {
+        var model = Architectures.BuiltinModels.Create("resnet18", Architectures.WeightSource.Random(0), 224);
+        var input = ExactVsNaive.Input(model, 5);
+        ExactVsNaive.Check(model, input, new OcclusionSpec(Size2.Square(16), Size2.Square(52), Fill.Blur, Value: ValueKind.Logit), "resnet18 blur");
+    }
+
+    [Fact]
+    public void Drill_down_computes_its_cells_as_exact_does()
+    {
+        // Adaptive drill-down runs the incremental graph on the coarse cells, then on the refined
+        // ones: those cells carry the exact map's values; the rest are interpolated.
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(2), Fill.Blur);
+        var drill = new DrillDown(3, 0.25);
+        var exact = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None));
+        var approximate = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, DrillDown: drill));
+        var (coarse, refined) = drill.Counts(exact.Grid);
+        int same = exact.HeatMap.Zip(approximate.HeatMap).Count(p => Math.Abs(p.First - p.Second) <= 1e-5f);
+        Assert.True(same >= coarse + refined, $"{same} cells equal the exact map, drill-down computed {coarse} + {refined}");
+        Assert.True(same < exact.HeatMap.Length, "every cell equal: drill-down did not run");
+    }
+
+    [Fact]
+    public void Faithfulness_deletes_with_the_blur()
+    {
+        // Stride 1: the patches' union is the whole image, so the curve ends at the fully blurred image.
+        var request = new ExplainRequest(Model, Image, new OcclusionSpec(Size2.Square(16), Size2.Square(1), Fill.Blur), Preprocessing.None);
+        var e = Explainer.Explain(request);
+        var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 10));
+        Assert.Equal(e.UnoccludedProbability, f.Curve[0], 1e-5f);
+        var fullyBlurred = FillValues.Image(Fill.Blur, Image, C, H, W, Preprocessing.None, Size2.Square(16));
+        Assert.Equal(Probability(fullyBlurred, e.Target), f.Curve[^1], 1e-5f);
+    }
+
+    [Theory]
+    [InlineData("blur", null)]
+    [InlineData("BLUR:2.5", 2.5f)]
+    [InlineData(" blur:1e1 ", 10f)]
+    public void Parse_reads_blur(string text, float? sigma)
+    {
+        var fill = Assert.IsType<BlurFill>(Fill.Parse(text));
+        Assert.Equal(sigma, fill.Sigma);
+        Assert.False(fill.IsUniform);
+        Assert.Equal(fill, Fill.Parse(fill.ToString()));
+    }
+
+    [Theory]
+    [InlineData("blur:0")]
+    [InlineData("blur:-2")]
+    [InlineData("blur:wide")]
+    [InlineData("blur:")]
+    public void Parse_refuses_a_bad_sigma(string text)
+    {
+        var e = Assert.Throws<KryptonException>(() => Fill.Parse(text));
+        Assert.Contains("sigma", e.Message);
+    }
+
+    [Fact]
+    public void Cli_explains_with_a_blur_and_records_its_sigma()
+    {
+        using var dir = new TempFolder();
+        string output = dir.File("out");
+        var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", CliTests.GoldenImageNpy(dir.Path),
+            "--patch", "8", "--stride", "8", "--fill", "blur:3", "--out", output, "--report", dir.File("report.html"), "--quiet");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "explanation.json")));
+        var spec = doc.RootElement.GetProperty("spec");
+        Assert.Equal("blur:3", spec.GetProperty("fill").GetString());
+        Assert.Equal(3, spec.GetProperty("fill_blur_sigma").GetSingle());
+        Assert.Equal(0, spec.GetProperty("fill_model_space").GetArrayLength());
+        Assert.Contains("blurred with a Gaussian of σ 3 pixels", File.ReadAllText(dir.File("report.html")));
+
+        var (bad, _, badErr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", CliTests.GoldenImageNpy(dir.Path),
+            "--fill", "blur:0", "--out", dir.File("bad"));
+        Assert.Equal(2, bad);
+        Assert.Single(badErr.Trim().Split('\n'));
+        Assert.Contains("sigma", badErr);
+        Assert.False(Directory.Exists(dir.File("bad")) && Directory.EnumerateFileSystemEntries(dir.File("bad")).Any());
+    }
+
+    /// <summary>The target's probability from the original ONNX file (softmax of its output unless it ends with one).</summary>
+    private float Probability(float[] image, int target)
+    {
+        var (logits, _) = _reference.RunSingle(Model.InputName, image, [1, C, H, W]);
+        if (Model.EndsWithSoftmax) return logits[target];
+        double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
+        return (float)(Math.Exp(logits[target] - max) / sum);
+    }
+}
