@@ -112,27 +112,7 @@ public static class ExplainJobRunner
         var checkedJob = Check(job, model);
         var g = model.Graph;
         var normalization = checkedJob.Normalization;
-
-        float[] input;
-        LoadedImage? display;
-        string kind;
-        if (Path.GetExtension(inputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase))
-        {
-            var tensor = NpyFile.ReadImageTensor(inputPath);
-            int[] want = [g.Channels, g.Height, g.Width];
-            if (!tensor.Shape.SequenceEqual(want))
-                throw new KryptonException($"input tensor {inputPath} is {string.Join("x", tensor.Shape)}, the model expects {string.Join("x", want)}");
-            input = tensor.Data;
-            display = DisplayOf(tensor.Data, g.Channels, g.Height, g.Width, normalization);
-            kind = "tensor (.npy, used as is)";
-        }
-        else
-        {
-            var image = ImageLoader.Load(inputPath);
-            display = image.WithChannels(g.Channels).Resize(g.Width, g.Height);
-            input = normalization.ToTensor(display, g.Channels, g.Height, g.Width);
-            kind = $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {g.Width}x{g.Height}";
-        }
+        var (input, display, kind) = ModelInput.Load(inputPath, g.Channels, g.Height, g.Width, normalization);
         return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), ModelSource.Sha256(inputPath), kind, normalization,
             checkedJob.Grid, clock.Elapsed)
         {
@@ -162,6 +142,9 @@ public static class ExplainJobRunner
         if (job.ReportFile is { } report && Directory.Exists(report))
             throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
         job.Spec.Target?.Validate(g.OutputSize);
+        // A baseline is read now, so that a missing or misshapen one stops a folder run before its first image.
+        if (job.Spec.Fill is BaselineFill baseline)
+            baseline.Load(g.Channels, g.Height, g.Width, normalization);
         var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
         if (job.ProfileFile is not null && job.Quality is null)
             throw new KryptonException("--profile goes with --quality: the profile turns a quality target into settings");
@@ -177,7 +160,7 @@ public static class ExplainJobRunner
     }
 
     /// <summary>
-    /// A digest of everything that decides a job's files: tool version, model and input contents,
+    /// A digest of everything that decides a job's files: tool version, model, input and baseline contents,
     /// normalization, spec, method settings, device and the faithfulness options. Recorded in
     /// explanation.json, so that a folder run resumed with the same settings keeps an image's
     /// earlier files exactly when they are what this job would write.
@@ -190,7 +173,7 @@ public static class ExplainJobRunner
         string text = string.Join('\n',
             ToolVersion, prepared.Model.Sha256 ?? prepared.Model.Description, prepared.Model.Graph.Name, prepared.InputSha256, prepared.InputKind,
             string.Join(',', prepared.Normalization.Mean.Select(v => v.ToString("R", inv))), string.Join(',', prepared.Normalization.Std.Select(v => v.ToString("R", inv))),
-            s.Patch, s.Stride, s.Fill, s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
+            s.Patch, s.Stride, s.Fill, s.Fill is BaselineFill b ? ModelSource.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
             s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
             job.Mode, job.Tau.ToString("R", inv), job.DrillDown?.ToString() ?? "", job.Quality?.ToString("R", inv) ?? "",
             prepared.ProfilePath is { } profile ? ModelSource.Sha256(profile) : "", job.Execution?.Device ?? "cpu", job.Faithfulness?.ToString() ?? "", job.PerPixel);
@@ -349,16 +332,6 @@ public static class ExplainJobRunner
 
     private static int Threads(ExplainJob job) => job.Execution?.Threads is > 0 and var t ? t : Environment.ProcessorCount;
 
-    private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing normalization)
-    {
-        if (channels is not (1 or 3)) return null;
-        var pixels = new float[height * width * channels];
-        for (int c = 0; c < channels; c++)
-            for (int i = 0; i < height * width; i++)
-                pixels[i * channels + c] = Math.Clamp(normalization.TensorToPixel(tensor[c * height * width + i], c), 0f, 1f);
-        return new LoadedImage("tensor", width, height, channels, 32, pixels);
-    }
-
     /// <summary>The colour-bar label of a target's map: what the values mean, with units.</summary>
     public static string ValueLabel(Explanation e, int targetIndex)
     {
@@ -452,6 +425,7 @@ public static class ExplainJobRunner
                 ["fill"] = s.Fill.ToString(),
                 ["fill_model_space"] = Json(e.FillValues),
                 ["fill_blur_sigma"] = s.Fill is BlurFill blur ? blur.SigmaFor(s.Patch) : null,
+                ["fill_sha256"] = s.Fill is BaselineFill baseline ? ModelSource.Sha256(baseline.Path) : null,
                 ["target"] = (s.Target ?? TargetSelection.Predicted).ToString(),
                 ["value"] = s.Value.ToString().ToLowerInvariant(),
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,

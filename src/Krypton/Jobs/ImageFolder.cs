@@ -28,11 +28,11 @@ public static class ImageFolder
         return files;
     }
 
-    /// <summary>The model's inputs for image files (channels adapted, resized, normalized), each made when first needed.</summary>
+    /// <summary>The model's inputs for image files (channels adapted, resized, normalized; a .npy tensor as is), each made when first needed.</summary>
     public static IReadOnlyList<(string Name, Lazy<float[]> Input)> Inputs(ModelGraph model, IReadOnlyList<string> imageFiles, Preprocessing normalization)
     {
         normalization.CheckChannels(model.Channels);
         return imageFiles.Select(path => (Path.GetFileName(path), new Lazy<float[]>(() =>
-            normalization.ToTensor(ImageLoader.Load(path), model.Channels, model.Height, model.Width)))).ToList();
+            ModelInput.Load(path, model.Channels, model.Height, model.Width, normalization).Tensor))).ToList();
     }
 }

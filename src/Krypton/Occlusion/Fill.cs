@@ -27,7 +27,8 @@ public abstract record Fill
 
     /// <summary>
     /// Parses a fill: gray, black, white, mean, a pixel value in [0, 1], tensor:V for a value
-    /// in the model's input space (after normalization), or blur[:SIGMA] for the blurred image.
+    /// in the model's input space (after normalization), blur[:SIGMA] for the blurred image, or
+    /// baseline:PATH for another picture or .npy tensor's pixels (prepared like the input).
     /// </summary>
     public static Fill Parse(string text)
     {
@@ -41,6 +42,9 @@ public abstract record Fill
             case "blur": return Blur;
         }
         var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (t.StartsWith("baseline:", StringComparison.Ordinal))
+            return text.Trim()[9..] is { Length: > 0 } path ? new BaselineFill(path)
+                : throw new KryptonException("fill baseline: needs a file, as in baseline:reference.png");
         if (t.StartsWith("blur:", StringComparison.Ordinal))
             return float.TryParse(t[5..], System.Globalization.NumberStyles.Float, inv, out float sigma) && sigma > 0 && float.IsFinite(sigma)
                 ? new BlurFill(sigma)
@@ -53,7 +57,7 @@ public abstract record Fill
                 throw new KryptonException($"fill {text} is not a pixel value in [0, 1] (for 8-bit 128 write {128 / 255.0:0.###}; for a value after normalization write tensor:{text})");
             return new PixelFill(pv, t);
         }
-        throw new KryptonException($"fill '{text}' is not gray, black, white, mean, blur[:SIGMA], a pixel value in [0, 1] or tensor:VALUE");
+        throw new KryptonException($"fill '{text}' is not gray, black, white, mean, blur[:SIGMA], baseline:FILE, a pixel value in [0, 1] or tensor:VALUE");
     }
 }
 
@@ -96,4 +100,36 @@ public sealed record BlurFill(float? Sigma) : Fill
     /// <inheritdoc/>
     public override string ToString() =>
         Sigma is { } s ? $"blur:{s.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "blur";
+}
+
+/// <summary>
+/// Another image's pixels under the patch: a picture or .npy tensor at <paramref name="Path"/>,
+/// prepared exactly like the input (channels, size, normalization; a tensor used as is), such as a
+/// reference scan without the finding, or the dataset's mean image (Captum's "baseline" tensor).
+/// </summary>
+public sealed record BaselineFill(string Path) : Fill
+{
+    /// <inheritdoc/>
+    public override bool IsUniform => false;
+
+    /// <summary>The baseline as a model input [1, C, H, W].</summary>
+    /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
+    public float[] Load(int channels, int height, int width, Imaging.Preprocessing normalization) =>
+        Imaging.ModelInput.Load(Path, channels, height, width, normalization, "baseline").Tensor;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"baseline:{Path}";
+}
+
+/// <summary>
+/// An image already in the model's input space, [1, C, H, W] row-major, whose pixels replace the
+/// input's under the patch: the library's form of <see cref="BaselineFill"/>.
+/// </summary>
+public sealed record BaselineTensorFill(float[] Tensor) : Fill
+{
+    /// <inheritdoc/>
+    public override bool IsUniform => false;
+
+    /// <inheritdoc/>
+    public override string ToString() => "baseline tensor";
 }

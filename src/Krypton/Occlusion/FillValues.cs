@@ -10,7 +10,7 @@ public static class FillValues
     /// <summary>
     /// The fill as one model-space value per channel, for the model input <paramref name="input"/>
     /// ([1, C, H, W]) prepared with <paramref name="normalization"/>; empty for a fill that varies
-    /// over the image (<see cref="Fill.IsUniform"/> false: blur).
+    /// over the image (<see cref="Fill.IsUniform"/> false: blur, a baseline).
     /// </summary>
     public static float[] ToModelSpace(Fill fill, float[] input, int channels, Preprocessing normalization)
     {
@@ -31,7 +31,7 @@ public static class FillValues
     /// <summary>
     /// The fill as an image in model space, [1, C, H, W] like <paramref name="input"/>: what each
     /// pixel becomes when a patch covers it. This is what the occlusion graphs take, so a uniform
-    /// fill and one that varies over the image (blur) run through the same graphs.
+    /// fill and one that varies over the image (blur, a baseline) run through the same graphs.
     /// </summary>
     public static float[] Image(Fill fill, float[] input, int channels, int height, int width, Preprocessing normalization, Size2 patch)
     {
@@ -42,6 +42,14 @@ public static class FillValues
         {
             using var session = new OnnxSession(BlurGraph.Emit(channels, height, width, blur.SigmaFor(patch)));
             return session.RunSingle(BlurGraph.ImageInput, input, [1, channels, height, width]).Values;
+        }
+        switch (fill)
+        {
+            case BaselineFill file:
+                return file.Load(channels, height, width, normalization);
+            case BaselineTensorFill tensor:
+                return tensor.Tensor.Length == input.Length ? tensor.Tensor
+                    : throw new KryptonException($"the baseline tensor has {tensor.Tensor.Length} values, expected {channels} x {height} x {width}");
         }
         var perChannel = ToModelSpace(fill, input, channels, normalization);
         var image = new float[input.Length];

@@ -175,9 +175,12 @@ public static class HtmlReport
         html.Append("<h2>Experiment</h2>\n<table id=\"spec\" class=\"facts\">\n<tbody>\n");
         Row(html, "patch", s.Patch.ToString());
         Row(html, "stride", s.Stride.ToString());
-        Row(html, "fill", s.Fill is BlurFill blur
-            ? $"{s.Fill} (the image itself, blurred with a Gaussian of σ {Num(blur.SigmaFor(s.Patch))} pixels)"
-            : $"{s.Fill} (model space: {string.Join(", ", e.FillValues.Select(Num))})");
+        Row(html, "fill", s.Fill switch
+        {
+            BlurFill blur => $"{s.Fill} (the image itself, blurred with a Gaussian of σ {Num(blur.SigmaFor(s.Patch))} pixels)",
+            BaselineFill or BaselineTensorFill => $"{s.Fill} (its pixels replace the image's under the patch)",
+            _ => $"{s.Fill} (model space: {string.Join(", ", e.FillValues.Select(Num))})",
+        });
         Row(html, "target", s.Target is null ? $"{e.Target} (the predicted class)" : $"{e.Target}");
         Row(html, "value", content.ValueLabel);
         Row(html, "region of interest", s.RegionOfInterest is { } roi ? $"y {roi.Y}, x {roi.X}, {roi.Height}×{roi.Width}" : "the whole image");

@@ -8,12 +8,12 @@ using Krypton.Output;
 namespace Krypton.Tests;
 
 /// <summary>
-/// The blur fill: the image under the patch, blurred with a Gaussian. The blur is checked against
-/// torchvision's gaussian_blur (TestData/make_blur_reference.py), the naive map against occluded
-/// copies built here and scored by ONNX Runtime on the original file, and exact and approximate
-/// incremental inference against naive.
+/// Fills that vary over the image. Blur: the image under the patch, blurred with a Gaussian,
+/// checked against torchvision's gaussian_blur (TestData/make_blur_reference.py). Baseline: another
+/// image's pixels. Naive maps are checked against occluded copies built here and scored by ONNX
+/// Runtime on the original file; exact and approximate incremental inference against naive.
 /// </summary>
-public sealed class BlurFillTests : IDisposable
+public sealed class ImageFillTests : IDisposable
 {
     private const int C = 3, H = 64, W = 64;
     private static readonly Lazy<ModelGraph> LazyModel = new(() => OnnxImporter.Load(TestFiles.TinyMixed));
@@ -58,11 +58,17 @@ public sealed class BlurFillTests : IDisposable
     }
 
     [Fact]
-    public void Naive_map_equals_copies_occluded_with_torchvision_blur()
+    public void Naive_map_equals_copies_occluded_with_torchvision_blur() =>
+        AssertNaiveMapIsCopiesOccludedWith(Fill.Blur, Reference("blur_golden_sigma4.npy"));
+
+    /// <summary>
+    /// The naive map (patch 8, stride 8) at three cells equals the original ONNX file's probability
+    /// on the image with that patch's pixels taken from <paramref name="fillImage"/>.
+    /// </summary>
+    private Explanation AssertNaiveMapIsCopiesOccludedWith(Fill fill, float[] fillImage)
     {
-        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), Fill.Blur);
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), fill);
         var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive));
-        var blurred = Reference("blur_golden_sigma4.npy");
         Assert.True(e.HeatMap.Max() - e.HeatMap.Min() > 1e-3, "a flat map cannot tell fills apart");
         foreach (int cell in new[] { 0, 27, e.HeatMap.Length - 1 })
         {
@@ -70,10 +76,10 @@ public sealed class BlurFillTests : IDisposable
             var copy = (float[])Image.Clone();
             for (int ch = 0; ch < C; ch++)
                 for (int r = y; r < y + 8; r++)
-                    for (int c = x; c < x + 8; c++)
-                        copy[(ch * H + r) * W + c] = blurred[(ch * H + r) * W + c];
+                    Array.Copy(fillImage, (ch * H + r) * W + x, copy, (ch * H + r) * W + x, 8);
             Assert.Equal(Probability(copy, e.Target), e.HeatMap[cell], 1e-5f);
         }
+        return e;
     }
 
     [Fact]
@@ -145,6 +151,14 @@ public sealed class BlurFillTests : IDisposable
         Assert.Equal(fill, Fill.Parse(fill.ToString()));
     }
 
+    [Fact]
+    public void Parse_reads_a_baseline_path_as_written()
+    {
+        Assert.Equal(new BaselineFill("Scans/Normal Chest.PNG"), Fill.Parse(" BASELINE:Scans/Normal Chest.PNG "));
+        Assert.Equal("baseline:a.npy", Fill.Parse("baseline:a.npy").ToString());
+        Assert.Contains("needs a file", Assert.Throws<KryptonException>(() => Fill.Parse("baseline:")).Message);
+    }
+
     [Theory]
     [InlineData("blur:0")]
     [InlineData("blur:-2")]
@@ -176,6 +190,86 @@ public sealed class BlurFillTests : IDisposable
         Assert.Equal(2, bad);
         Assert.Single(badErr.Trim().Split('\n'));
         Assert.Contains("sigma", badErr);
+        Assert.False(Directory.Exists(dir.File("bad")) && Directory.EnumerateFileSystemEntries(dir.File("bad")).Any());
+    }
+
+    /// <summary>A seeded baseline in the model's input space, unlike the image everywhere.</summary>
+    private static float[] Baseline()
+    {
+        var r = new Random(21);
+        return Enumerable.Range(0, C * H * W).Select(_ => (float)(4 * r.NextDouble() - 2)).ToArray();
+    }
+
+    [Fact]
+    public void Naive_map_equals_copies_occluded_with_the_baseline()
+    {
+        var fill = new BaselineTensorFill(Baseline());
+        var e = AssertNaiveMapIsCopiesOccludedWith(fill, fill.Tensor);
+        var spec = e.Spec;
+        ExactVsNaive.Check(Model, Image, spec with { Value = ValueKind.Logit, Stride = Size2.Square(4) }, "baseline tensor");
+    }
+
+    [Theory]
+    [InlineData(OcclusionMode.Naive)]
+    [InlineData(OcclusionMode.Exact)]
+    public void The_image_as_its_own_baseline_changes_nothing(OcclusionMode mode)
+    {
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), new BaselineTensorFill((float[])Image.Clone()));
+        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, Mode: mode));
+        Assert.All(e.HeatMap, v => Assert.Equal(e.UnoccludedProbability, v, 1e-6f));
+    }
+
+    [Fact]
+    public void A_baseline_of_the_wrong_size_is_refused()
+    {
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), new BaselineTensorFill(new float[C * H * (W - 1)]));
+        var e = Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None)));
+        Assert.Contains("baseline tensor", e.Message);
+    }
+
+    [Fact]
+    public void Cli_takes_a_baseline_picture_or_tensor_prepared_like_the_input()
+    {
+        using var dir = new TempFolder();
+        string input = CliTests.GoldenImageNpy(dir.Path);
+        // The input as its own baseline: nothing changes under any patch.
+        var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
+            "--patch", "8", "--stride", "8", "--fill", $"baseline:{input}", "--out", dir.File("same"), "--quiet");
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(dir.File("same/explanation.json"))))
+        {
+            var spec = doc.RootElement.GetProperty("spec");
+            Assert.Equal($"baseline:{input}", spec.GetProperty("fill").GetString());
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(input))), spec.GetProperty("fill_sha256").GetString());
+            float unoccluded = doc.RootElement.GetProperty("result").GetProperty("unoccluded_probability").GetSingle();
+            Assert.All(NpyFile.Read(dir.File("same/heatmap.npy")).Data, v => Assert.Equal(unoccluded, v, 1e-6f));
+        }
+
+        // A picture baseline goes through the model's resize and normalization, like the input:
+        // a black picture is the black fill.
+        string black = dir.File("black.png");
+        using (var bitmap = new SkiaSharp.SKBitmap(20, 20))
+        {
+            bitmap.Erase(SkiaSharp.SKColors.Black);
+            File.WriteAllBytes(black, bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray());
+        }
+        var (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
+            "--patch", "8", "--stride", "8", "--fill", $"baseline:{black}", "--out", dir.File("picture"), "--quiet");
+        Assert.True(code2 == 0, stderr2);
+        var (code3, _, stderr3) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
+            "--patch", "8", "--stride", "8", "--fill", "black", "--out", dir.File("black"), "--quiet");
+        Assert.True(code3 == 0, stderr3);
+        var picture = NpyFile.Read(dir.File("picture/heatmap.npy")).Data;
+        var blackMap = NpyFile.Read(dir.File("black/heatmap.npy")).Data;
+        Assert.True(picture.Max() - picture.Min() > 1e-3);
+        for (int i = 0; i < picture.Length; i++) Assert.Equal(blackMap[i], picture[i], 1e-5f);
+
+        // A missing baseline: one line, exit 2, nothing written.
+        var (bad, _, badErr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
+            "--fill", $"baseline:{dir.File("nowhere.png")}", "--out", dir.File("bad"));
+        Assert.Equal(2, bad);
+        Assert.Single(badErr.Trim().Split('\n'));
+        Assert.Contains("baseline file not found", badErr);
         Assert.False(Directory.Exists(dir.File("bad")) && Directory.EnumerateFileSystemEntries(dir.File("bad")).Any());
     }
 

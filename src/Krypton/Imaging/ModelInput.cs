@@ -1,0 +1,49 @@
+using Krypton.Output;
+
+namespace Krypton.Imaging;
+
+/// <summary>
+/// A picture or a preprocessed tensor made into a model's input [1, C, H, W]: a picture's channels
+/// adapted, resized and normalized; a .npy tensor (C×H×W or 1×C×H×W) used as is.
+/// </summary>
+/// <param name="Tensor">The model input, [1, C, H, W] row-major.</param>
+/// <param name="Display">The picture as the model sees it (for overlays); a tensor's undone normalization; null when it has neither 1 nor 3 channels.</param>
+/// <param name="Kind">What the file was, in words.</param>
+public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kind)
+{
+    /// <summary>Loads <paramref name="path"/> for a model taking <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/>.</summary>
+    /// <param name="path">A picture (<see cref="ImageLoader.Extensions"/>) or a .npy tensor.</param>
+    /// <param name="channels">The model's channels.</param>
+    /// <param name="height">The model's input height.</param>
+    /// <param name="width">The model's input width.</param>
+    /// <param name="normalization">How pixels become the input.</param>
+    /// <param name="what">What the file is, for messages ("input", "baseline").</param>
+    /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
+    public static ModelInput Load(string path, int channels, int height, int width, Preprocessing normalization, string what = "input")
+    {
+        if (!File.Exists(path))
+            throw new KryptonException($"{what} file not found: {path}");
+        if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            var tensor = NpyFile.ReadImageTensor(path);
+            int[] want = [channels, height, width];
+            if (!tensor.Shape.SequenceEqual(want))
+                throw new KryptonException($"{what} tensor {path} is {string.Join("x", tensor.Shape)}, the model expects {string.Join("x", want)}");
+            return new ModelInput(tensor.Data, DisplayOf(tensor.Data, channels, height, width, normalization), "tensor (.npy, used as is)");
+        }
+        var image = ImageLoader.Load(path);
+        var display = image.WithChannels(channels).Resize(width, height);
+        return new ModelInput(normalization.ToTensor(display, channels, height, width), display,
+            $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {width}x{height}");
+    }
+
+    private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing normalization)
+    {
+        if (channels is not (1 or 3)) return null;
+        var pixels = new float[height * width * channels];
+        for (int c = 0; c < channels; c++)
+            for (int i = 0; i < height * width; i++)
+                pixels[i * channels + c] = Math.Clamp(normalization.TensorToPixel(tensor[c * height * width + i], c), 0f, 1f);
+        return new LoadedImage("tensor", width, height, channels, 32, pixels);
+    }
+}
