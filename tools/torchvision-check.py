@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Imports torchvision's CNN classifiers into krypton and checks them, outside the test suite.
+"""Imports torchvision's classifiers into krypton and checks them, outside the test suite.
 
 Needs PyTorch and torchvision (Debian: apt install python3-torch python3-torchvision; run with
 /usr/bin/python3) and a built CLI (dotnet build -c Release). For each model: random weights, an
@@ -8,9 +8,10 @@ same random input (logits, patch 16, stride 16). Weights are drawn as the test z
 (export_cnn_zoo.randomize: He initialization, batch norms calibrated on random inputs), so that
 the logits are not all near zero. It prints, per model, whether both runs
 succeeded, the largest difference between the exact and the naive map, and whether the
-unoccluded target's logit equals PyTorch's. Exit code 1 when any check fails.
+unoccluded target's logit equals PyTorch's. The transformers (ViT, Swin) run as opaque networks,
+so their exact request runs naively too. Exit code 1 when any check fails.
 
-    /usr/bin/python3 tools/torchvision-check.py [OUT_DIR]
+    /usr/bin/python3 tools/torchvision-check.py [OUT_DIR [NAME,NAME,...]]
 """
 import json, os, subprocess, sys
 import numpy as np
@@ -38,6 +39,8 @@ def models():
         "shufflenet_v2_x0_5": (tv.shufflenet_v2_x0_5(num_classes=10), 96),
         "densenet121": (tv.densenet121(num_classes=10), 96),
         "convnext_tiny": (tv.convnext_tiny(num_classes=10), 96),
+        "vit_b_16": (tv.vit_b_16(num_classes=10), 224),
+        "swin_t": (tv.swin_t(num_classes=10), 224),
     }
 
 
@@ -46,7 +49,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     failed = False
+    only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
     for name, (model, size) in models().items():
+        if only and name not in only:
+            continue
         randomize(model, torch.Generator().manual_seed(sum(map(ord, name))), size)
         x = 2 * torch.rand(1, 3, size, size) - 1
         onnx_file, npy = os.path.join(out, name + ".onnx"), os.path.join(out, name + "-input.npy")

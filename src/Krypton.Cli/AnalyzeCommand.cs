@@ -69,6 +69,8 @@ internal static class AnalyzeCommand
         Console.WriteLine();
         Console.WriteLine($"multiply-adds: full {analysis.FullMultiplyAdds / 1e9:0.000} G, incremental {analysis.IncrementalMultiplyAdds / 1e9:0.000} G");
         Console.WriteLine($"theoretical speedup R = {analysis.TheoreticalSpeedup.ToString("0.00", inv)}");
+        if (model.Graph.OpaqueReason is { } opaque)
+            Console.WriteLine($"the model is run as one opaque network ({opaque}): occlusion runs it naively, with no incremental form");
         // A feature map changed everywhere (after a squeeze-and-excitation's global pooling, say) leaves
         // every later convolution at full cost: say where, since the table alone hides why R is low.
         int whole = analysis.Layers.ToList().FindIndex(l => l.State == RegionState.Full && l.OutputShape.Length == 4 && l.OutputShape[2] * l.OutputShape[3] > 1);

@@ -14,31 +14,18 @@ namespace Krypton.Tests;
 /// </summary>
 public sealed class FaithfulnessTests : IDisposable
 {
-    private static readonly Lazy<ModelGraph> LazyModel = new(() => new ModelSource(TestFiles.TinyMixed).Load().Graph);
-    private static readonly Lazy<float[]> LazyImage = new(() =>
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        return doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-    });
-    private static ModelGraph Model => LazyModel.Value;
-    private static float[] Image => LazyImage.Value;
-    private const int H = 64, W = 64, C = 3;
+    private static ModelGraph Model => TinyMixedFile.Model;
+    private static float[] Image => TinyMixedFile.Image;
+    private const int H = TinyMixedFile.H, W = TinyMixedFile.W, C = TinyMixedFile.C;
 
     // Gray (pixel 0.5) through ImageNet's normalization, written out here rather than taken from the library.
     private static readonly float[] GrayFill = [(0.5f - 0.485f) / 0.229f, (0.5f - 0.456f) / 0.224f, (0.5f - 0.406f) / 0.225f];
 
-    private readonly Execution.OnnxSession _reference = new(File.ReadAllBytes(TestFiles.TinyMixed));
+    private readonly TinyMixedFile _reference = new();
 
     public void Dispose() => _reference.Dispose();
 
-    /// <summary>The target's probability from the original ONNX file (softmax of its output here).</summary>
-    private float ReferenceProbability(float[] image, int target)
-    {
-        var (logits, _) = _reference.RunSingle(Model.InputName, image, [1, C, H, W]);
-        if (Model.EndsWithSoftmax) return logits[target];
-        double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
-        return (float)(Math.Exp(logits[target] - max) / sum);
-    }
+    private float ReferenceProbability(float[] image, int target) => _reference.Probability(image, target);
 
     /// <summary>The image with the patches (top-left corners) of the given cells filled with gray.</summary>
     private static float[] Occluded(IEnumerable<(int Y, int X)> corners, int patchH, int patchW)

@@ -15,19 +15,14 @@ namespace Krypton.Tests;
 /// </summary>
 public sealed class ImageFillTests : IDisposable
 {
-    private const int C = 3, H = 64, W = 64;
-    private static readonly Lazy<ModelGraph> LazyModel = new(() => OnnxImporter.Load(TestFiles.TinyMixed));
-    private static readonly Lazy<float[]> LazyImage = new(() =>
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        return doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-    });
-    private static ModelGraph Model => LazyModel.Value;
-    private static float[] Image => LazyImage.Value;
-
-    private readonly Execution.OnnxSession _reference = new(File.ReadAllBytes(TestFiles.TinyMixed));
+    private const int C = TinyMixedFile.C, H = TinyMixedFile.H, W = TinyMixedFile.W;
+    private static ModelGraph Model => TinyMixedFile.Model;
+    private static float[] Image => TinyMixedFile.Image;
+    private readonly TinyMixedFile _reference = new();
 
     public void Dispose() => _reference.Dispose();
+
+    private float Probability(float[] image, int target) => _reference.Probability(image, target);
 
     private static float[] Reference(string name) => NpyFile.Read(TestFiles.Path_(name)).Data;
 
@@ -271,14 +266,5 @@ public sealed class ImageFillTests : IDisposable
         Assert.Single(badErr.Trim().Split('\n'));
         Assert.Contains("baseline file not found", badErr);
         Assert.False(Directory.Exists(dir.File("bad")) && Directory.EnumerateFileSystemEntries(dir.File("bad")).Any());
-    }
-
-    /// <summary>The target's probability from the original ONNX file (softmax of its output unless it ends with one).</summary>
-    private float Probability(float[] image, int target)
-    {
-        var (logits, _) = _reference.RunSingle(Model.InputName, image, [1, C, H, W]);
-        if (Model.EndsWithSoftmax) return logits[target];
-        double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
-        return (float)(Math.Exp(logits[target] - max) / sum);
     }
 }

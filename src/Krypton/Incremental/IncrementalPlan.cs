@@ -107,6 +107,8 @@ public sealed class IncrementalPlan
     /// <exception cref="IncrementalNotSupportedException">Some part of the model has no incremental form.</exception>
     public static IncrementalPlan Build(ModelGraph graph, int patchHeight, int patchWidth, double tau = 1.0)
     {
+        if (graph.OpaqueReason is { } opaque)
+            throw new IncrementalNotSupportedException($"the model is run as one opaque network ({opaque})");
         int h = graph.Height, w = graph.Width;
         if (patchHeight > h || patchWidth > w || patchHeight < 1 || patchWidth < 1)
             throw new KryptonException($"patch {patchHeight}x{patchWidth} does not fit the {h}x{w} input");

@@ -7,11 +7,6 @@ namespace Krypton.Model;
 /// <param name="Output">Name of the value it writes.</param>
 public sealed record Node(string Name, Op Op, IReadOnlyList<string> Inputs, string Output);
 
-/// <summary>
-/// Krypton's own view of a CNN: one image input (N×C×H×W), a topologically ordered list of
-/// nodes from the closed op set, one output, and the shape of every value for a batch of one.
-/// Used for reasoning (shapes, changed regions, plans); execution goes through emitted ONNX.
-/// </summary>
 /// <summary>How a classifier's logits become probabilities.</summary>
 public enum ScoreFunction
 {
@@ -21,6 +16,11 @@ public enum ScoreFunction
     Sigmoid,
 }
 
+/// <summary>
+/// Krypton's own view of a CNN: one image input (N×C×H×W), a topologically ordered list of
+/// nodes from the closed op set, one output, and the shape of every value for a batch of one.
+/// Used for reasoning (shapes, changed regions, plans); execution goes through emitted ONNX.
+/// </summary>
 public sealed class ModelGraph
 {
     private readonly Dictionary<string, int[]> _shapes;
@@ -133,5 +133,11 @@ public sealed class ModelGraph
         new(InputName, InputShape, Nodes, Output, Name) { Scores = scores };
 
     /// <summary>Bytes of all activations of one sample (an upper bound on what a forward pass keeps alive).</summary>
-    public long ActivationBytes => 4L * (_shapes.Values.Sum(s => s.Skip(1).Aggregate(1L, (p, d) => p * d)));
+    public long ActivationBytes => 4L * (_shapes.Values.Sum(s => s.Skip(1).Aggregate(1L, (p, d) => p * d))) + Nodes.Sum(n => n.Op.HiddenBytes);
+
+    /// <summary>The most images one run may take: 1 when an opaque network fixes its batch, else unbounded.</summary>
+    public int MaxBatch => Nodes.Any(n => n.Op is OpaqueNetwork { FixedBatch: true }) ? 1 : int.MaxValue;
+
+    /// <summary>Why some or all of the graph is opaque (<see cref="OpaqueNetwork"/>), or null when Krypton reasons about all of it.</summary>
+    public string? OpaqueReason => Nodes.Select(n => n.Op).OfType<OpaqueNetwork>().FirstOrDefault()?.Reason;
 }

@@ -27,6 +27,9 @@ public abstract record Op
     /// <summary>Number of learned parameters the op holds.</summary>
     public virtual long ParameterCount => 0;
 
+    /// <summary>Bytes of values the op computes inside itself for one sample, beyond its output (an opaque network's).</summary>
+    public virtual long HiddenBytes => 0;
+
     private protected static int[] RequireRank(int[] shape, int rank, string op)
     {
         if (shape.Length != rank)
@@ -703,4 +706,74 @@ public sealed record Pad(int[] Pads, PadMode Mode = PadMode.Constant, float Valu
         b.Node("Pad",
             [inputs[0], b.Int64s(name + ".pads", Pads.Select(p => (long)p).ToArray()), b.Constant(name + ".value", ConstantTensor.Scalar(Value))],
             output, name, OnnxAttr.String("mode", Mode.ToString().ToLowerInvariant()));
+}
+
+/// <summary>
+/// A network, or the rest of one, that Krypton does not reason about (a vision transformer, an
+/// operator outside the closed set): the original ONNX nodes and constants, kept as they are and
+/// emitted whole. Occlusion runs it naively; it has no incremental form. Its shapes, working memory
+/// and multiply-adds were measured by running it once (<see cref="Onnx.OpaqueImport"/>).
+/// </summary>
+/// <param name="Part">The original nodes and initializers.</param>
+/// <param name="Input">The original name of the value it reads (the image).</param>
+/// <param name="Output">The original name of the value it writes.</param>
+/// <param name="OutputShape">The output's shape for a batch of one.</param>
+/// <param name="Opsets">The original file's operator sets, which its nodes' meaning depends on.</param>
+/// <param name="IrVersion">The original file's IR version.</param>
+/// <param name="Parameters">Learned parameters: the float initializers' elements.</param>
+/// <param name="Hidden">Bytes of the values inside it for one sample, as measured.</param>
+/// <param name="MultiplyAddCount">Multiply-adds of its convolutions and matrix products for one sample.</param>
+/// <param name="FixedBatch">True when the file fixes the batch at 1 (its reshapes may say so): one image per run.</param>
+/// <param name="ChannelsLast">True when the file takes N×H×W×C: the channels-first image is transposed on the way in.</param>
+/// <param name="Reason">Why Krypton reads it opaquely: the operator it does not reason about.</param>
+public sealed record OpaqueNetwork(Onnx.Proto.GraphProto Part, string Input, string Output, int[] OutputShape,
+    IReadOnlyList<Onnx.Proto.OperatorSetIdProto> Opsets, long IrVersion, long Parameters, long Hidden, long MultiplyAddCount,
+    bool FixedBatch, bool ChannelsLast, string Reason) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "(opaque network)";
+
+    /// <summary>Identity, not contents: comparing or hashing the whole original graph (hundreds of MB for a ViT) would be the cost.</summary>
+    public bool Equals(OpaqueNetwork? other) => ReferenceEquals(this, other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => [inputs[0][0], .. OutputShape.Skip(1)];
+
+    /// <inheritdoc/>
+    public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) => MultiplyAddCount;
+
+    /// <inheritdoc/>
+    public override long ParameterCount => Parameters;
+
+    /// <inheritdoc/>
+    public override long HiddenBytes => Hidden;
+
+    /// <inheritdoc/>
+    /// <remarks>Every name inside is given a fresh one under <paramref name="name"/>, so that two copies (or the graph around it) never collide.</remarks>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
+    {
+        string image = ChannelsLast ? b.Node("Transpose", [inputs[0]], null, name + "/channels_last", OnnxAttr.Ints("perm", 0, 2, 3, 1)) : inputs[0];
+        var names = new Dictionary<string, string> { [Input] = image, [Output] = output, [""] = "" };
+        string Mapped(string original) =>
+            names.TryGetValue(original, out var m) ? m : names[original] = b.UniqueName($"{name}/{original}");
+        foreach (var t in Part.Initializer)
+        {
+            var copy = t.Clone();
+            copy.Name = Mapped(t.Name);
+            b.Raw(copy);
+        }
+        foreach (var n in Part.Node)
+        {
+            var copy = n.Clone();
+            copy.Input.Clear();
+            copy.Input.AddRange(n.Input.Select(Mapped));
+            copy.Output.Clear();
+            copy.Output.AddRange(n.Output.Select(Mapped));
+            copy.Name = b.UniqueName($"{name}/{(n.Name.Length > 0 ? n.Name : n.OpType)}");
+            b.Raw(copy, Opsets, IrVersion);
+        }
+    }
 }

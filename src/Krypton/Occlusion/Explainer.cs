@@ -201,9 +201,8 @@ public sealed class OcclusionEngine : IDisposable
         var options = request.Execution ?? ExecutionOptions.Default;
         var (incremental, fallback) = request.Mode == OcclusionMode.Exact ? IncrementalPlanFor(model, spec.Patch, approximation.Tau) : (null, null);
         long bytesPerPosition = incremental is null ? Execution.NaiveProgram.BytesPerPositionOf(model) : CompiledFor(incremental, spec.Value).BytesPerPosition;
-        int batch = request.BatchSize ?? MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(options), bytesPerPosition, positions, options.IsCuda, wholeImages: incremental is null);
-        if (batch <= 0)
-            throw new KryptonException($"batch size {batch} must be positive");
+        int batch = MemoryBudget.For(model, request.BatchSize, () =>
+            MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(options), bytesPerPosition, positions, options.IsCuda, wholeImages: incremental is null));
         var (coarse, refined) = approximation.DrillDown is { } drill ? drill.Counts(grid) : (0, 0);
         int evaluated = approximation.DrillDown is null ? positions : approximation.Positions(grid);
         int calls = approximation.DrillDown is null ? Calls(positions, batch) : Calls(coarse, batch) + Calls(refined, batch);

@@ -102,9 +102,8 @@ public sealed class Faithfulness : IDisposable
         var execution = request.Execution ?? ExecutionOptions.Default;
         var program = ProgramFor(model, execution);
         int total = 2 + (steps - 1) * orders.Count;
-        int batch = options.BatchSize ?? MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), program.BytesPerMask, total, execution.IsCuda, wholeImages: true);
-        if (batch < 1)
-            throw new KryptonException($"batch size must be positive, got {batch}");
+        int batch = MemoryBudget.For(model, options.BatchSize, () =>
+            MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), program.BytesPerMask, total, execution.IsCuda, wholeImages: true));
         var fill = FillValues.Image(explanation.Spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, explanation.Spec.Patch);
         var probabilities = Score(program, request.Input, fill, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);
 

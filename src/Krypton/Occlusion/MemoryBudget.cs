@@ -84,6 +84,23 @@ public static class MemoryBudget
         return (int)Math.Clamp(Math.Min(fit, Math.Max(positions, 1)), 1, cap);
     }
 
+    /// <summary>
+    /// The batch size to run <paramref name="model"/> with: <paramref name="requested"/> when given,
+    /// else <paramref name="automatic"/> (from the budget), never above the model's
+    /// <see cref="Model.ModelGraph.MaxBatch"/> (a file that fixes its batch at 1).
+    /// </summary>
+    /// <exception cref="KryptonException">The requested size is not positive, or more than the model takes.</exception>
+    public static int For(Model.ModelGraph model, int? requested, Func<int> automatic)
+    {
+        if (requested is not int asked)
+            return Math.Min(automatic(), model.MaxBatch);
+        if (asked <= 0)
+            throw new KryptonException($"batch size {asked} must be positive");
+        if (asked > model.MaxBatch)
+            throw new KryptonException($"the model fixes its batch at {model.MaxBatch} image(s), so batch size {asked} cannot run (export it with a dynamic batch axis to run positions together)");
+        return asked;
+    }
+
     /// <summary>Peak resident memory of this process so far, in bytes.</summary>
     public static long PeakProcessBytes()
     {

@@ -41,8 +41,11 @@ public static class OnnxAttr
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
-    /// <summary>The opset every emitted graph targets.</summary>
+    /// <summary>The opset every emitted graph targets, unless an opaque network's nodes need a later one.</summary>
     public const int Opset = 17;
+
+    private readonly Dictionary<string, long> _opsets = new() { [""] = Opset };
+    private long _irVersion = 8;
 
     /// <summary>Name of the symbolic batch dimension in emitted graphs.</summary>
     public const string BatchDim = "N";
@@ -108,6 +111,31 @@ public sealed class OnnxGraphBuilder
         return outName;
     }
 
+    /// <summary>
+    /// Adds a node as it is (an opaque network's original node, its names already mapped), with
+    /// its domain's opset: the model then imports at least <paramref name="opsets"/> and is of at
+    /// least <paramref name="irVersion"/>, so the node keeps the meaning it had in its own file.
+    /// </summary>
+    public void Raw(NodeProto node, IEnumerable<OperatorSetIdProto> opsets, long irVersion)
+    {
+        foreach (var o in opsets)
+        {
+            string domain = o.Domain == "ai.onnx" ? "" : o.Domain;
+            _opsets[domain] = Math.Max(_opsets.GetValueOrDefault(domain), o.Version);
+        }
+        _irVersion = Math.Max(_irVersion, irVersion);
+        _names.Add(node.Name);
+        foreach (var o in node.Output) _names.Add(o);
+        _graph.Node.Add(node);
+    }
+
+    /// <summary>Adds an initializer as it is (an opaque network's constant, renamed).</summary>
+    public void Raw(TensorProto initializer)
+    {
+        _names.Add(initializer.Name);
+        _graph.Initializer.Add(initializer);
+    }
+
     /// <summary>Declares a float32 graph input; a dimension of −1 becomes the symbolic batch.</summary>
     public string Input(string name, int[] shape, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float)
     {
@@ -133,13 +161,13 @@ public sealed class OnnxGraphBuilder
     {
         var m = new ModelProto
         {
-            IrVersion = 8,
+            IrVersion = _irVersion,
             ProducerName = "Krypton.NET",
             ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
             Graph = _graph,
             DocString = docString,
         };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        m.OpsetImport.AddRange(_opsets.Select(o => new OperatorSetIdProto { Domain = o.Key, Version = o.Value }));
         return m;
     }
 }

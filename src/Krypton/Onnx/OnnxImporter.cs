@@ -11,16 +11,20 @@ public static class OnnxImporter
     /// <summary>Loads an ONNX file.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <param name="imageSize">Height and width to use when the file leaves them symbolic (default 224).</param>
-    public static ModelGraph Load(string path, (int Height, int Width)? imageSize = null)
+    /// <param name="opaque">
+    /// When the closed op set cannot express the model (<see cref="UnsupportedOperatorException"/>),
+    /// read it as one <see cref="OpaqueNetwork"/> that runs naively (the default); false throws instead.
+    /// </param>
+    public static ModelGraph Load(string path, (int Height, int Width)? imageSize = null, bool opaque = true)
     {
         if (!File.Exists(path))
             throw new KryptonException($"model file not found: {path}");
         byte[] bytes = File.ReadAllBytes(path);
-        return Parse(bytes, Path.GetFileNameWithoutExtension(path), imageSize);
+        return Parse(bytes, Path.GetFileNameWithoutExtension(path), imageSize, opaque);
     }
 
-    /// <summary>Parses ONNX bytes.</summary>
-    public static ModelGraph Parse(byte[] bytes, string name = "model", (int Height, int Width)? imageSize = null)
+    /// <summary>Parses ONNX bytes (parameters as <see cref="Load"/>).</summary>
+    public static ModelGraph Parse(byte[] bytes, string name = "model", (int Height, int Width)? imageSize = null, bool opaque = true)
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
@@ -33,7 +37,36 @@ public static class OnnxImporter
         int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();
         if (opset == 0)
             throw new KryptonException($"'{name}' does not import the standard ONNX operator set");
-        return new Reader(model.Graph, opset, name, imageSize).Read();
+        var reader = new Reader(model.Graph, opset, name, imageSize);
+        try { return reader.Read(); }
+        catch (UnsupportedOperatorException e) when (opaque)
+        {
+            // Naive occlusion needs no reasoning about the network: run it as it is.
+            return OpaqueImport.Read(model, opset, name, imageSize, reader.ChannelsLastInput, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The model's input as N×C×H×W. A channels-last input (N×H×W×C, as TensorFlow and Keras
+    /// export) is read channels-first when <paramref name="channelsLast"/>: its Transpose is dropped.
+    /// </summary>
+    internal static int[] InputShape(ValueInfoProto input, bool channelsLast, (int Height, int Width)? imageSize)
+    {
+        var tt = input.Type?.TensorType;
+        if (tt is null || tt.ElemType != (int)TensorProto.Types.DataType.Float)
+            throw new KryptonException($"model input '{input.Name}' is not a float32 tensor");
+        var dims = tt.Shape?.Dim.ToList() ?? [];
+        if (dims.Count != 4)
+            throw new KryptonException($"model input '{input.Name}' has rank {dims.Count}: an image model needs a spatial input N×C×H×W");
+        int Dim(int i, int fallback) => dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[i].DimValue > 0 ? (int)dims[i].DimValue : fallback;
+        var (ci, hi, wi) = channelsLast ? (3, 1, 2) : (1, 2, 3);
+        int c = Dim(ci, -1);
+        if (c < 0)
+            throw new KryptonException($"model input '{input.Name}' leaves the channel count symbolic");
+        if (!channelsLast && Dim(3, 0) is 1 or 3 or 4 && c > 4)
+            throw new KryptonException($"model input '{input.Name}' looks channels-last ({string.Join("x", dims.Skip(1).Select(d => d.DimValue))}) but no Transpose to channels-first follows it: "
+                + "Krypton reads N×C×H×W inputs, and channels-last ones that a Transpose (perm 0,3,1,2) turns channels-first, with only constant arithmetic before it");
+        return [1, c, Dim(hi, imageSize?.Height ?? 224), Dim(wi, imageSize?.Width ?? 224)];
     }
 
     private sealed class Reader(GraphProto graph, int opset, string name, (int Height, int Width)? imageSize)
@@ -56,6 +89,9 @@ public static class OnnxImporter
         // A channel shuffle's last Reshape, with the shuffle's input, its shape and its groups: read when it comes.
         private readonly Dictionary<NodeProto, (string Input, int[] Shape, int Groups)> _pendingShuffles = [];
 
+        /// <summary>True once <see cref="Read"/> found the input channels-last (N×H×W×C, turned channels-first by a Transpose).</summary>
+        public bool ChannelsLastInput { get; private set; }
+
         public ModelGraph Read()
         {
             foreach (var t in graph.Initializer) AddConstant(t.Name, t);
@@ -63,8 +99,8 @@ public static class OnnxImporter
             if (inputs.Count != 1)
                 throw new KryptonException($"model '{name}' has {inputs.Count} inputs; Krypton explains models with exactly one image input");
             var input = inputs[0];
-            bool channelsLast = InputIsChannelsLast(input.Name);
-            int[] inputShape = InputShape(input, channelsLast);
+            bool channelsLast = ChannelsLastInput = InputIsChannelsLast(input.Name);
+            int[] inputShape = InputShape(input, channelsLast, imageSize);
             _shapes[input.Name] = inputShape;
             // Read channels-first: its arithmetic turns its constants, its Transpose ends the view.
             if (channelsLast) _channelsLastViews.Add(input.Name);
@@ -75,29 +111,6 @@ public static class OnnxImporter
                 throw new KryptonException($"model '{name}' declares no output");
             string output = Resolve(graph.Output[0].Name);
             return new ModelGraph(input.Name, inputShape, _nodes, output, name);
-        }
-
-        /// <summary>
-        /// The model's input as N×C×H×W. A channels-last input (N×H×W×C, as TensorFlow and Keras
-        /// export) is read channels-first when <paramref name="channelsLast"/>: its Transpose is dropped.
-        /// </summary>
-        private int[] InputShape(ValueInfoProto input, bool channelsLast)
-        {
-            var tt = input.Type?.TensorType;
-            if (tt is null || tt.ElemType != (int)TensorProto.Types.DataType.Float)
-                throw new KryptonException($"model input '{input.Name}' is not a float32 tensor");
-            var dims = tt.Shape?.Dim.ToList() ?? [];
-            if (dims.Count != 4)
-                throw new KryptonException($"model input '{input.Name}' has rank {dims.Count}: an image model needs a spatial input N×C×H×W");
-            int Dim(int i, int fallback) => dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[i].DimValue > 0 ? (int)dims[i].DimValue : fallback;
-            var (ci, hi, wi) = channelsLast ? (3, 1, 2) : (1, 2, 3);
-            int c = Dim(ci, -1);
-            if (c < 0)
-                throw new KryptonException($"model input '{input.Name}' leaves the channel count symbolic");
-            if (!channelsLast && Dim(3, 0) is 1 or 3 or 4 && c > 4)
-                throw new KryptonException($"model input '{input.Name}' looks channels-last ({string.Join("x", dims.Skip(1).Select(d => d.DimValue))}) but no Transpose to channels-first follows it: "
-                    + "Krypton reads N×C×H×W inputs, and channels-last ones that a Transpose (perm 0,3,1,2) turns channels-first, with only constant arithmetic before it");
-            return [1, c, Dim(hi, imageSize?.Height ?? 224), Dim(wi, imageSize?.Width ?? 224)];
         }
 
         /// <summary>

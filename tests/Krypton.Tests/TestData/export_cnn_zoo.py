@@ -27,7 +27,8 @@ def randomize(model, gen, size):
         elif isinstance(m, nn.Linear):
             bound = 1.0 / m.in_features ** 0.5
             m.weight.data = (2 * torch.rand(m.weight.shape, generator=gen) - 1) * bound
-            m.bias.data = (2 * torch.rand(m.bias.shape, generator=gen) - 1) * bound
+            if m.bias is not None:
+                m.bias.data = (2 * torch.rand(m.bias.shape, generator=gen) - 1) * bound
         elif isinstance(m, nn.BatchNorm2d):
             m.reset_running_stats()
             m.momentum = None  # a cumulative average over the calibration batches
