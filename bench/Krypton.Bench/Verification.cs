@@ -27,29 +27,33 @@ internal static class Verification
             var positions = Enumerable.Range(0, count).Select(i => (long)i * grid.Count / count)
                 .Select(c => grid.Origin((int)c))
                 .Append((model.Height - options.Patch, model.Width - options.Patch)).ToList();
-            var spec = options.Spec with { Value = ValueKind.Logit, Positions = positions };
             var input = RawForward.RandomImage(model, 3);
-            var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, 16, null, new ExecutionOptions(0), OcclusionMode.Naive));
             var device = new ExecutionOptions(options.Threads, options.Device);
-            foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
+            // The benchmark's fill, and the blur: the patch cut from a fill image on the device.
+            foreach (var fill in new[] { options.Spec.Fill, Fill.Blur }.Distinct())
             {
-                Explanation run;
-                try { run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode)); }
-                catch (KryptonException e)
+                var spec = options.Spec with { Value = ValueKind.Logit, Positions = positions, Fill = fill };
+                var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, 16, null, new ExecutionOptions(0), OcclusionMode.Naive));
+                foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
                 {
-                    Console.WriteLine($"verify {arch} {mode.ToString().ToLowerInvariant()} on {options.Device}: FAIL: {e.Message}");
-                    all = false;
-                    unusable = true;
-                    continue;
+                    Explanation run;
+                    try { run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode)); }
+                    catch (KryptonException e)
+                    {
+                        Console.WriteLine($"verify {arch} {mode.ToString().ToLowerInvariant()} fill {fill} on {options.Device}: FAIL: {e.Message}");
+                        all = false;
+                        unusable = true;
+                        continue;
+                    }
+                    var a = Agreement.Of(run, cpu);
+                    // Exact mode's caches must stay where the device computes (I/O binding): on a GPU, its memory.
+                    string? cacheMemory = mode == OcclusionMode.Exact ? (device.IsCuda ? "Cuda" : "Cpu") : null;
+                    bool placed = run.CacheMemory == cacheMemory;
+                    all &= a.Same && placed && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
+                    Console.WriteLine($"verify {arch} {run.Mode} fill {fill} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same && placed ? "PASS" : "FAIL")}, " +
+                        $"max difference {a.MaxDifference:g3} (logit scale {a.Scale:g3}, map range {a.Range:g3}){(a.Problem is { } p ? $": {p}" : "")}" +
+                        (run.CacheMemory is { } m ? $", caches in {m} memory{(placed ? "" : $" (expected {cacheMemory})")}" : ""));
                 }
-                var a = Agreement.Of(run, cpu);
-                // Exact mode's caches must stay where the device computes (I/O binding): on a GPU, its memory.
-                string? cacheMemory = mode == OcclusionMode.Exact ? (device.IsCuda ? "Cuda" : "Cpu") : null;
-                bool placed = run.CacheMemory == cacheMemory;
-                all &= a.Same && placed && run.Mode == (mode == OcclusionMode.Exact ? "exact" : "naive");
-                Console.WriteLine($"verify {arch} {run.Mode} on {options.Device} vs naive on cpu, {positions.Count} positions: {(a.Same && placed ? "PASS" : "FAIL")}, " +
-                    $"max difference {a.MaxDifference:g3} (logit scale {a.Scale:g3}, map range {a.Range:g3}){(a.Problem is { } p ? $": {p}" : "")}" +
-                    (run.CacheMemory is { } m ? $", caches in {m} memory{(placed ? "" : $" (expected {cacheMemory})")}" : ""));
             }
         }
         Console.WriteLine(all ? "verify: all PASS" : "verify: FAILED");

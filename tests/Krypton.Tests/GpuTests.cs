@@ -133,4 +133,16 @@ public class GpuTests
             Assert.True(b.Same, $"{model.Name} approximate on cuda: {b.Problem}");
         }
     }
+
+    [CudaFact]
+    public void An_opaque_network_on_the_gpu_equals_the_cpu()
+    {
+        var model = OnnxImporter.Load(TestFiles.Path_("zoo_tiny_vit.onnx"));
+        var input = Output.NpyFile.ReadImageTensor(TestFiles.Path_("zoo_tiny_vit_input.npy")).Data;
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), Fill.Blur, Value: ValueKind.Logit);
+        var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
+        var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, Cuda.Device, OcclusionMode.Naive));
+        var a = Agreement.Of(gpu, cpu);
+        Assert.True(a.Same, $"tiny ViT on cuda: {a.Problem}");
+    }
 }

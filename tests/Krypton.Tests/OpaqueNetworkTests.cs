@@ -147,6 +147,25 @@ public sealed class OpaqueNetworkTests
     }
 
     [Fact]
+    public void The_file_runs_as_written_after_the_reader_turned_a_view()
+    {
+        // A channels-last view whose constant the reader turns (Swin's first layer norm, in small),
+        // then an operator outside the set: the opaque network is the file, not the reader's rewrite.
+        var bytes = new OnnxTestModel(13, [1, 3, 4, 4])
+            .Node("Transpose", ["x"], ["t"], attrs: OnnxAttr.Ints("perm", 0, 2, 3, 1))
+            .Floats("c", [3], [0.5f, -1f, 2f]).Node("Mul", ["t", "c"], ["m"])
+            .Node("Transpose", ["m"], ["b"], attrs: OnnxAttr.Ints("perm", 0, 3, 1, 2))
+            .Node("Round", ["b"], ["r"], "round_layer")
+            .Node("GlobalAveragePool", ["r"], ["g"]).Node("Flatten", ["g"], ["y"]).Output("y").Bytes();
+        var model = OnnxImporter.Parse(bytes, "view-then-round");
+        Assert.NotNull(model.OpaqueReason);
+        var image = ExactVsNaive.Input(model, 6).Select(v => 4 * v).ToArray();
+        var e = Explainer.Explain(new ExplainRequest(model, image, new OcclusionSpec(Size2.Square(2), Size2.Square(2), Fill.Black), Preprocessing.None));
+        using var session = new OnnxSession(bytes);
+        Assert.Equal(TinyMixedFile.SoftmaxAt(session.RunSingle("x", image, [1, 3, 4, 4]).Values, e.Target), e.UnoccludedProbability, 1e-6f);
+    }
+
+    [Fact]
     public void Cli_explains_a_vision_transformer_and_says_how()
     {
         using var dir = new TempFolder();

@@ -41,8 +41,9 @@ public static class OnnxImporter
         try { return reader.Read(); }
         catch (UnsupportedOperatorException e) when (opaque)
         {
-            // Naive occlusion needs no reasoning about the network: run it as it is.
-            return OpaqueImport.Read(model, opset, name, imageSize, reader.ChannelsLastInput, e.Message);
+            // Naive occlusion needs no reasoning about the network: run it as it is, from the file
+            // (the reader renames constants it turns for channels-last views in the parsed graph).
+            return OpaqueImport.Read(ModelProto.Parser.ParseFrom(bytes), opset, name, imageSize, reader.ChannelsLastInput, e.Message);
         }
     }
 
