@@ -10,8 +10,12 @@ public static class MemoryBudget
     /// <summary>Share of the free memory a run may use when no budget is given.</summary>
     public const double DefaultFraction = 0.25;
 
-    /// <summary>Largest batch chosen automatically for incremental inference on a CPU: beyond it throughput no longer improves.</summary>
-    public const int MaxAutomaticBatch = 64;
+    /// <summary>
+    /// Largest batch chosen automatically for incremental inference on a CPU: 32 ran ResNet18 4 %
+    /// and InceptionV3 3 % faster than 64, and VGG16 as fast, with less memory (2 cores here;
+    /// docs/benchmarks.md); 16 and 128 were slower.
+    /// </summary>
+    public const int MaxAutomaticBatch = 32;
 
     /// <summary>Largest batch chosen automatically for naive inference on a CPU: whole images at batch 16 ran 12–15 % faster than at 64 here (ResNet18, 2 cores).</summary>
     public const int MaxAutomaticNaiveBatch = 16;

@@ -36,8 +36,9 @@ internal static class OpaqueImport
         if (!measured.TryGetValue(output, out var outputShape))
             throw Refuse($"its output '{output}' is not a tensor");
 
-        // A final softmax, log-softmax or sigmoid over the last axis becomes an op of its own.
-        var last = g.Node.LastOrDefault(n => n.Output.Contains(output));
+        // A final softmax, log-softmax or sigmoid over the classes (the last axis, every other one but
+        // the batch of size 1) becomes an op of its own; the score head then flattens the logits.
+        var last = outputShape.Skip(1).SkipLast(1).All(d => d == 1) ? g.Node.LastOrDefault(n => n.Output.Contains(output)) : null;
         Op? tail = last?.OpType switch
         {
             "Softmax" or "LogSoftmax" when LastAxis(last, outputShape.Length) => new Softmax(-1, Log: last.OpType == "LogSoftmax"),
