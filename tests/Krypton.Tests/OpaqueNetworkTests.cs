@@ -71,6 +71,34 @@ public sealed class OpaqueNetworkTests
     }
 
     [Fact]
+    public void A_symbolic_batch_that_a_reshape_pins_to_one_is_found_out()
+    {
+        // The input says N, but a Reshape to [1, 48] only takes one image: measured, not believed.
+        var rng = new Random(2);
+        var bytes = new OnnxTestModel(13, [1, 3, 4, 4])
+            .Node("Round", ["x"], ["r"], "round_layer").Int64s("pinned", 1, 48)
+            .Node("Reshape", ["r", "pinned"], ["f"])
+            .Floats("w", [48, 3], Enumerable.Range(0, 144).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray())
+            .Node("MatMul", ["f", "w"], ["y"]).Output("y").Bytes();
+        var model = OnnxImporter.Parse(bytes, "pinned");
+        Assert.Equal(1, model.MaxBatch);
+        var image = ExactVsNaive.Input(model, 1).Select(v => 3 * v).ToArray();
+        var e = Explainer.Explain(new ExplainRequest(model, image, new OcclusionSpec(Size2.Square(2), Size2.Square(1), Fill.Black), Preprocessing.None));
+        Assert.Equal(1, e.BatchSize);
+        Assert.Equal(9, e.HeatMap.Length);
+        Assert.Equal(int.MaxValue, OnnxImporter.Load(Vit).MaxBatch);
+
+        // The failed trial run at batch 2 stays quiet: no ONNX Runtime log line reaches the user.
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("pinned.onnx"), bytes);
+        NpyFile.Write(dir.File("x.npy"), image, [3, 4, 4]);
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", dir.File("pinned.onnx"), "--input", dir.File("x.npy"),
+            "--patch", "2", "--stride", "1", "--out", dir.File("out"));
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("onnxruntime", stdout + stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Exact_mode_falls_back_to_naive_and_says_why()
     {
         var e = Explain(OnnxImporter.Load(Vit), VitInput, OcclusionMode.Exact);

@@ -12,7 +12,10 @@ public sealed class OnnxSession : IDisposable
     private readonly SessionOptions _options;
 
     /// <summary>Creates a session over ONNX bytes with full graph optimizations.</summary>
-    public OnnxSession(byte[] onnx, ExecutionOptions? options = null)
+    /// <param name="onnx">The model.</param>
+    /// <param name="options">Device, threads, profiling.</param>
+    /// <param name="quiet">Keep ONNX Runtime's own error log silent (for trial runs whose failure is an answer, not a problem).</param>
+    public OnnxSession(byte[] onnx, ExecutionOptions? options = null, bool quiet = false)
     {
         options ??= ExecutionOptions.Default;
         if (options.Device != "cpu" && !options.IsCuda)
@@ -27,7 +30,7 @@ public sealed class OnnxSession : IDisposable
             InterOpNumThreads = 1,
             // Warnings (such as ONNX shape inference disagreeing with ceil-mode pooling sizes that
             // the kernels compute correctly) are not the user's business; errors still surface.
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            LogSeverityLevel = quiet ? OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.IsCuda)
             AppendCuda(_options, options.CudaDeviceId);

@@ -29,12 +29,13 @@ internal static class OpaqueImport
         int[] shape = OnnxImporter.InputShape(input, channelsLast, imageSize);
         int[] fileShape = channelsLast ? [1, shape[2], shape[3], shape[1]] : shape;
         var batch = input.Type.TensorType.Shape.Dim[0];
-        bool fixedBatch = batch.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && batch.DimValue == 1;
+        bool symbolicBatch = batch.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue;
         string output = g.Output[0].Name;
 
-        var measured = Measure(model, input.Name, fileShape, name, reason);
+        var (measured, batches) = Measure(model, input.Name, fileShape, name, reason, output);
+        bool fixedBatch = !(symbolicBatch && batches);
         if (!measured.TryGetValue(output, out var outputShape))
-            throw Refuse($"its output '{output}' is not a tensor");
+            throw Refuse($"its output '{output}' is not a float tensor");
 
         // A final softmax, log-softmax or sigmoid over the classes (the last axis, every other one but
         // the batch of size 1) becomes an op of its own; the score head then flattens the logits.
@@ -90,8 +91,11 @@ internal static class OpaqueImport
         };
     }
 
-    /// <summary>Every value's shape (batch one) from one run on a zero image; values that are not float tensors are left out.</summary>
-    private static Dictionary<string, int[]> Measure(ModelProto model, string input, int[] shape, string name, string reason)
+    /// <summary>
+    /// Every value's shape (batch one) from one run on a zero image (values that are not float
+    /// tensors are left out), and whether the file runs two images at once.
+    /// </summary>
+    private static (Dictionary<string, int[]> Shapes, bool Batches) Measure(ModelProto model, string input, int[] shape, string name, string reason, string output)
     {
         var probe = model.Clone();
         var outputs = probe.Graph.Output.Select(o => o.Name).ToHashSet();
@@ -99,7 +103,7 @@ internal static class OpaqueImport
             probe.Graph.Output.Add(new ValueInfoProto { Name = value });
         try
         {
-            using var session = new OnnxSession(probe.ToByteArray());
+            using var session = new OnnxSession(probe.ToByteArray(), quiet: true);
             using var x = OrtValue.CreateTensorValueFromMemory(new float[Elements(shape)], shape.Select(d => (long)d).ToArray());
             using var results = session.Run(new Dictionary<string, OrtValue> { [input] = x });
             var shapes = new Dictionary<string, int[]>();
@@ -110,11 +114,27 @@ internal static class OpaqueImport
                 if (info.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
                     shapes[session.OutputNames[i]] = info.Shape.Select(d => (int)d).ToArray();
             }
-            return shapes;
+            return (shapes, Batches(session, input, shape, output));
         }
         catch (KryptonException e)
         {
             throw new KryptonException($"{reason}, and ONNX Runtime cannot run '{name}' as it is either: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// True when the file runs a batch of two and answers with two outputs: a symbolic batch axis
+    /// is no promise (an export may have kept a Reshape to a batch of 1).
+    /// </summary>
+    private static bool Batches(OnnxSession session, string input, int[] shape, string output)
+    {
+        int[] two = [2, .. shape[1..]];
+        using var x = OrtValue.CreateTensorValueFromMemory(new float[Elements(two)], two.Select(d => (long)d).ToArray());
+        try
+        {
+            using var results = session.Run(new Dictionary<string, OrtValue> { [input] = x }, [output]);
+            return results[0].GetTensorTypeAndShape().Shape is [2, ..];
+        }
+        catch (KryptonException) { return false; }
     }
 }
