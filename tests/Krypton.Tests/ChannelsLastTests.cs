@@ -136,11 +136,15 @@ public class ChannelsLastTests
     }
 
     [Fact]
-    public void A_reduction_over_channels_is_an_unsupported_operator()
+    public void A_reduction_over_channels_without_keepdims_is_outside_the_op_set()
     {
+        // With keepdims it is channel pooling (CBAM's spatial attention); without, a 3-D map.
         var bytes = new OnnxTestModel(13, [1, 3, 8, 8])
-            .Node("ReduceMean", ["x"], ["y"], attrs: OnnxAttr.Ints("axes", 1)).Output("y").Bytes();
+            .Node("ReduceMean", ["x"], ["y"], attrs: [OnnxAttr.Ints("axes", 1), OnnxAttr.Int("keepdims", 0)]).Output("y").Bytes();
         var e = Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(bytes, "reduce", opaque: false));
-        Assert.Contains("ReduceMean over axes other than the spatial ones (1)", e.Message);
+        Assert.Contains("ReduceMean over axes other than the spatial ones or the channels (1, without keepdims)", e.Message);
+        var kept = new OnnxTestModel(13, [1, 3, 8, 8])
+            .Node("ReduceMax", ["x"], ["y"], attrs: OnnxAttr.Ints("axes", 1)).Output("y").Bytes();
+        Assert.Equal(new ChannelPool(PoolKind.Max), Assert.Single(OnnxImporter.Parse(kept, "max", opaque: false).Nodes).Op);
     }
 }

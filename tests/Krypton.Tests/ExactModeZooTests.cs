@@ -35,6 +35,7 @@ public class ExactModeZooTests
         { "zoo_efficientnet.onnx", 9, 9, 10, 10 },
         { "zoo_view_logsoftmax.onnx", 5, 5, 3, 3 },
         { "zoo_convnext.onnx", 8, 8, 8, 8 },
+        { "zoo_cbam.onnx", 8, 8, 7, 7 },
     };
 
     [Theory]
@@ -96,8 +97,15 @@ public class ExactModeZooTests
         Assert.Equal([0L, -1L], Assert.IsType<Reshape>(Assert.Single(view.Nodes, n => n.Op is Reshape).Op).Shape);
         Assert.Contains(view.Nodes, n => n.Op is Softmax { Log: true });
         var convnext = M("zoo_convnext.onnx");
-        Assert.Contains(convnext.Nodes, n => n.Op is ChannelMean);
+        Assert.Contains(convnext.Nodes, n => n.Op is ChannelPool { Kind: PoolKind.Average });
         Assert.Contains(convnext.Nodes, n => n.Op is Activation { Kind: ActivationKind.Erf });
         Assert.Contains(convnext.Nodes, n => n.Op is Conv { Groups: > 1 } c && c.Window.KernelH == 7);
+        var cbam = M("zoo_cbam.onnx");
+        Assert.Null(cbam.OpaqueReason);
+        Assert.Equal(2, cbam.Nodes.Count(n => n.Op is ChannelPool { Kind: PoolKind.Max }));
+        Assert.Equal(2, cbam.Nodes.Count(n => n.Op is ChannelPool { Kind: PoolKind.Average }));
+        // The first attention block runs incrementally: its channel pooling changes only near the patch.
+        var regions = Incremental.RegionPropagation.Propagate(cbam, new Incremental.ChangedRegion(20, 20, 8, 8));
+        Assert.Equal(Incremental.RegionState.Local, regions.First(r => r.Node.Op is ChannelPool { Kind: PoolKind.Max }).State);
     }
 }

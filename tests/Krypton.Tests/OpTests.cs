@@ -123,7 +123,8 @@ public class OpTests
             ["PRelu per channel"] = r => G(3, 4, 5, S(new PRelu(new ConstantTensor([3, 1, 1], [0.1f, -0.5f, 2f])))),
             ["PRelu shared"] = r => G(2, 3, 3, S(new PRelu(ConstantTensor.Scalar(0.25f)))),
             ["ChannelSlice"] = r => G(6, 3, 4, S(new ChannelSlice(2, 5))),
-            ["ChannelMean"] = r => G(5, 3, 4, S(new ChannelMean())),
+            ["ChannelMean"] = r => G(5, 3, 4, S(new ChannelPool(PoolKind.Average))),
+            ["ChannelMax"] = r => G(5, 3, 4, S(new ChannelPool(PoolKind.Max))),
             // √ of non-negative inputs only: a square first.
             ["Activation Sqrt"] = r => G(2, 3, 4, S(new Activation(ActivationKind.Pow, 2f)), S(new Activation(ActivationKind.Sqrt))),
             ["ChannelPermutation shuffle"] = r => G(6, 3, 2, S(ChannelPermutation.Shuffle(6, 2))),

@@ -77,7 +77,7 @@ internal static class ReferenceOps
         Model.Softmax s => Softmax(x[0], s),
         Model.Pad p => Pad(x[0], p),
         Lrn l => Lrn(x[0], l),
-        Model.ChannelMean => MeanOverChannels(x[0]),
+        ChannelPool cp => OverChannels(x[0], cp.Kind == PoolKind.Max ? v => v.Max() : v => v.Average()),
         ChannelSlice cs => Channels(x[0], Enumerable.Range(cs.Start, cs.End - cs.Start).ToArray()),
         ChannelPermutation cp => Channels(x[0], cp.Source),
         PRelu p => Binary(Map(x[0], v => Math.Max(v, 0)), Binary(Map(x[0], v => Math.Min(v, 0)), RefTensor.From(p.Slope), BinaryKind.Mul), BinaryKind.Add),
@@ -351,13 +351,13 @@ internal static class ReferenceOps
         return new RefTensor([.. shape], x.Data);
     }
 
-    private static RefTensor MeanOverChannels(RefTensor x)
+    private static RefTensor OverChannels(RefTensor x, Func<IEnumerable<double>, double> reduce)
     {
         int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
         var y = RefTensor.Zeros(n, 1, x.Shape[2], x.Shape[3]);
         for (int b = 0; b < n; b++)
             for (int p = 0; p < hw; p++)
-                y.Data[b * hw + p] = Enumerable.Range(0, c).Average(k => x.Data[(b * c + k) * hw + p]);
+                y.Data[b * hw + p] = reduce(Enumerable.Range(0, c).Select(k => x.Data[(b * c + k) * hw + p]));
         return y;
     }
 

@@ -62,7 +62,7 @@ public static class RegionPropagation
     public static RegionRole RoleOf(Op op) => op switch
     {
         Conv or Pool => RegionRole.Window,
-        Activation or BatchNorm or Identity or Lrn or PRelu or ChannelSlice or ChannelPermutation or ChannelMean => RegionRole.ElementWise,
+        Activation or BatchNorm or Identity or Lrn or PRelu or ChannelSlice or ChannelPermutation or ChannelPool => RegionRole.ElementWise,
         Binary { Constant: not null } => RegionRole.ElementWise,
         Binary => RegionRole.Merge,
         Concat c => c.Axis == 1 || c.Axis == -3 ? RegionRole.Merge : RegionRole.Global,

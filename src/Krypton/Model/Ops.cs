@@ -189,24 +189,27 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
 }
 
 /// <summary>
-/// The mean over the channels at each pixel, [N, C, H, W] → [N, 1, H, W] (layer norm over the
-/// channels, as ConvNeXt computes it on a channels-last view).
+/// The mean or the maximum over the channels at each pixel, [N, C, H, W] → [N, 1, H, W]: layer
+/// norm over the channels (as ConvNeXt computes it on a channels-last view), and the spatial
+/// attention of CBAM-style blocks (mean and max over the channels, then a convolution).
+/// Element-wise in space, so it runs incrementally.
 /// </summary>
-public sealed record ChannelMean : Op
+/// <param name="Kind">Average or max.</param>
+public sealed record ChannelPool(PoolKind Kind) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "ReduceMean";
+    public override string OnnxType => Kind == PoolKind.Max ? "ReduceMax" : "ReduceMean";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
-        var x = RequireRank(inputs[0], 4, "channel mean");
+        var x = RequireRank(inputs[0], 4, "channel pooling");
         return [x[0], 1, x[2], x[3]];
     }
 
     /// <inheritdoc/>
     public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("ReduceMean", inputs, output, name, OnnxAttr.Ints("axes", 1), OnnxAttr.Int("keepdims", 1));
+        b.Node(OnnxType, inputs, output, name, OnnxAttr.Ints("axes", 1), OnnxAttr.Int("keepdims", 1));
 }
 
 /// <summary>

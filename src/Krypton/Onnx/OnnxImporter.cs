@@ -441,7 +441,7 @@ public static class OnnxImporter
                     return true;
                 case "ReduceMean" when shapes[0].Length == 4 && KeepDims(node) && ReduceAxes(node) is [-1 or 3]:
                 {
-                    var mean = new ChannelMean();
+                    var mean = new ChannelPool(PoolKind.Average);
                     _shapes[node.Output[0]] = mean.InferShape(shapes);
                     _nodes.Add(new Model.Node(nodeName, mean, [values[0]], node.Output[0]));
                     _channelsLastViews.Add(node.Output[0]);
@@ -551,15 +551,24 @@ public static class OnnxImporter
 
         /// <summary>
         /// ReduceMean or ReduceMax over exactly the spatial axes (how TensorFlow exports global
-        /// pooling): global pooling, then the squeeze of those axes unless keepdims is set.
+        /// pooling): global pooling, then the squeeze of those axes unless keepdims is set; over the
+        /// channels with keepdims (spatial attention, CBAM): channel pooling.
         /// </summary>
         private void ReadSpatialReduce(NodeProto node, string nodeName, string input, int[] shape)
         {
             bool keep = KeepDims(node);
+            var kind = node.OpType == "ReduceMax" ? PoolKind.Max : PoolKind.Average;
             var axes = ReduceAxes(node)?.Select(a => Op.NormalizeAxis((int)a, shape.Length)).Order().ToArray();
+            if (shape.Length == 4 && axes is [1] && keep)
+            {
+                var channels = new ChannelPool(kind);
+                _shapes[node.Output[0]] = channels.InferShape([shape]);
+                _nodes.Add(new Model.Node(nodeName, channels, [input], node.Output[0]));
+                return;
+            }
             if (shape.Length != 4 || axes is not [2, 3])
-                throw new UnsupportedOperatorException($"{node.OpType} over axes other than the spatial ones ({(axes is null ? "all" : string.Join(",", axes))})", nodeName);
-            var pool = new GlobalPool(node.OpType == "ReduceMax" ? PoolKind.Max : PoolKind.Average);
+                throw new UnsupportedOperatorException($"{node.OpType} over axes other than the spatial ones or the channels ({(axes is null ? "all" : string.Join(",", axes))}{(axes is [1] ? ", without keepdims" : "")})", nodeName);
+            var pool = new GlobalPool(kind);
             string pooled = keep ? node.Output[0] : node.Output[0] + "__pooled";
             _shapes[pooled] = pool.InferShape([shape]);
             _nodes.Add(new Model.Node(keep ? nodeName : nodeName + "__pool", pool, [input], pooled));

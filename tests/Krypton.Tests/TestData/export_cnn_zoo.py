@@ -137,6 +137,33 @@ class ViewNet(nn.Module):
         return F.log_softmax(self.fc(x.view(x.size(0), -1)), dim=1)
 
 
+class CbamNet(nn.Module):
+    """Attention from the mean and the maximum over the channels (ReduceMean, ReduceMax over axis 1
+    with keepdims), concatenated, a 7x7 convolution and a sigmoid that scales the map: a spatial
+    attention block early, then a whole CBAM block (channel attention from global average and max
+    pooling through a shared MLP, then spatial attention)."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.spatial1 = nn.Conv2d(2, 1, 7, padding=3)
+        self.conv2 = nn.Conv2d(16, 24, 3, padding=1, stride=2)
+        self.mlp = nn.Sequential(nn.Conv2d(24, 6, 1), nn.ReLU(), nn.Conv2d(6, 24, 1))
+        self.spatial2 = nn.Conv2d(2, 1, 7, padding=3)
+        self.fc = nn.Linear(24, classes)
+
+    @staticmethod
+    def spatial(x, conv):
+        return x * torch.sigmoid(conv(torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)))
+
+    def forward(self, x):
+        x = self.spatial(F.relu(self.conv1(x)), self.spatial1)
+        x = F.relu(self.conv2(x))
+        x = x * torch.sigmoid(self.mlp(F.adaptive_avg_pool2d(x, 1)) + self.mlp(F.adaptive_max_pool2d(x, 1)))
+        x = self.spatial(x, self.spatial2)
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def export(name, model, size, opset):
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     randomize(model, gen, size)
@@ -146,27 +173,34 @@ def export(name, model, size, opset):
     print(name, size, opset)
 
 
-def main():
+def main(only=None):
+    def out(name, model, size, opset):
+        if not only or name in only:
+            export(name, model, size, opset)
+
     torch.manual_seed(0)
-    export("zoo_squeezenet1_1", torchvision.models.squeezenet1_1(num_classes=10), 96, 11)
-    export("zoo_mobilenet_v2", torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=10), 96, 13)
-    export("zoo_densenet", torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2, 2), num_init_features=16,
+    out("zoo_squeezenet1_1", torchvision.models.squeezenet1_1(num_classes=10), 96, 11)
+    out("zoo_mobilenet_v2", torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=10), 96, 13)
+    out("zoo_densenet", torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2, 2), num_init_features=16,
                                                        num_classes=10), 64, 13)
-    export("zoo_bottleneck_resnet", NarrowResNet(), 64, 13)
-    export("zoo_dilated", DilatedNet(), 48, 9)
-    export("zoo_pools", PoolNet(), 45, 13)
+    out("zoo_bottleneck_resnet", NarrowResNet(), 64, 13)
+    out("zoo_dilated", DilatedNet(), 48, 9)
+    out("zoo_pools", PoolNet(), 45, 13)
     # Split and channel shuffle (reshape, transpose, reshape) with shape arithmetic; HardSwish (as
     # HardSigmoid times input at opset 13) and squeeze-and-excitation; SiLU (sigmoid times input);
     # view and log_softmax.
-    export("zoo_shufflenet_v2", torchvision.models.ShuffleNetV2([2, 2, 2], [8, 16, 32, 64, 128], num_classes=10), 64, 13)
-    export("zoo_mobilenet_v3", torchvision.models.mobilenet_v3_small(width_mult=0.25, num_classes=10), 64, 13)
+    out("zoo_shufflenet_v2", torchvision.models.ShuffleNetV2([2, 2, 2], [8, 16, 32, 64, 128], num_classes=10), 64, 13)
+    out("zoo_mobilenet_v3", torchvision.models.mobilenet_v3_small(width_mult=0.25, num_classes=10), 64, 13)
     efficient = torchvision.models.efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.25)[0]
-    export("zoo_efficientnet", torchvision.models.EfficientNet(efficient, 0.2, num_classes=10), 64, 13)
-    export("zoo_view_logsoftmax", ViewNet(), 32, 13)
+    out("zoo_efficientnet", torchvision.models.EfficientNet(efficient, 0.2, num_classes=10), 64, 13)
+    out("zoo_view_logsoftmax", ViewNet(), 32, 13)
     # ConvNeXt: layer norm (decomposed at opset 13), a GELU MLP as MatMuls on a channels-last permutation.
     from torchvision.models.convnext import CNBlockConfig, ConvNeXt
-    export("zoo_convnext", ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], num_classes=10), 64, 13)
+    out("zoo_convnext", ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], num_classes=10), 64, 13)
+    # CBAM-style attention: mean and max over the channels.
+    out("zoo_cbam", CbamNet(), 48, 13)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:] or None)   # names to export (default: all)
