@@ -37,13 +37,14 @@ public static class OnnxImporter
         int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();
         if (opset == 0)
             throw new KryptonException($"'{name}' does not import the standard ONNX operator set");
-        var reader = new Reader(model.Graph, opset, name, imageSize);
+        // The reader renames constants it turns for channels-last views in the graph it reads: it
+        // gets a copy (cheap: tensor bytes are shared), and an opaque network the graph as written.
+        var reader = new Reader(opaque ? model.Graph.Clone() : model.Graph, opset, name, imageSize);
         try { return reader.Read(); }
         catch (UnsupportedOperatorException e) when (opaque)
         {
-            // Naive occlusion needs no reasoning about the network: run it as it is, from the file
-            // (the reader renames constants it turns for channels-last views in the parsed graph).
-            return OpaqueImport.Read(ModelProto.Parser.ParseFrom(bytes), opset, name, imageSize, reader.ChannelsLastInput, e.Message);
+            // Naive occlusion needs no reasoning about the network: run it as it is.
+            return OpaqueImport.Read(model, opset, name, imageSize, reader.ChannelsLastInput, e.Message);
         }
     }
 

@@ -103,7 +103,7 @@ internal static class OpaqueImport
             probe.Graph.Output.Add(new ValueInfoProto { Name = value });
         try
         {
-            using var session = new OnnxSession(probe.ToByteArray(), quiet: true);
+            using var session = new OnnxSession(probe.ToByteArray(), probe: true);
             using var x = OrtValue.CreateTensorValueFromMemory(new float[Elements(shape)], shape.Select(d => (long)d).ToArray());
             using var results = session.Run(new Dictionary<string, OrtValue> { [input] = x });
             var shapes = new Dictionary<string, int[]>();
