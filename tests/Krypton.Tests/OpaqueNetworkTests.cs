@@ -99,6 +99,18 @@ public sealed class OpaqueNetworkTests
     }
 
     [Fact]
+    public void Tuning_an_opaque_network_sweeps_tau_1_only()
+    {
+        // Every τ runs the same naive map here: only drill-down has something to tune.
+        var model = OnnxImporter.Load(Vit);
+        var images = Enumerable.Range(0, 3).Select(i => ($"img{i}", new Lazy<float[]>(() => ExactVsNaive.Input(model, 30 + i)))).ToList();
+        var options = new Planning.TuneOptions(0.8, [1.0, 0.6], [new DrillDown(2, 0.25)], HoldOut: 1, NaivePositions: 16, BatchSize: 16);
+        var profile = Planning.Tuner.Run(model, Planning.ProfileModel.Of(model, "tiny vit", null), images,
+            new OcclusionSpec(Size2.Square(4), Size2.Square(2), new TensorFill(Gray)), Preprocessing.None, options);
+        Assert.Equal([1.0], profile.Taus);
+    }
+
+    [Fact]
     public void Exact_mode_falls_back_to_naive_and_says_why()
     {
         var e = Explain(OnnxImporter.Load(Vit), VitInput, OcclusionMode.Exact);

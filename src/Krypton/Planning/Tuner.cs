@@ -66,6 +66,10 @@ public static class Tuner
         var taus = (options.Taus ?? TuneOptions.PaperTaus).Append(1.0).Distinct().OrderByDescending(t => t).ToArray();
         foreach (var t in taus)
             if (!(t > 0 && t <= 1)) throw new KryptonException($"tau {t} must lie in (0, 1]");
+        // An opaque network runs naively whatever τ says: every τ would sweep the same map. Drill-down
+        // still saves inferences, so only it is tuned.
+        if (model.OpaqueReason is not null)
+            taus = [1.0];
         var drills = options.DrillDowns ?? TuneOptions.DefaultDrillDowns;
         foreach (var d in drills) d.CoarseFactor();
         spec.Validate(model.Height, model.Width);
