@@ -96,6 +96,27 @@ public class ScoreFunctionTests
     }
 
     [Fact]
+    public void A_softmax_before_a_final_identity_is_still_the_score_function()
+    {
+        // Some exporters end with Identity (or Dropout) after the softmax: its probabilities must
+        // not go through a second softmax.
+        byte[] plain = Classifier(4, "Softmax");
+        var withIdentity = Onnx.Proto.ModelProto.Parser.ParseFrom(plain);
+        var g = withIdentity.Graph;
+        g.Node.Single(n => n.OpType == "Softmax").Output[0] = "s";
+        g.Node.Add(new Onnx.Proto.NodeProto { OpType = "Identity", Input = { "s" }, Output = { "y" } });
+        byte[] original = Google.Protobuf.MessageExtensions.ToByteArray(withIdentity);
+        var model = OnnxImporter.Parse(original, "softmax-identity");
+        Assert.True(model.EndsWithSoftmax);
+        var image = ExactVsNaive.Input(model, 13);
+        var grid = new OcclusionGrid(H, W, Spec.Patch, Spec.Stride);
+        var probabilities = OriginalOnOccludedCopies(original, image, grid);
+        var e = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = 2 }, Preprocessing.None));
+        for (int cell = 0; cell < grid.Count; cell++)
+            Assert.Equal(probabilities[cell][2], e.HeatMap[cell], 1e-5f);
+    }
+
+    [Fact]
     public void A_single_output_without_activation_is_a_binary_logit()
     {
         byte[] original = Classifier(1, sigmoid: false);

@@ -43,9 +43,9 @@ public static class ScoreHead
     {
         if (!model.EndsWithSoftmax && !model.EndsWithSigmoid)
             return model.OutputSize == 1 ? model.WithScores(ScoreFunction.Sigmoid) : model;
-        var last = model.ProducerOf(model.Output)!;
-        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, last)).ToList();
-        return model.WithNodes(nodes, last.Inputs[0]).WithScores(model.EndsWithSigmoid ? ScoreFunction.Sigmoid : ScoreFunction.Softmax);
+        var (last, after) = model.Ending();
+        var nodes = model.Nodes.Where(n => !ReferenceEquals(n, last) && !after.Contains(n)).ToList();
+        return model.WithNodes(nodes, last!.Inputs[0]).WithScores(model.EndsWithSigmoid ? ScoreFunction.Sigmoid : ScoreFunction.Softmax);
     }
 
     /// <summary>Claims the output names first, so that no model value can take them.</summary>

@@ -113,10 +113,26 @@ public sealed class ModelGraph
     public long MultiplyAdds => Nodes.Sum(n => n.Op.MultiplyAdds(n.Inputs.Select(ShapeOf).ToList(), ShapeOf(n.Output)));
 
     /// <summary>The output is a probability distribution already, or its logarithm (the last op is a softmax or log-softmax).</summary>
-    public bool EndsWithSoftmax => ProducerOf(Output)?.Op is Softmax;
+    public bool EndsWithSoftmax => Ending().Last?.Op is Softmax;
 
     /// <summary>The output is probabilities already, each its own sigmoid (multi-label or binary).</summary>
-    public bool EndsWithSigmoid => ProducerOf(Output)?.Op is Activation { Kind: ActivationKind.Sigmoid };
+    public bool EndsWithSigmoid => Ending().Last?.Op is Activation { Kind: ActivationKind.Sigmoid };
+
+    /// <summary>
+    /// The last node that computes something, looking back from the output through the Identity
+    /// nodes some exporters put after it (and Dropout, read as Identity), with those nodes.
+    /// </summary>
+    public (Node? Last, IReadOnlyList<Node> After) Ending()
+    {
+        var after = new List<Node>();
+        var node = ProducerOf(Output);
+        while (node is { Op: Identity })
+        {
+            after.Add(node);
+            node = ProducerOf(node.Inputs[0]);
+        }
+        return (node, after);
+    }
 
     /// <summary>
     /// How the outputs become probabilities when this graph computes logits: a softmax across

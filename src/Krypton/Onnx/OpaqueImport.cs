@@ -39,15 +39,24 @@ internal static class OpaqueImport
 
         // A final softmax, log-softmax or sigmoid over the classes (the last axis, every other one but
         // the batch of size 1) becomes an op of its own; the score head then flattens the logits.
-        var last = outputShape.Skip(1).SkipLast(1).All(d => d == 1) ? g.Node.LastOrDefault(n => n.Output.Contains(output)) : null;
+        // Identity nodes after it (as some exporters add) go with it.
+        NodeProto? Producer(string value) => g.Node.LastOrDefault(n => n.Output.Contains(value));
+        var cut = new List<NodeProto>();
+        var last = outputShape.Skip(1).SkipLast(1).All(d => d == 1) ? Producer(output) : null;
+        while (last is { OpType: "Identity" })
+        {
+            cut.Add(last);
+            last = Producer(last.Input[0]);
+        }
         Op? tail = last?.OpType switch
         {
             "Softmax" or "LogSoftmax" when LastAxis(last, outputShape.Length) => new Softmax(-1, Log: last.OpType == "LogSoftmax"),
             "Sigmoid" => new Activation(ActivationKind.Sigmoid),
             _ => null,
         };
+        if (tail is not null) cut.Add(last!);
         var part = new GraphProto();
-        part.Node.AddRange(tail is null ? g.Node : g.Node.Where(n => !ReferenceEquals(n, last)));
+        part.Node.AddRange(tail is null ? g.Node : g.Node.Where(n => !cut.Contains(n)));
         part.Initializer.AddRange(g.Initializer);
         string logits = tail is null ? output : last!.Input[0];
 
