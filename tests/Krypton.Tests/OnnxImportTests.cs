@@ -1,6 +1,8 @@
 using Google.Protobuf;
 using Krypton.Execution;
+using Krypton.Imaging;
 using Krypton.Model;
+using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
 
@@ -551,5 +553,34 @@ public class OnnxImportTests
         Assert.Equal(expectedShape.Select(d => (int)d), g.OutputShape);
         Assert.Equal(expectedShape, actualShape);
         OpTests.AssertClose(expected.Select(v => (double)v).ToArray(), actual, "ResNet18 features", 1e-4);
+    }
+
+    [Fact]
+    public void Batch_norm_exported_in_training_mode_runs_with_its_running_statistics()
+    {
+        // A model exported in training mode normalizes each batch by its own statistics, so its
+        // occlusion map would depend on which positions share a batch (MONAI and Captum users
+        // meet this). Krypton reads the running statistics, as inference does: the same map at
+        // any batch size, equal to the file with training_mode 0.
+        var r = new Random(8);
+        OnnxTestModel Net(int trainingMode) => new OnnxTestModel(15, [1, 3, 6, 6])
+            .Floats("w", [4, 3, 3, 3], Enumerable.Range(0, 108).Select(_ => (float)r.NextDouble() - 0.5f).ToArray())
+            .Floats("scale", [4], [1f, 0.5f, 2f, 1.5f]).Floats("bias", [4], [0.1f, -0.2f, 0f, 0.3f])
+            .Floats("mean", [4], [0.2f, -0.1f, 0.05f, 0f]).Floats("var", [4], [1.5f, 0.7f, 2f, 1f])
+            .Node("Conv", ["x", "w"], ["c"], attrs: OnnxAttr.Ints("kernel_shape", 3, 3))
+            .Node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], trainingMode == 1 ? ["b", "rm", "rv"] : ["b"],
+                attrs: OnnxAttr.Int("training_mode", trainingMode))
+            .Node("Relu", ["b"], ["a"]).Node("GlobalAveragePool", ["a"], ["p"]).Node("Flatten", ["p"], ["y"]).Output("y");
+        var training = OnnxImporter.Parse(Net(1).Bytes(), "bn-train", opaque: false);
+        r = new Random(8);
+        AssertSameAsOriginal(Net(0).Bytes(), batch: 3);
+        r = new Random(8);
+        var inference = OnnxImporter.Parse(Net(0).Bytes(), "bn-eval", opaque: false);
+        var image = ExactVsNaive.Input(training, 2);
+        var spec = new OcclusionSpec(Size2.Square(2), Size2.Square(1), new TensorFill(0f), Target: 1);
+        float[] Map(ModelGraph g, int batch) => Explainer.Explain(new ExplainRequest(g, image, spec, Preprocessing.None, BatchSize: batch, Mode: OcclusionMode.Naive)).HeatMap;
+        var reference = Map(inference, 5);
+        foreach (int batch in new[] { 1, 7 })
+            Assert.Equal(reference, Map(training, batch));
     }
 }
