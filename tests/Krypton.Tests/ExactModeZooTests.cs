@@ -36,6 +36,7 @@ public class ExactModeZooTests
         { "zoo_view_logsoftmax.onnx", 5, 5, 3, 3 },
         { "zoo_convnext.onnx", 8, 8, 8, 8 },
         { "zoo_cbam.onnx", 8, 8, 7, 7 },
+        { "zoo_se_expand.onnx", 6, 6, 5, 5 },
     };
 
     [Theory]
@@ -100,6 +101,9 @@ public class ExactModeZooTests
         Assert.Contains(convnext.Nodes, n => n.Op is ChannelPool { Kind: PoolKind.Average });
         Assert.Contains(convnext.Nodes, n => n.Op is Activation { Kind: ActivationKind.Erf });
         Assert.Contains(convnext.Nodes, n => n.Op is Conv { Groups: > 1 } c && c.Window.KernelH == 7);
+        var se = M("zoo_se_expand.onnx");
+        Assert.Null(se.OpaqueReason);
+        Assert.Contains(se.Nodes, n => n.Op is Expand);
         var cbam = M("zoo_cbam.onnx");
         Assert.Null(cbam.OpaqueReason);
         Assert.Equal(2, cbam.Nodes.Count(n => n.Op is ChannelPool { Kind: PoolKind.Max }));

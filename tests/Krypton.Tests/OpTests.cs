@@ -97,6 +97,7 @@ public class OpTests
 
             // Squeeze / Unsqueeze
             ["Squeeze [2,3]"] = r => G(3, 4, 5, S(new GlobalPool(PoolKind.Average)), S(new Model.Squeeze([2, 3]))),
+            ["Expand (excitation)"] = r => G(3, 4, 5, S(new GlobalPool(PoolKind.Average)), S(new Model.Expand([1, 3, 4, 5]))),
             ["Squeeze [-1]"] = r => G(3, 4, 5, S(new GlobalPool(PoolKind.Average)), S(new Model.Squeeze([-1]))),
             ["Squeeze [1,2] of C=1 H=1"] = r => G(1, 1, 5, S(new Model.Squeeze([1, 2]))),
             ["Unsqueeze [2,3]"] = r => G(2, 3, 4, S(new Model.Flatten()), S(new Model.Unsqueeze([2, 3]))),

@@ -71,6 +71,7 @@ internal static class ReferenceOps
         Model.MatMul m => MatMul(x[0], RefTensor.From(m.B)),
         Model.Flatten f => Flatten(x[0], f.Axis),
         Model.Reshape r => Reshape(x[0], r.Shape),
+        Model.Expand e => Binary(x[0], RefTensor.Zeros(e.Shape.Select(d => (int)d).ToArray()), BinaryKind.Add),
         Model.Squeeze s => Squeeze(x[0], s.Axes),
         Model.Unsqueeze u => Unsqueeze(x[0], u.Axes),
         Model.Identity => x[0],

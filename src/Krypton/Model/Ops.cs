@@ -545,6 +545,38 @@ public sealed record Flatten(int Axis = 1) : Op
 }
 
 /// <summary>
+/// Broadcast to a shape (ONNX Expand, broadcasting both ways): the <c>y.expand_as(x)</c> of
+/// squeeze-and-excitation blocks written by hand. The batch axis of <paramref name="Shape"/> is 1,
+/// so the input's batch carries through.
+/// </summary>
+public sealed record Expand(long[] Shape) : Op
+{
+    /// <inheritdoc/>
+    public override string OnnxType => "Expand";
+
+    /// <inheritdoc/>
+    public override int[] InferShape(IReadOnlyList<int[]> inputs)
+    {
+        var x = inputs[0];
+        int rank = Math.Max(x.Length, Shape.Length);
+        var r = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int a = i - (rank - x.Length) is var ia && ia >= 0 ? x[ia] : 1;
+            long b = i - (rank - Shape.Length) is var ib && ib >= 0 ? Shape[ib] : 1;
+            if (a != b && a != 1 && b != 1)
+                throw new KryptonException($"cannot broadcast [{string.Join(",", x)}] to [{string.Join(",", Shape)}]");
+            r[i] = (int)Math.Max(a, b);
+        }
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
+        b.Node("Expand", [inputs[0], b.Int64s(name + ".shape", Shape)], output, name);
+}
+
+/// <summary>
 /// Reshape to a target shape in ONNX's notation (0 copies the input's dimension, −1 is inferred).
 /// The batch axis is always copied, so the same graph serves every batch size.
 /// </summary>

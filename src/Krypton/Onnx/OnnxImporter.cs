@@ -672,6 +672,15 @@ public static class OnnxImporter
                         throw new UnsupportedOperatorException("Reshape with allowzero", nodeName);
                     return new Reshape(target);
                 }
+                case "Expand":
+                {
+                    var target = OptionalInts(node, 1)?.ToArray() ?? throw new KryptonException($"Expand node '{nodeName}' has no shape");
+                    if (node.Input.Count > 1 && _batchElements.TryGetValue(node.Input[1], out var batch) && batch.Skip(1).Any(b => b))
+                        throw new UnsupportedOperatorException("Expand that puts the batch size on another axis than the first", nodeName);
+                    // The shape's batch (folded as 1, or a file's fixed 1) becomes 1: broadcasting keeps the input's.
+                    if (target.Length == shapes[0].Length && target.Length > 0) target[0] = 1;
+                    return new Expand(target);
+                }
                 case "Squeeze":
                 {
                     // Without axes ONNX removes every unit axis, the batch axis too when the batch is 1:

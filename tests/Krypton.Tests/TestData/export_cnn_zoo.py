@@ -164,6 +164,26 @@ class CbamNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class HandSeNet(nn.Module):
+    """Squeeze-and-excitation written as tutorials write it: pooled, viewed to (b, c), two linear
+    layers, viewed to (b, c, 1, 1) and y.expand_as(x) (Shape and Expand in the export)."""
+
+    def __init__(self, classes=10, c=16):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, c, 3, padding=1)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1)
+        self.fc = nn.Sequential(nn.Linear(c, c // 4), nn.ReLU(inplace=True), nn.Linear(c // 4, c), nn.Sigmoid())
+        self.conv3 = nn.Conv2d(c, c, 3, padding=1)
+        self.head = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = F.relu(self.conv2(F.relu(self.conv1(x))))
+        b, c, _, _ = x.size()
+        y = self.fc(F.adaptive_avg_pool2d(x, 1).view(b, c)).view(b, c, 1, 1)
+        x = F.relu(self.conv3(x * y.expand_as(x)))
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def export(name, model, size, opset):
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     randomize(model, gen, size)
@@ -199,6 +219,8 @@ def main(only=None):
     out("zoo_convnext", ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], num_classes=10), 64, 13)
     # CBAM-style attention: mean and max over the channels.
     out("zoo_cbam", CbamNet(), 48, 13)
+    # Hand-written squeeze-and-excitation: view and expand_as.
+    out("zoo_se_expand", HandSeNet(), 32, 13)
 
 
 if __name__ == "__main__":
