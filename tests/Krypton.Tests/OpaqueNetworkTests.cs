@@ -160,6 +160,27 @@ public sealed class OpaqueNetworkTests
     }
 
     [Fact]
+    public void A_softmax_over_the_channels_of_a_1x1_map_is_read_as_the_score_function()
+    {
+        // [N, K, 1, 1] probabilities (a 1x1 convolution head, softmax over axis 1): not a softmax of them again.
+        var r = new Random(4);
+        var bytes = new OnnxTestModel(13, [1, 3, 8, 8])
+            .Node("Round", ["x"], ["r"], "round_layer")
+            .Node("GlobalAveragePool", ["r"], ["g"])
+            .Floats("w", [5, 3, 1, 1], Enumerable.Range(0, 15).Select(_ => (float)r.NextDouble() - 0.5f).ToArray())
+            .Node("Conv", ["g", "w"], ["c"], attrs: OnnxAttr.Ints("kernel_shape", 1, 1))
+            .Node("Softmax", ["c"], ["y"], attrs: OnnxAttr.Int("axis", 1)).Output("y").Bytes();
+        var model = OnnxImporter.Parse(bytes, "conv-head");
+        Assert.True(model.EndsWithSoftmax);
+        var image = ExactVsNaive.Input(model, 9).Select(v => 3 * v).ToArray();
+        var e = Explainer.Explain(new ExplainRequest(model, image, new OcclusionSpec(Size2.Square(4), Size2.Square(2), Fill.Black), Preprocessing.None));
+        using var session = new OnnxSession(bytes);
+        var (probabilities, _) = session.RunSingle("x", image, [1, 3, 8, 8]);
+        Assert.Equal(probabilities[e.Target], e.UnoccludedProbability, 1e-6f);
+        OnnxImportTests.AssertSameAsOriginal(bytes);
+    }
+
+    [Fact]
     public void A_channels_last_file_takes_the_patch_on_the_image_axes()
     {
         // N×H×W×C in, a Transpose to channels-first, an operator outside the set, a linear head.

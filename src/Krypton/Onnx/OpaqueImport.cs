@@ -37,12 +37,12 @@ internal static class OpaqueImport
         if (!measured.TryGetValue(output, out var outputShape))
             throw Refuse($"its output '{output}' is not a float tensor");
 
-        // A final softmax, log-softmax or sigmoid over the classes (the last axis, every other one but
-        // the batch of size 1) becomes an op of its own; the score head then flattens the logits.
-        // Identity nodes after it (as some exporters add) go with it.
+        // A final softmax or log-softmax over the classes (the one axis besides the batch that is
+        // not 1: [N, K] or [N, K, 1, 1]), or a final sigmoid, becomes an op of its own; the score
+        // head then flattens the logits. Identity nodes after it (as some exporters add) go with it.
         NodeProto? Producer(string value) => g.Node.LastOrDefault(n => n.Output.Contains(value));
         var cut = new List<NodeProto>();
-        var last = outputShape.Skip(1).SkipLast(1).All(d => d == 1) ? Producer(output) : null;
+        var last = Producer(output);
         while (last is { OpType: "Identity" })
         {
             cut.Add(last);
@@ -50,7 +50,7 @@ internal static class OpaqueImport
         }
         Op? tail = last?.OpType switch
         {
-            "Softmax" or "LogSoftmax" when LastAxis(last, outputShape.Length) => new Softmax(-1, Log: last.OpType == "LogSoftmax"),
+            "Softmax" or "LogSoftmax" when ClassAxis(last, outputShape) is int axis => new Softmax(axis, Log: last.OpType == "LogSoftmax"),
             "Sigmoid" => new Activation(ActivationKind.Sigmoid),
             _ => null,
         };
@@ -76,10 +76,13 @@ internal static class OpaqueImport
         return new ModelGraph(input.Name, shape, nodes, output, name);
     }
 
-    private static bool LastAxis(NodeProto node, int rank)
+    /// <summary>The softmax's axis when it runs over the classes (the only axis besides the batch that is not 1), else null.</summary>
+    private static int? ClassAxis(NodeProto softmax, int[] shape)
     {
-        var axis = node.Attribute.FirstOrDefault(a => a.Name == "axis");
-        return axis is null || axis.I == -1 || axis.I == rank - 1;
+        long axis = softmax.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? -1;
+        int normalized = (int)(axis < 0 ? axis + shape.Length : axis);
+        var classes = Enumerable.Range(1, shape.Length - 1).Where(i => shape[i] != 1).ToList();
+        return normalized >= 1 && normalized < shape.Length && (classes.Count == 0 || classes is [var only] && only == normalized) ? normalized : null;
     }
 
     private static long Elements(int[] shape) => shape.Aggregate(1L, (p, d) => p * d);
