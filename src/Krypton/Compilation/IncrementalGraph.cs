@@ -178,16 +178,15 @@ public static class IncrementalGraph
             string Axis(int column, string name) =>
                 b.Node("Squeeze", [b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_slice"),
                     b.Int64s(name + ".axes", [1])], null, name);
-            string patchRow = Axis(0, "patch_row"), patchColumn = Axis(1, "patch_column");
-            string rows = b.Node("Gather", [_rowTable, patchRow], null, "row_plan", OnnxAttr.Int("axis", 0));
-            string cols = b.Node("Gather", [_colTable, patchColumn], null, "column_plan", OnnxAttr.Int("axis", 0));
+            string rows = b.Node("Gather", [_rowTable, Axis(0, "patch_row")], null, "row_plan", OnnxAttr.Int("axis", 0));
+            string cols = b.Node("Gather", [_colTable, Axis(1, "patch_column")], null, "column_plan", OnnxAttr.Int("axis", 0));
             string batch = b.Node("Shape", [positions], null, "batch_shape");
             _batch = b.Node("Slice", [batch, b.Int64s("batch.s", [0]), b.Int64s("batch.e", [1])], null, "batch");
             _rowsPlan = rows;
             _colsPlan = cols;
 
             // The input's changed region is the patch itself: the fill image's h × w cells under it.
-            _region[_g.InputName] = FillUnderPatch(fill, patchRow, patchColumn);
+            _region[_g.InputName] = FillUnderPatch(fill);
             BytesPerPosition += 4L * _g.Channels * plan.PatchHeight * plan.PatchWidth;
 
             var byStep = requests.GroupBy(r => r.Step).ToDictionary(x => x.Key, x => x.OrderBy(r => r.InputIndex).ToList());
@@ -214,21 +213,15 @@ public static class IncrementalGraph
         private string _rowsPlan = "", _colsPlan = "";
 
         /// <summary>
-        /// [n, C, h, w]: each position's patch cut from the fill image [1, C, H, W] (one Gather on
-        /// the flattened pixels; the patch always lies inside the image).
+        /// [n, C, h, w]: each position's patch cut from the fill image [1, C, H, W]: the input's
+        /// region window, one Gather on the flattened pixels (the patch always lies inside the image).
         /// </summary>
-        private string FillUnderPatch(string fill, string patchRow, string patchColumn)
+        private string FillUnderPatch(string fill)
         {
             var b = _b;
-            int h = plan.PatchHeight, w = plan.PatchWidth, width = _g.Width;
-            string Span(string start, int extent, string name) => b.Node("Add",
-                [b.Node("Unsqueeze", [start, b.Int64s(name + ".axes", [1])], null, name + "_start"),
-                 b.Int64s(name + ".offsets", Enumerable.Range(0, extent).Select(i => (long)i).ToArray(), [1, extent])], null, name);
-            string rowStarts = b.Node("Mul", [Span(patchRow, h, "fill_rows"), b.Int64Scalar("fill.width", width)], null, "fill_row_starts");
-            string pixels = b.Node("Add", [b.Node("Unsqueeze", [rowStarts, b.Int64s("fill_rows.axes", [2])], null, "fill_rows3"),
-                b.Node("Unsqueeze", [Span(patchColumn, w, "fill_columns"), b.Int64s("fill_columns.axes", [1])], null, "fill_columns3")], null, "fill_pixels");
-            string flat = b.Node("Reshape", [fill, b.Int64s("fill.flat", [_g.Channels, (long)_g.Height * width])], null, "fill_flat");
-            string gathered = b.Node("Gather", [flat, pixels], null, "fill_gather", OnnxAttr.Int("axis", 1));
+            var (_, _, pixels) = WindowCells(plan.Regions[_g.InputName], 0, 0, _g.Width, "fill");
+            string flat = b.Node("Reshape", [fill, b.Int64s("fill.flat", [_g.Channels, (long)_g.Height * _g.Width])], null, "fill_flat");
+            string gathered = b.Node("Gather", [flat, pixels], null, "fill_gather", OnnxAttr.Int("axis", 1));   // [C, n, h, w]
             return b.Node("Transpose", [gathered], null, "patch", OnnxAttr.Ints("perm", 1, 0, 2, 3));
         }
 
@@ -361,6 +354,24 @@ public static class IncrementalGraph
         }
 
         /// <summary>
+        /// A window's cells for each position: its rows [n, h] and columns [n, w] (from the plan's
+        /// start tables), and their flat indices (row + <paramref name="padTop"/>) · <paramref name="rowLength"/>
+        /// + column + <paramref name="padLeft"/>, [n, h, w], into a row-major table of the (padded) map.
+        /// </summary>
+        private (string Rows, string Columns, string Index) WindowCells(RegionPlan window, int padTop, int padLeft, int rowLength, string tag)
+        {
+            var b = _b;
+            string Const(string what, long v) => b.Int64s($"{tag}/{what}", [v], [1, 1]);
+            string iy = b.Node("Add", [Start(window.Y, rows: true), Range(window.Y.Length, "y")], null, tag + "/rows");   // [n, h]
+            string ix = b.Node("Add", [Start(window.X, rows: false), Range(window.X.Length, "x")], null, tag + "/cols");  // [n, w]
+            string row = b.Node("Mul", [b.Node("Add", [iy, Const("pad_top", padTop)], null, tag + "/cy"), Const("row_length", rowLength)], null, tag + "/cy_stride");
+            string column = b.Node("Add", [ix, Const("pad_left", padLeft)], null, tag + "/cx");
+            string index = b.Node("Add", [b.Node("Unsqueeze", [row, b.Int64s(tag + "/row_axes", [2])], null, tag + "/cy3"),
+                b.Node("Unsqueeze", [column, b.Int64s(tag + "/column_axes", [1])], null, tag + "/cx3")], null, tag + "/index");   // [n, h, w]
+            return (iy, ix, index);
+        }
+
+        /// <summary>
         /// [n, C, h, w]: the value over each position's window, taken from its changed region
         /// where the window overlaps it and from the padded cache elsewhere. Both sources are
         /// rows of one table (the cache's cells, then every position's region cells), so one
@@ -381,11 +392,7 @@ public static class IncrementalGraph
             string Rows(string ys) => b.Node("Unsqueeze", [ys, b.Int64s(tag + "/rows_axes", [2])], null, tag + "/rows3");   // [n, h, 1]
             string Cols(string xs) => b.Node("Unsqueeze", [xs, b.Int64s(tag + "/cols_axes", [1])], null, tag + "/cols3");   // [n, 1, w]
 
-            string iy = b.Node("Add", [Start(a.Window.Y, rows: true), Range(h, "y")], null, tag + "/rows");   // [n, h]
-            string ix = b.Node("Add", [Start(a.Window.X, rows: false), Range(w, "x")], null, tag + "/cols");  // [n, w]
-            string cacheRow = b.Node("Mul", [b.Node("Add", [iy, Const("pad_top", cache.PadTop)], null, tag + "/cy"), Const("padded_width", paddedW)], null, tag + "/cy_stride");
-            string cacheCol = b.Node("Add", [ix, Const("pad_left", cache.PadLeft)], null, tag + "/cx");
-            string index = b.Node("Add", [Rows(cacheRow), Cols(cacheCol)], null, tag + "/cache_index");                        // [n, h, w]
+            var (iy, ix, index) = WindowCells(a.Window, cache.PadTop, cache.PadLeft, paddedW, tag);
             string table = CacheTable(cache, paddedH * paddedW, channels);
 
             if (_region.ContainsKey(a.Value))

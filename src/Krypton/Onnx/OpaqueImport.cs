@@ -60,8 +60,7 @@ internal static class OpaqueImport
         part.Initializer.AddRange(g.Initializer);
         string logits = tail is null ? output : last!.Input[0];
 
-        var inside = measured.Keys.Where(k => k != logits && k != input.Name).ToList();
-        long hidden = inside.Sum(k => measured.GetValueOrDefault(k) is { } s ? 4L * Elements(s) : 0);
+        long hidden = measured.Where(v => v.Key != logits).Sum(v => 4L * Elements(v.Value));
         long parameters = g.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Float).Sum(t => t.Dims.Aggregate(1L, (p, d) => p * d));
         var initializerDims = g.Initializer.ToDictionary(t => t.Name, t => t.Dims.Select(d => (int)d).ToArray());
         measured[input.Name] = fileShape;
