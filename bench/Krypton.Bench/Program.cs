@@ -3,15 +3,16 @@ using System.Globalization;
 using System.Text.Json;
 using Krypton.Architectures;
 using Krypton.Bench;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Incremental;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Jobs;
 using Krypton.Planning;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 // Occlusion throughput, exact (incremental) and naive, against ONNX Runtime's raw batched forward
 // pass on the same model, in one run.

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Krypton.Architectures;
 using Krypton.Model;
-using Krypton.Occlusion;
-using Krypton.Output;
+using Krypton.IO;
+using Krypton.Spec;
 
 namespace Krypton.Bench;
 

@@ -1,8 +1,9 @@
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Bench;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Krypton.Incremental;
-using Krypton.Occlusion;
+using Krypton.Spec;
 
 namespace Krypton.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Krypton.Execution;
-using Krypton.Occlusion;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Cli;
 
@@ -24,7 +24,7 @@ internal sealed class ExperimentOptions
 
     /// <summary>The grid spec the options state (predicted class; no region or positions).</summary>
     public OcclusionSpec Spec(ParseResult parse) =>
-        new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Occlusion.Fill.Parse(parse.GetValue(Fill)!),
+        new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Spec.Fill.Parse(parse.GetValue(Fill)!),
             Value: parse.GetResult(Value) is null ? ValueKind.Probability : ParseValue(parse.GetValue(Value)!));
 
     public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads), ExecutionOptions.ParseDevice(parse.GetValue(Device)!));

@@ -1,10 +1,11 @@
-using Krypton.Imaging;
 using System.CommandLine;
 using System.Globalization;
-using Krypton.Execution;
 using Krypton.Jobs;
-using Krypton.Occlusion;
 using Spectre.Console;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Cli;
 

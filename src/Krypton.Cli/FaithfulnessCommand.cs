@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Krypton.Execution;
-using Krypton.Imaging;
 using Krypton.Jobs;
-using Krypton.Occlusion;
-using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Quality;
 
 namespace Krypton.Cli;
 
@@ -71,7 +70,7 @@ internal static class FaithfulnessCommand
         if (parse.GetValue(Csv) is { } csv)
         {
             var lines = new List<string> { "image,target,probability,deletion_auc,random_auc" };
-            lines.AddRange(result.Images.Select(i => string.Create(inv, $"{Output.Csv.Field(i.Image)},{i.Target},{i.Probability:R},{i.DeletionAuc:R},{i.RandomAuc:R}")));
+            lines.AddRange(result.Images.Select(i => string.Create(inv, $"{Krypton.IO.Csv.Field(i.Image)},{i.Target},{i.Probability:R},{i.DeletionAuc:R},{i.RandomAuc:R}")));
             string path = Path.GetFullPath(csv);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AtomicFile.WriteAllText(path, string.Join('\n', lines) + "\n");

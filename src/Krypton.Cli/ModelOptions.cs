@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Krypton.Jobs;
-using Krypton.Occlusion;
+using Krypton.Spec;
 
 namespace Krypton.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Krypton.Output;
 using Krypton.Quality;
+using Krypton.IO;
 
 namespace Krypton.Cli;
 

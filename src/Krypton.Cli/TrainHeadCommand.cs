@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Krypton.Data;
 using Krypton.Demo;
-using Krypton.Execution;
 using Krypton.Training;
+using Krypton.Runtime;
 
 namespace Krypton.Cli;
 

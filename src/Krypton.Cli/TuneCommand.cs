@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Krypton.Imaging;
 using Krypton.Jobs;
-using Krypton.Occlusion;
 using Krypton.Planning;
+using Krypton.Tuning;
 
 namespace Krypton.Cli;
 

@@ -1,7 +1,7 @@
 using Krypton.Architectures;
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx;
+using Krypton.Runtime;
 
 namespace Krypton.Tests;
 

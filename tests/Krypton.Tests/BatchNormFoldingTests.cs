@@ -1,6 +1,6 @@
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx;
+using Krypton.Runtime;
 
 namespace Krypton.Tests;
 

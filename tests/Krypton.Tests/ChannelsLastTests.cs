@@ -1,7 +1,7 @@
-using Krypton.Execution;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

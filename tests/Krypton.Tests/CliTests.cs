@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Krypton.Onnx.Proto;
 using Krypton.Output;
+using Krypton.IO;
 
 namespace Krypton.Tests;
 

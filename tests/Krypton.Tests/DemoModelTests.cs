@@ -2,13 +2,13 @@ using System.IO.Compression;
 using System.Text.Json;
 using Krypton.Data;
 using Krypton.Demo;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Jobs;
 using Krypton.Model;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
 using Krypton.Training;
+using Krypton.Runtime;
 
 namespace Krypton.Tests;
 

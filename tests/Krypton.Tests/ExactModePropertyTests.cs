@@ -1,6 +1,6 @@
 using System.Text;
 using Krypton.Model;
-using Krypton.Occlusion;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,7 +1,6 @@
 using Krypton.Architectures;
-using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,6 +1,6 @@
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,7 +1,8 @@
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Krypton.Jobs;
 using Krypton.Output;
+using Krypton.IO;
 
 namespace Krypton.Tests;
 

@@ -1,9 +1,8 @@
-using System.Text.Json;
-using Krypton.Execution;
 using Krypton.Imaging;
-using Krypton.Jobs;
 using Krypton.Model;
-using Krypton.Occlusion;
+using Krypton.Explain;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,7 +1,9 @@
 using Krypton.Imaging;
 using System.Text.Json;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,9 +1,11 @@
 using Krypton.Architectures;
-using Krypton.Execution;
 using Krypton.Imaging;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 
@@ -138,7 +140,7 @@ public class GpuTests
     public void An_opaque_network_on_the_gpu_equals_the_cpu()
     {
         var model = OnnxImporter.Load(TestFiles.Path_("zoo_tiny_vit.onnx"));
-        var input = Output.NpyFile.ReadImageTensor(TestFiles.Path_("zoo_tiny_vit_input.npy")).Data;
+        var input = Krypton.IO.NpyFile.ReadImageTensor(TestFiles.Path_("zoo_tiny_vit_input.npy")).Data;
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), Fill.Blur, Value: ValueKind.Logit);
         var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
         var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, Cuda.Device, OcclusionMode.Naive));

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
-using Krypton.Onnx;
 using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Planning;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

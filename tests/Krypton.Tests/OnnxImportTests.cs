@@ -1,10 +1,11 @@
 using Google.Protobuf;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
+using Krypton.Explain;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 
@@ -250,8 +251,8 @@ public class OnnxImportTests
     {
         var g = AssertSameAsOriginal(LrnNet(5));
         var input = ExactVsNaive.Input(g, 2);
-        ExactVsNaive.Check(g, input, new Occlusion.OcclusionSpec(Occlusion.Size2.Square(3), Occlusion.Size2.Square(1),
-            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "lrn");
+        ExactVsNaive.Check(g, input, new Krypton.Spec.OcclusionSpec(Krypton.Spec.Size2.Square(3), Krypton.Spec.Size2.Square(1),
+            new Krypton.Spec.TensorFill(0.1f), Value: Krypton.Spec.ValueKind.Logit), "lrn");
         Assert.Contains("LRN of even size 4", Assert.Throws<UnsupportedOperatorException>(() => OnnxImporter.Parse(LrnNet(4), "lrn4", opaque: false)).Message);
     }
 
@@ -310,8 +311,8 @@ public class OnnxImportTests
             .Node("Gemm", ["f", "d"], ["y"], attrs: OnnxAttr.Int("transB", 1)).Output("y").Bytes();
         var g = AssertSameAsOriginal(bytes);
         Assert.Equal(2, g.Nodes.Count(n => n.Op is Model.Binary { Kind: Model.BinaryKind.Add }));
-        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 5), new Occlusion.OcclusionSpec(Occlusion.Size2.Square(2), Occlusion.Size2.Square(1),
-            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "sum");
+        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 5), new Krypton.Spec.OcclusionSpec(Krypton.Spec.Size2.Square(2), Krypton.Spec.Size2.Square(1),
+            new Krypton.Spec.TensorFill(0.1f), Value: Krypton.Spec.ValueKind.Logit), "sum");
     }
 
     /// <summary>A ShuffleNet V2 unit as torchvision exports it: chunk (Split), a branch, Concat, channel shuffle (Reshape, Transpose, Reshape), then a classifier.</summary>
@@ -345,8 +346,8 @@ public class OnnxImportTests
         var g = AssertSameAsOriginal(ShuffleUnit(opset, slice), batch: 3);
         Assert.Equal(2, g.Nodes.Count(n => n.Op is Model.ChannelSlice));
         Assert.Equal(Model.ChannelPermutation.Shuffle(4, 2), Single<Model.ChannelPermutation>(g));
-        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 6), new Occlusion.OcclusionSpec(Occlusion.Size2.Square(2), Occlusion.Size2.Square(1),
-            new Occlusion.TensorFill(0.1f), Value: Occlusion.ValueKind.Logit), "shuffle");
+        ExactVsNaive.Check(g, ExactVsNaive.Input(g, 6), new Krypton.Spec.OcclusionSpec(Krypton.Spec.Size2.Square(2), Krypton.Spec.Size2.Square(1),
+            new Krypton.Spec.TensorFill(0.1f), Value: Krypton.Spec.ValueKind.Logit), "shuffle");
     }
 
     [Fact]

@@ -1,10 +1,12 @@
 using System.Text.Json;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
-using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 
@@ -104,8 +106,8 @@ public sealed class OpaqueNetworkTests
         // Every τ runs the same naive map here: only drill-down has something to tune.
         var model = OnnxImporter.Load(Vit);
         var images = Enumerable.Range(0, 3).Select(i => ($"img{i}", new Lazy<float[]>(() => ExactVsNaive.Input(model, 30 + i)))).ToList();
-        var options = new Planning.TuneOptions(0.8, [1.0, 0.6], [new DrillDown(2, 0.25)], HoldOut: 1, NaivePositions: 16, BatchSize: 16);
-        var profile = Planning.Tuner.Run(model, Planning.ProfileModel.Of(model, "tiny vit", null), images,
+        var options = new Krypton.Tuning.TuneOptions(0.8, [1.0, 0.6], [new DrillDown(2, 0.25)], HoldOut: 1, NaivePositions: 16, BatchSize: 16);
+        var profile = Krypton.Tuning.Tuner.Run(model, Planning.ProfileModel.Of(model, "tiny vit", null), images,
             new OcclusionSpec(Size2.Square(4), Size2.Square(2), new TensorFill(Gray)), Preprocessing.None, options);
         Assert.Equal([1.0], profile.Taus);
     }

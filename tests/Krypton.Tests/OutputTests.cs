@@ -4,6 +4,7 @@ using System.Text;
 using Krypton.Imaging;
 using Krypton.Output;
 using SkiaSharp;
+using Krypton.IO;
 
 namespace Krypton.Tests;
 

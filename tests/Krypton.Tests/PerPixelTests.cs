@@ -1,5 +1,5 @@
-using Krypton.Occlusion;
-using Krypton.Output;
+using Krypton.IO;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Krypton.Output;
 
 namespace Krypton.Tests;
 

@@ -1,10 +1,11 @@
-using System.Text.Json;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Planning;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Spec;
+using Krypton.Tuning;
 
 namespace Krypton.Tests;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Krypton.Imaging;
 using Krypton.Jobs;
-using Krypton.Occlusion;
 using Krypton.Output;
 using SkiaSharp;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

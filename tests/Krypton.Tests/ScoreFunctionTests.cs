@@ -1,9 +1,10 @@
 using Krypton.Compilation;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Explain;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

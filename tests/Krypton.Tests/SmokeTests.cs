@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Krypton.Execution;
 using Krypton.Onnx;
+using Krypton.Runtime;
 
 namespace Krypton.Tests;
 

@@ -52,8 +52,8 @@ public class SsimTests
         {
             // float32 files, as heat maps are written; the reference value is for float64 inputs, hence 1e-4.
             string a = Path.Combine(dir, "a.npy"), b = Path.Combine(dir, "b.npy");
-            Krypton.Output.NpyFile.Write(a, c.GetProperty("x").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray(), shape);
-            Krypton.Output.NpyFile.Write(b, c.GetProperty("y").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray(), shape);
+            Krypton.IO.NpyFile.Write(a, c.GetProperty("x").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray(), shape);
+            Krypton.IO.NpyFile.Write(b, c.GetProperty("y").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray(), shape);
             var (code, stdout, stderr) = CliTests.Krypton("ssim", a, b, "--gaussian", "--data-range", "1");
             Assert.True(code == 0, stderr);
             double printed = double.Parse(stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Krypton.Imaging;
-using Krypton.Occlusion;
 using Krypton.Onnx;
-using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Planning;
+using Krypton.Spec;
 
 namespace Krypton.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx;
+using Krypton.Runtime;
 
 namespace Krypton.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Krypton.Model;
 
 namespace Krypton.Architectures;
 

@@ -9,7 +9,7 @@ namespace Krypton.Compilation;
 /// convolution down the rows and one along the columns (the Gaussian is separable). The kernel has
 /// radius ⌈3σ⌉, at most one less than the image's shorter side (reflect padding reaches no further),
 /// and weights exp(−x² / 2σ²) normalized to sum 1: torchvision's <c>gaussian_blur</c> with kernel
-/// size 2·radius + 1. Used for the blur fill (<see cref="Occlusion.BlurFill"/>).
+/// size 2·radius + 1. Used for the blur fill (<see cref="Krypton.Spec.BlurFill"/>).
 /// </summary>
 public static class BlurGraph
 {

@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using Krypton.Incremental;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
+using Krypton.Spec;
 
 namespace Krypton.Compilation;
 

@@ -34,7 +34,7 @@ public static class MaskedGraph
         string masks = b.Input(MasksInput, [-1, 1, h, w], TensorProto.Types.DataType.Bool);
         string occluded = b.Node("Where", [masks, fill, image], null, "occlude");
         string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
-        ScoreHead.Emit(b, output, network, Occlusion.ValueKind.Probability, null);
+        ScoreHead.Emit(b, output, network, Krypton.Spec.ValueKind.Probability, null);
         return b.Build($"masked images of {model.Name}").ToByteArray();
     }
 }

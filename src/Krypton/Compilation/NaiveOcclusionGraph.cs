@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
+using Krypton.Spec;
 
 namespace Krypton.Compilation;
 

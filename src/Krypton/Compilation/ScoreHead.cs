@@ -1,6 +1,6 @@
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Spec;
 
 namespace Krypton.Compilation;
 
@@ -17,7 +17,7 @@ public static class ScoreHead
     /// <summary>Patch top-left corners, [n, 2] int64 (row, column).</summary>
     public const string PositionsInput = "positions";
 
-    /// <summary>The fill image, [1, C, H, W] in model space: what each pixel becomes under the patch (<see cref="Occlusion.FillValues.Image"/>).</summary>
+    /// <summary>The fill image, [1, C, H, W] in model space: what each pixel becomes under the patch (<see cref="Krypton.Explain.FillValues.Image"/>).</summary>
     public const string FillInput = "fill";
 
     /// <summary>Flattened output indices to record, [k] int64.</summary>

@@ -27,7 +27,7 @@ public static class DemoModel
     public static string DefaultHeadPath => Path.Combine(AppContext.BaseDirectory, "samples", "models", "fashion_head.safetensors");
 
     /// <summary>The demo model's tuning profile for a patch and stride (shipped for patch 16, stride 4; the file may not exist for others).</summary>
-    public static string ProfilePath(Occlusion.Size2 patch, Occlusion.Size2 stride) =>
+    public static string ProfilePath(Krypton.Spec.Size2 patch, Krypton.Spec.Size2 stride) =>
         Path.Combine(AppContext.BaseDirectory, "samples", "profiles", $"demo-patch{patch}-stride{stride}.json");
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Krypton.Data;
-using Krypton.Output;
 using SkiaSharp;
+using Krypton.IO;
 
 namespace Krypton.Demo;
 

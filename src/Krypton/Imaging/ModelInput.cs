@@ -1,4 +1,4 @@
-using Krypton.Output;
+using Krypton.IO;
 
 namespace Krypton.Imaging;
 

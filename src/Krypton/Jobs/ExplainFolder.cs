@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Krypton.Occlusion;
 using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Jobs;
 

@@ -2,13 +2,16 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Output;
 using Krypton.Planning;
 using Krypton.Demo;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Quality;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Jobs;
 
@@ -204,7 +207,7 @@ public static class ExplainJobRunner
         var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
             with { ClassNames = prepared.Model.ClassNames };
         var faithfulness = job.Faithfulness is { } options
-            ? Occlusion.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
+            ? Krypton.Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.MemoryBudgetBytes }, cancellation)
             : null;
         return new JobResult(prepared, explanation) { Faithfulness = faithfulness };
     }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
+using Krypton.Explain;
+using Krypton.Quality;
+using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Jobs;
 

@@ -3,8 +3,8 @@ using Krypton.Architectures;
 using Krypton.Demo;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Onnx;
+using Krypton.Spec;
 
 namespace Krypton.Jobs;
 
@@ -92,6 +92,6 @@ public sealed record LoadedModel(ModelGraph Graph, string? Path, string? Sha256,
     /// <summary>The normalization to use: the one given, else the model's own, else ImageNet's.</summary>
     public Preprocessing NormalizationOr(Preprocessing? given) => given ?? Normalization ?? Preprocessing.ImageNet;
 
-    /// <summary>A name per output index, when known (carried into <see cref="Occlusion.Explanation.ClassNames"/>).</summary>
+    /// <summary>A name per output index, when known (carried into <see cref="Krypton.Explain.Explanation.ClassNames"/>).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 }

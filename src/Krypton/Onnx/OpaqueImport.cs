@@ -1,8 +1,8 @@
 using Google.Protobuf;
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx.Proto;
 using Microsoft.ML.OnnxRuntime;
+using Krypton.Runtime;
 
 namespace Krypton.Onnx;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Krypton.IO;
 
 namespace Krypton.Output;
 
@@ -12,7 +13,7 @@ public static class HeatmapCsv
 {
     /// <summary>The CSV text of a heat map given as [row, column].</summary>
     public static string Format(float[,] heatmap) =>
-        Format(Flatten(heatmap), heatmap.GetLength(0), heatmap.GetLength(1));
+        Format(RowMajor.Flatten(heatmap), heatmap.GetLength(0), heatmap.GetLength(1));
 
     /// <summary>The CSV text of a row-major heat map of <paramref name="rows"/> x <paramref name="cols"/>.</summary>
     public static string Format(ReadOnlySpan<float> data, int rows, int cols)
@@ -38,14 +39,4 @@ public static class HeatmapCsv
     /// <summary>Writes a row-major heat map to <paramref name="path"/> (atomically).</summary>
     public static void Write(string path, ReadOnlySpan<float> data, int rows, int cols) =>
         AtomicFile.WriteAllText(path, Format(data, rows, cols));
-
-    internal static float[] Flatten(float[,] heatmap)
-    {
-        int rows = heatmap.GetLength(0), cols = heatmap.GetLength(1);
-        var data = new float[rows * cols];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++)
-                data[i * cols + j] = heatmap[i, j];
-        return data;
-    }
 }

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Krypton.Imaging;
-using Krypton.Occlusion;
 using SkiaSharp;
+using Krypton.Explain;
+using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Output;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Krypton.IO;
 using Krypton.Imaging;
 using ScottPlot;
 using SkiaSharp;
@@ -44,7 +45,7 @@ public static class OverlayRenderer
     /// <summary>Renders overlay PNG bytes for a heat map given as [row, column].</summary>
     public static byte[] Render(LoadedImage image, float[,] heatmap, OverlayGeometry geometry,
         string colorBarLabel, OverlayStyle? style = null) =>
-        Render(image, HeatmapCsv.Flatten(heatmap), heatmap.GetLength(0), heatmap.GetLength(1),
+        Render(image, RowMajor.Flatten(heatmap), heatmap.GetLength(0), heatmap.GetLength(1),
             geometry, colorBarLabel, style);
 
     /// <summary>

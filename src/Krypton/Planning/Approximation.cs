@@ -1,5 +1,5 @@
 using System.Globalization;
-using Krypton.Occlusion;
+using Krypton.Spec;
 
 namespace Krypton.Planning;
 

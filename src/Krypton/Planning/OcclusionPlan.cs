@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Krypton.Occlusion;
+using Krypton.Explain;
 
 namespace Krypton.Planning;
 

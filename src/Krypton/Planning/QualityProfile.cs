@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Krypton.Model;
-using Krypton.Occlusion;
-using Krypton.Output;
+using Krypton.IO;
+using Krypton.Spec;
 
 namespace Krypton.Planning;
 

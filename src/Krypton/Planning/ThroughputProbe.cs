@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Krypton.Execution;
 using Krypton.Model;
 using Google.Protobuf;
 using Krypton.Onnx;
+using Krypton.Runtime;
 
 namespace Krypton.Planning;
 

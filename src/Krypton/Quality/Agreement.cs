@@ -1,4 +1,5 @@
-using Krypton.Occlusion;
+using Krypton.Explain;
+using Krypton.Spec;
 
 namespace Krypton.Quality;
 

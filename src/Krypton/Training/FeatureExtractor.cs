@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Krypton.Data;
 using Krypton.Demo;
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx;
-using Krypton.Output;
+using Krypton.IO;
+using Krypton.Runtime;
 
 namespace Krypton.Training;
 

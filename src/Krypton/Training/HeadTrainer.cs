@@ -1,10 +1,10 @@
 using Krypton.Demo;
-using Krypton.Execution;
 using Krypton.Model;
 using Krypton.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Krypton.Runtime;
 
 namespace Krypton.Training;
 

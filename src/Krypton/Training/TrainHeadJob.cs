@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Krypton.Data;
 using Krypton.Demo;
-using Krypton.Execution;
 using Krypton.Jobs;
+using Krypton.Runtime;
 
 namespace Krypton.Training;
 
@@ -70,7 +70,7 @@ public sealed record TrainHeadJob(
             FashionMnist.ClassNames, Seed);
         fit.Head.Save(HeadPath);
         if (OnnxPath is not null)
-            Output.AtomicFile.WriteAllBytes(OnnxPath, DemoModel.ToOnnx(DemoModel.Compose(backbone, fit.Head), fit.Head.ClassNames));
+            Krypton.IO.AtomicFile.WriteAllBytes(OnnxPath, DemoModel.ToOnnx(DemoModel.Compose(backbone, fit.Head), fit.Head.ClassNames));
         return new TrainHeadResult(fit, subset.Length, test.Count, extraction, total.Elapsed);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Krypton.Output;
+namespace Krypton.IO;
 
 /// <summary>
 /// Writes files so that readers see either the old file or the complete new one: the content goes

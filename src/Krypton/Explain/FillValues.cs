@@ -1,8 +1,9 @@
 using Krypton.Compilation;
-using Krypton.Execution;
 using Krypton.Imaging;
+using Krypton.Runtime;
+using Krypton.Spec;
 
-namespace Krypton.Occlusion;
+namespace Krypton.Explain;
 
 /// <summary>Conversion of fills into the model's input space.</summary>
 public static class FillValues

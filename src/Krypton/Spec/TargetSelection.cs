@@ -1,4 +1,4 @@
-namespace Krypton.Occlusion;
+namespace Krypton.Spec;
 
 /// <summary>
 /// Which outputs an experiment explains. However many there are, one sweep computes them all:

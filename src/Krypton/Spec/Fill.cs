@@ -1,4 +1,4 @@
-namespace Krypton.Occlusion;
+namespace Krypton.Spec;
 
 /// <summary>
 /// What an occluding patch is filled with. Pixel-space fills (gray, black, white, a value, the

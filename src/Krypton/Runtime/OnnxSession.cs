@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace Krypton.Execution;
+namespace Krypton.Runtime;
 
 /// <summary>
 /// One ONNX Runtime session over an emitted graph, created once and reused for every batch.

@@ -1,8 +1,8 @@
 using Krypton.Compilation;
-using Krypton.Occlusion;
 using Microsoft.ML.OnnxRuntime;
+using Krypton.Runtime;
 
-namespace Krypton.Execution;
+namespace Krypton.Explain;
 
 /// <summary>
 /// Compiled occlusion graphs with their ONNX Runtime sessions, for one model, patch size and
@@ -16,7 +16,7 @@ public abstract class OcclusionProgram : IDisposable
     /// <summary>Estimated working memory of one position in a batch, in bytes.</summary>
     public abstract long BytesPerPosition { get; }
 
-    /// <summary>Binds an image and a fill image (both model space, [1, C, H, W]; <see cref="Occlusion.FillValues.Image"/>).</summary>
+    /// <summary>Binds an image and a fill image (both model space, [1, C, H, W]; <see cref="Krypton.Explain.FillValues.Image"/>).</summary>
     public abstract IPositionEvaluator Bind(float[] image, float[] fill);
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
-namespace Krypton.Occlusion;
+using Krypton.Spec;
+namespace Krypton.Explain;
 
 /// <summary>
 /// One cell of a heat map as a region of the input, with how much occluding it lowers the target.

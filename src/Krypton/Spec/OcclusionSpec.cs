@@ -1,4 +1,4 @@
-namespace Krypton.Occlusion;
+namespace Krypton.Spec;
 
 /// <summary>Height and width of the occluding patch, or of a stride, in input pixels.</summary>
 public readonly record struct Size2(int Height, int Width)

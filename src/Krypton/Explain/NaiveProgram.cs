@@ -1,9 +1,10 @@
 using Krypton.Compilation;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Microsoft.ML.OnnxRuntime;
+using Krypton.Runtime;
+using Krypton.Spec;
 
-namespace Krypton.Execution;
+namespace Krypton.Explain;
 
 /// <summary>The naive occlusion graph (one full inference per position, batched) and its session.</summary>
 public sealed class NaiveProgram : OcclusionProgram

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Krypton.Occlusion;
+namespace Krypton.Explain;
 
 /// <summary>Progress of an occlusion run, in positions.</summary>
 /// <param name="Done">Positions evaluated so far.</param>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Krypton.Execution;
+using Krypton.Runtime;
 
-namespace Krypton.Occlusion;
+namespace Krypton.Planning;
 
 /// <summary>Chooses batch sizes from a memory budget and reports memory use.</summary>
 public static class MemoryBudget

@@ -1,9 +1,10 @@
 using Krypton.Compilation;
 using Krypton.Incremental;
-using Krypton.Occlusion;
 using Microsoft.ML.OnnxRuntime;
+using Krypton.Runtime;
+using Krypton.Spec;
 
-namespace Krypton.Execution;
+namespace Krypton.Explain;
 
 /// <summary>
 /// KRYPTON's incremental inference, compiled: the cache graph (the model run once per image,

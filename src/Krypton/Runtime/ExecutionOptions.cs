@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Krypton.Execution;
+namespace Krypton.Runtime;
 
 /// <summary>Where and how ONNX Runtime executes emitted graphs.</summary>
 /// <param name="Threads">Intra-op threads (0: one per core).</param>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Krypton.Output;
+namespace Krypton.IO;
 
 /// <summary>A float32 array read from or written to a .npy file: row-major (C order) data and its shape.</summary>
 /// <param name="Shape">The size of each axis, outermost first.</param>
@@ -83,7 +83,7 @@ public static partial class NpyFile
 
     /// <summary>Writes a heat map given as [row, column] to <paramref name="path"/> (atomically).</summary>
     public static void Write(string path, float[,] heatmap) =>
-        Write(path, HeatmapCsv.Flatten(heatmap), [heatmap.GetLength(0), heatmap.GetLength(1)]);
+        Write(path, RowMajor.Flatten(heatmap), [heatmap.GetLength(0), heatmap.GetLength(1)]);
 
     /// <summary>Writes a float32 C-order array of shape <paramref name="shape"/> to <paramref name="stream"/>.</summary>
     public static void Write(Stream stream, ReadOnlySpan<float> data, IReadOnlyList<int> shape)

@@ -1,4 +1,4 @@
-namespace Krypton.Output;
+namespace Krypton.IO;
 
 /// <summary>CSV text as spreadsheets and pandas read it.</summary>
 public static class Csv

@@ -1,4 +1,4 @@
-namespace Krypton.Occlusion;
+namespace Krypton.Explain;
 
 /// <summary>
 /// Computes target values for batches of patch positions on one bound image. The occlusion

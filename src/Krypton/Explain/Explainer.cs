@@ -1,12 +1,13 @@
 using Krypton.Imaging;
 using System.Diagnostics;
-using Krypton.Execution;
 using Krypton.Incremental;
 using Krypton.Model;
 using Krypton.Compilation;
 using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
 
-namespace Krypton.Occlusion;
+namespace Krypton.Explain;
 
 /// <summary>An occlusion experiment to run: the model, its prepared input and the spec.</summary>
 /// <param name="Model">The model graph.</param>
@@ -200,7 +201,7 @@ public sealed class OcclusionEngine : IDisposable
         var (approximation, reason, predicted) = ChooseMethod(request);
         var options = request.Execution ?? ExecutionOptions.Default;
         var (incremental, fallback) = request.Mode == OcclusionMode.Exact ? IncrementalPlanFor(model, spec.Patch, approximation.Tau) : (null, null);
-        long bytesPerPosition = incremental is null ? Execution.NaiveProgram.BytesPerPositionOf(model) : CompiledFor(incremental, spec.Value).BytesPerPosition;
+        long bytesPerPosition = incremental is null ? Krypton.Explain.NaiveProgram.BytesPerPositionOf(model) : CompiledFor(incremental, spec.Value).BytesPerPosition;
         int batch = MemoryBudget.For(model, request.BatchSize, () =>
             MemoryBudget.BatchSize(request.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(options), bytesPerPosition, positions, options.IsCuda, wholeImages: incremental is null));
         var (coarse, refined) = approximation.DrillDown is { } drill ? drill.Counts(grid) : (0, 0);

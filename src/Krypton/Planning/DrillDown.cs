@@ -1,4 +1,5 @@
-namespace Krypton.Occlusion;
+using Krypton.Spec;
+namespace Krypton.Planning;
 
 /// <summary>
 /// Adaptive drill-down (KRYPTON §3): stage 1 runs the experiment at a coarse stride S1; stage 2

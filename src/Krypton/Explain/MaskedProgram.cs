@@ -1,8 +1,9 @@
 using Krypton.Compilation;
 using Krypton.Model;
 using Microsoft.ML.OnnxRuntime;
+using Krypton.Runtime;
 
-namespace Krypton.Execution;
+namespace Krypton.Explain;
 
 /// <summary>
 /// The masked-image graph of a model (<see cref="MaskedGraph"/>) and its session, compiled once
@@ -34,7 +35,7 @@ public sealed class MaskedProgram : IDisposable
     /// Returns the logits and probabilities, each count × K, row-major.
     /// </summary>
     /// <param name="image">The model input [1, C, H, W].</param>
-    /// <param name="fill">The fill image in model space, [1, C, H, W] (<see cref="Occlusion.FillValues.Image"/>).</param>
+    /// <param name="fill">The fill image in model space, [1, C, H, W] (<see cref="Krypton.Explain.FillValues.Image"/>).</param>
     /// <param name="masks">The masks.</param>
     /// <param name="count">Number of masks.</param>
     /// <param name="cancellation">Stops the run.</param>

@@ -1,4 +1,4 @@
-namespace Krypton.Occlusion;
+namespace Krypton.Spec;
 
 /// <summary>
 /// The positions of an occlusion experiment, exactly as KRYPTON §1 defines them:

@@ -1,8 +1,10 @@
 using System.Diagnostics;
-using Krypton.Execution;
 using Krypton.Model;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
 
-namespace Krypton.Occlusion;
+namespace Krypton.Quality;
 
 /// <summary>How a deletion curve is measured.</summary>
 /// <param name="Steps">Steps from no cell to every cell occluded; the curve has Steps + 1 points (fewer steps when the map has fewer cells).</param>

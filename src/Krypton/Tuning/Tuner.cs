@@ -1,11 +1,12 @@
-using System.Diagnostics;
-using Krypton.Execution;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Occlusion;
 using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
 
-namespace Krypton.Planning;
+namespace Krypton.Tuning;
 
 /// <summary>How <see cref="Tuner"/> sweeps and chooses.</summary>
 /// <param name="Quality">The SSIM to reach (against the exact map).</param>
