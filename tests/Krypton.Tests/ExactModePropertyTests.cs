@@ -88,7 +88,7 @@ internal static class RandomCnn
         Activation a => a.Kind.ToString(),
         Binary b => b.Constant is null ? b.Kind.ToString() : $"{b.Kind}Const",
         Concat => "Concat",
-        _ => op.OnnxType,
+        _ => op.TypeName,
     };
 
     /// <summary>A random CNN and a one-line description of its layers.</summary>

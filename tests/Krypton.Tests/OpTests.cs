@@ -241,7 +241,7 @@ public class OpTests
             {
                 shapes[n.Output] = n.Op.InferShape(n.Inputs.Select(i => shapes[i]).ToList());
                 Assert.True(expected[n.Output].Shape.SequenceEqual(shapes[n.Output]),
-                    $"{n.Op.OnnxType} InferShape [{string.Join(",", shapes[n.Output])}] vs reference [{string.Join(",", expected[n.Output].Shape)}] at batch {batch}");
+                    $"{n.Op.TypeName} InferShape [{string.Join(",", shapes[n.Output])}] vs reference [{string.Join(",", expected[n.Output].Shape)}] at batch {batch}");
             }
 
             var (values, shape) = session.RunSingle(g.InputName, x.ToFloats(), x.Shape.Select(d => (long)d).ToArray());

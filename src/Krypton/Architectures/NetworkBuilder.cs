@@ -128,7 +128,7 @@ public sealed class NetworkBuilder
         var shapes = inputs.Select(ShapeOf).ToList();
         int[] shape;
         try { shape = op.InferShape(shapes); }
-        catch (KryptonException e) { throw new KryptonException($"{ModelName}: layer '{name}' ({op.OnnxType}): {e.Message}"); }
+        catch (KryptonException e) { throw new KryptonException($"{ModelName}: layer '{name}' ({op.TypeName}): {e.Message}"); }
         // A torch module may run twice (ResNet's shared ReLU); its second use gets torch.fx's "_1" suffix.
         string output = name;
         for (int i = 1; _shapes.ContainsKey(output); i++) output = $"{name}_{i}";

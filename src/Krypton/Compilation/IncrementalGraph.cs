@@ -127,13 +127,7 @@ public static class IncrementalGraph
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
         string image = b.Input(ScoreHead.ImageInput, [1, g.Channels, g.Height, g.Width]);
-        var names = new Dictionary<string, string> { [g.InputName] = image };
-        foreach (var node in g.Nodes)
-        {
-            string output = b.UniqueName(node.Output);
-            names[node.Output] = output;
-            node.Op.Emit(b, node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
-        }
+        var names = OnnxExporter.EmitNodeValues(g, b, image);
         foreach (var c in caches.Values)
         {
             var shape = g.ShapeOf(c.Value);
@@ -246,18 +240,18 @@ public static class IncrementalGraph
                     return;
                 case StepKind.ElementWise:
                     _region[n.Output] = b.UniqueName(n.Output);
-                    n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                    b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
                 case StepKind.Window when RunsWhole(plan, step):
                     _region[n.Output] = b.UniqueName(n.Output);
-                    n.Op.Emit(b, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                    b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
                     break;
                 case StepKind.Window:
                     _region[n.Output] = WindowStep(n, step, Assemble(assemblies[0]));
                     break;
                 case StepKind.Merge:
                     _region[n.Output] = b.UniqueName(n.Output);
-                    n.Op.Emit(b, n.Name, assemblies.Select(Assemble).ToList(), _region[n.Output]);
+                    b.Emit(n.Op, n.Name, assemblies.Select(Assemble).ToList(), _region[n.Output]);
                     break;
                 case StepKind.Pad:
                     _region[n.Output] = Assemble(assemblies[0]);
@@ -266,7 +260,7 @@ public static class IncrementalGraph
                 {
                     var inputs = n.Inputs.Select((v, i) => _full.TryGetValue(v, out var f) ? f : Assemble(assemblies.Single(a => a.InputIndex == i))).ToList();
                     _full[n.Output] = b.UniqueName(n.Output);
-                    n.Op.Emit(b, n.Name, inputs, _full[n.Output]);
+                    b.Emit(n.Op, n.Name, inputs, _full[n.Output]);
                     BytesPerPosition += 4L * outShape.Skip(1).Aggregate(1L, (p, d) => p * d);
                     return;
                 }
@@ -282,10 +276,10 @@ public static class IncrementalGraph
             switch (n.Op)
             {
                 case Conv conv:
-                    (conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }).Emit(b, n.Name, [window], output);
+                    b.Emit(conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }, n.Name, [window], output);
                     return output;
                 case Pool { Kind: PoolKind.Max } pool:
-                    (pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }).Emit(b, n.Name, [window], output);
+                    b.Emit(pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }, n.Name, [window], output);
                     return output;
                 case Pool pool:
                 {
@@ -300,7 +294,7 @@ public static class IncrementalGraph
                     bool readsPadding = step.Read.Y.MinStart < 0 || step.Read.X.MinStart < 0 || step.Read.Y.MaxEnd > inShape[2] || step.Read.X.MaxEnd > inShape[3];
                     if (pool.CountIncludePad ? !overhang : !readsPadding)
                     {
-                        p.Emit(b, n.Name, [window], output);
+                        b.Emit(p, n.Name, [window], output);
                         return output;
                     }
                     var (hiY, hiX) = pool.CountIncludePad ? (inShape[2] + w.PadBottom, inShape[3] + w.PadRight) : (inShape[2], inShape[3]);
@@ -315,7 +309,7 @@ public static class IncrementalGraph
             }
         }
 
-        private static Krypton.Onnx.Proto.AttributeProto[] PoolAttrs(Pool p) =>
+        private static AttributeProto[] PoolAttrs(Pool p) =>
         [
             OnnxAttr.Ints("kernel_shape", p.Window.KernelH, p.Window.KernelW),
             OnnxAttr.Ints("strides", p.Window.StrideH, p.Window.StrideW),

@@ -88,7 +88,7 @@ public static class Analyzer
             };
             full += q;
             incremental += qInc;
-            layers.Add(new LayerAnalysis(node.Name, node.Op.OnnxType, shape, n.State, h, w, q, qInc));
+            layers.Add(new LayerAnalysis(node.Name, node.Op.TypeName, shape, n.State, h, w, q, qInc));
         }
         // A model without multiplying layers has nothing to save: report 1 rather than 0/0.
         double r = incremental == 0 ? 1.0 : (double)full / incremental;

@@ -168,7 +168,7 @@ public sealed class IncrementalPlan
             case RegionRole.ElementWise:
                 var constant = node.Op switch { Binary b => b.Constant, PRelu p => p.Slope, _ => null };
                 if (constant is { } c && c.Shape.Length >= 2 && c.Shape[^2..].Any(d => d != 1))
-                    throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.OnnxType}) has a constant that varies over space");
+                    throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.TypeName}) has a constant that varies over space");
                 return new PlanStep(node, StepKind.ElementWise, output, null);
             case RegionRole.Window:
             {
@@ -196,7 +196,7 @@ public sealed class IncrementalPlan
                 return new PlanStep(node, StepKind.Pad, output, read);
             }
             default:
-                throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.OnnxType}) has no incremental form");
+                throw new IncrementalNotSupportedException($"node '{node.Name}' ({node.Op.TypeName}) has no incremental form");
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class ModelGraph
         foreach (var node in nodes)
         {
             if (node.Inputs.Count != node.Op.ValueInputCount)
-                throw new KryptonException($"node '{node.Name}' ({node.Op.OnnxType}) has {node.Inputs.Count} inputs, expected {node.Op.ValueInputCount}");
+                throw new KryptonException($"node '{node.Name}' ({node.Op.TypeName}) has {node.Inputs.Count} inputs, expected {node.Op.ValueInputCount}");
             var ins = new List<int[]>(node.Inputs.Count);
             foreach (var i in node.Inputs)
             {
@@ -58,7 +58,7 @@ public sealed class ModelGraph
                 throw new KryptonException($"value '{node.Output}' is produced twice");
             int[] shape;
             try { shape = node.Op.InferShape(ins); }
-            catch (KryptonException e) { throw new KryptonException($"node '{node.Name}' ({node.Op.OnnxType}): {e.Message}"); }
+            catch (KryptonException e) { throw new KryptonException($"node '{node.Name}' ({node.Op.TypeName}): {e.Message}"); }
             _shapes[node.Output] = shape;
             _producers[node.Output] = node;
         }

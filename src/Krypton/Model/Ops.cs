@@ -1,25 +1,21 @@
-using Krypton.Onnx;
-
 namespace Krypton.Model;
 
 /// <summary>
 /// One operator of the model graph. The set is closed: every op a CNN may contain is one of the
-/// records below, each stating its output shape and its ONNX form in one place.
+/// records below, each stating its output shape, multiply-adds and parameters in one place (its
+/// ONNX form is written once too, in <c>Onnx/OpEmitter.cs</c>: the model graph knows no file format).
 /// Shapes include the batch axis first; the model graph reasons with a batch of one.
 /// </summary>
 public abstract record Op
 {
-    /// <summary>The ONNX operator type this op is emitted as.</summary>
-    public abstract string OnnxType { get; }
+    /// <summary>The operator's standard name (Conv, MaxPool, BatchNormalization…), as ONNX and the analyzer's tables call it.</summary>
+    public abstract string TypeName { get; }
 
     /// <summary>Number of value (non-constant) inputs the op takes.</summary>
     public virtual int ValueInputCount => 1;
 
     /// <summary>The output shape for the given input shapes.</summary>
     public abstract int[] InferShape(IReadOnlyList<int[]> inputs);
-
-    /// <summary>Emits the op as ONNX node(s) reading <paramref name="inputs"/> and writing <paramref name="output"/>.</summary>
-    public abstract void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output);
 
     /// <summary>Multiply-adds for one sample with the given input and output shapes (0 for ops that do none).</summary>
     public virtual long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) => 0;
@@ -55,7 +51,7 @@ public abstract record Op
 public sealed record Conv(Window2D Window, int Groups, ConstantTensor Weight, ConstantTensor? Bias) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Conv";
+    public override string TypeName => "Conv";
 
     /// <summary>Output channels.</summary>
     public int OutChannels => Weight.Shape[0];
@@ -73,19 +69,6 @@ public sealed record Conv(Window2D Window, int Groups, ConstantTensor Weight, Co
     }
 
     /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        var ins = new List<string> { inputs[0], b.Constant(name + ".weight", Weight) };
-        if (Bias is not null) ins.Add(b.Constant(name + ".bias", Bias));
-        b.Node("Conv", ins, output, name,
-            OnnxAttr.Ints("kernel_shape", Window.KernelH, Window.KernelW),
-            OnnxAttr.Ints("strides", Window.StrideH, Window.StrideW),
-            OnnxAttr.Ints("pads", Window.PadTop, Window.PadLeft, Window.PadBottom, Window.PadRight),
-            OnnxAttr.Ints("dilations", Window.DilationH, Window.DilationW),
-            OnnxAttr.Int("group", Groups));
-    }
-
-    /// <inheritdoc/>
     public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) =>
         (long)Weight.Shape[1] * Window.KernelH * Window.KernelW * output[1] * output[2] * output[3];
 
@@ -97,7 +80,7 @@ public sealed record Conv(Window2D Window, int Groups, ConstantTensor Weight, Co
 public sealed record BatchNorm(ConstantTensor Scale, ConstantTensor Bias, ConstantTensor Mean, ConstantTensor Variance, float Epsilon) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "BatchNormalization";
+    public override string TypeName => "BatchNormalization";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -107,13 +90,6 @@ public sealed record BatchNorm(ConstantTensor Scale, ConstantTensor Bias, Consta
             throw new KryptonException($"BatchNormalization over {Scale.Shape[0]} channels got input [{string.Join(",", x)}]");
         return x;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("BatchNormalization",
-            [inputs[0], b.Constant(name + ".scale", Scale), b.Constant(name + ".bias", Bias),
-             b.Constant(name + ".mean", Mean), b.Constant(name + ".var", Variance)],
-            output, name, OnnxAttr.Float("epsilon", Epsilon));
 
     /// <inheritdoc/>
     public override long ParameterCount => Scale.ElementCount + Bias.ElementCount;
@@ -156,36 +132,10 @@ public enum ActivationKind
 public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Beta = 0f) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Kind.ToString();
+    public override string TypeName => Kind.ToString();
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        switch (Kind)
-        {
-            case ActivationKind.LeakyRelu or ActivationKind.Elu:
-                b.Node(Kind.ToString(), inputs, output, name, OnnxAttr.Float("alpha", Alpha));
-                break;
-            case ActivationKind.HardSigmoid:
-                b.Node("HardSigmoid", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta));
-                break;
-            case ActivationKind.Selu:
-                b.Node("Selu", inputs, output, name, OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("gamma", Beta));
-                break;
-            case ActivationKind.Pow:
-                b.Node("Pow", [inputs[0], b.Constant(name + ".exponent", ConstantTensor.Scalar(Alpha))], output, name);
-                break;
-            case ActivationKind.Clip:
-                b.Node("Clip", [inputs[0], b.Constant(name + ".min", ConstantTensor.Scalar(Alpha)), b.Constant(name + ".max", ConstantTensor.Scalar(Beta))], output, name);
-                break;
-            default:
-                b.Node(Kind.ToString(), inputs, output, name);
-                break;
-        }
-    }
 }
 
 /// <summary>
@@ -198,7 +148,7 @@ public sealed record Activation(ActivationKind Kind, float Alpha = 0f, float Bet
 public sealed record ChannelPool(PoolKind Kind) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Kind == PoolKind.Max ? "ReduceMax" : "ReduceMean";
+    public override string TypeName => Kind == PoolKind.Max ? "ReduceMax" : "ReduceMean";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -206,10 +156,6 @@ public sealed record ChannelPool(PoolKind Kind) : Op
         var x = RequireRank(inputs[0], 4, "channel pooling");
         return [x[0], 1, x[2], x[3]];
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node(OnnxType, inputs, output, name, OnnxAttr.Ints("axes", 1), OnnxAttr.Int("keepdims", 1));
 }
 
 /// <summary>
@@ -219,7 +165,7 @@ public sealed record ChannelPool(PoolKind Kind) : Op
 public sealed record ChannelSlice(int Start, int End) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Slice";
+    public override string TypeName => "Slice";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -229,10 +175,6 @@ public sealed record ChannelSlice(int Start, int End) : Op
             throw new KryptonException($"channels {Start} to {End} do not lie in the input's {x[1]}");
         return [x[0], End - Start, x[2], x[3]];
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Slice", [inputs[0], b.Int64s(name + ".starts", [Start]), b.Int64s(name + ".ends", [End]), b.Int64s(name + ".axes", [1])], output, name);
 }
 
 /// <summary>
@@ -246,7 +188,7 @@ public sealed record ChannelPermutation(int[] Source) : Op
         new(Enumerable.Range(0, channels).Select(j => j % groups * (channels / groups) + j / groups).ToArray());
 
     /// <inheritdoc/>
-    public override string OnnxType => "Gather";
+    public override string TypeName => "Gather";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -256,10 +198,6 @@ public sealed record ChannelPermutation(int[] Source) : Op
             throw new KryptonException($"a permutation of {Source.Length} channels does not fit an input of {x[1]}");
         return x;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Gather", [inputs[0], b.Int64s(name + ".source", Source.Select(c => (long)c).ToArray())], output, name, OnnxAttr.Int("axis", 1));
 
     /// <inheritdoc/>
     public bool Equals(ChannelPermutation? other) => other is not null && Source.SequenceEqual(other.Source);
@@ -275,17 +213,13 @@ public sealed record ChannelPermutation(int[] Source) : Op
 public sealed record PRelu(ConstantTensor Slope) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "PRelu";
+    public override string TypeName => "PRelu";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
 
     /// <inheritdoc/>
     public override long ParameterCount => Slope.ElementCount;
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node(OnnxType, [inputs[0], b.Constant(name + ".slope", Slope)], output, name);
 }
 
 /// <summary>
@@ -296,14 +230,10 @@ public sealed record PRelu(ConstantTensor Slope) : Op
 public sealed record Lrn(int Size, float Alpha, float Beta, float Bias) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "LRN";
+    public override string TypeName => "LRN";
 
     /// <inheritdoc/>
-    public override int[] InferShape(IReadOnlyList<int[]> inputs) => RequireRank(inputs[0], 4, OnnxType);
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node(OnnxType, inputs, output, name, OnnxAttr.Int("size", Size), OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta), OnnxAttr.Float("bias", Bias));
+    public override int[] InferShape(IReadOnlyList<int[]> inputs) => RequireRank(inputs[0], 4, TypeName);
 }
 
 /// <summary>Kinds of sliding-window pooling.</summary>
@@ -323,30 +253,13 @@ public enum PoolKind
 public sealed record Pool(PoolKind Kind, Window2D Window, bool CeilMode = false, bool CountIncludePad = false) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Kind == PoolKind.Max ? "MaxPool" : "AveragePool";
+    public override string TypeName => Kind == PoolKind.Max ? "MaxPool" : "AveragePool";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
-        var x = RequireRank(inputs[0], 4, OnnxType);
+        var x = RequireRank(inputs[0], 4, TypeName);
         return [x[0], x[1], Window.OutputHeight(x[2], CeilMode), Window.OutputWidth(x[3], CeilMode)];
-    }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        var attrs = new List<Krypton.Onnx.Proto.AttributeProto>
-        {
-            OnnxAttr.Ints("kernel_shape", Window.KernelH, Window.KernelW),
-            OnnxAttr.Ints("strides", Window.StrideH, Window.StrideW),
-            OnnxAttr.Ints("pads", Window.PadTop, Window.PadLeft, Window.PadBottom, Window.PadRight),
-            OnnxAttr.Int("ceil_mode", CeilMode ? 1 : 0),
-        };
-        if (Kind == PoolKind.Max)
-            attrs.Add(OnnxAttr.Ints("dilations", Window.DilationH, Window.DilationW));
-        else
-            attrs.Add(OnnxAttr.Int("count_include_pad", CountIncludePad ? 1 : 0));
-        b.Node(OnnxType, inputs, output, name, [.. attrs]);
     }
 }
 
@@ -354,18 +267,14 @@ public sealed record Pool(PoolKind Kind, Window2D Window, bool CeilMode = false,
 public sealed record GlobalPool(PoolKind Kind) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Kind == PoolKind.Max ? "GlobalMaxPool" : "GlobalAveragePool";
+    public override string TypeName => Kind == PoolKind.Max ? "GlobalMaxPool" : "GlobalAveragePool";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
-        var x = RequireRank(inputs[0], 4, OnnxType);
+        var x = RequireRank(inputs[0], 4, TypeName);
         return [x[0], x[1], 1, 1];
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node(OnnxType, inputs, output, name);
 }
 
 /// <summary>Kinds of element-wise binary arithmetic.</summary>
@@ -388,7 +297,7 @@ public enum BinaryKind
 public sealed record Binary(BinaryKind Kind, ConstantTensor? Constant = null, bool ConstantFirst = false) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Kind.ToString();
+    public override string TypeName => Kind.ToString();
 
     /// <inheritdoc/>
     public override int ValueInputCount => Constant is null ? 2 : 1;
@@ -412,25 +321,13 @@ public sealed record Binary(BinaryKind Kind, ConstantTensor? Constant = null, bo
         }
         return result;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        IReadOnlyList<string> ins = inputs;
-        if (Constant is not null)
-        {
-            string c = b.Constant(name + ".constant", Constant);
-            ins = ConstantFirst ? [c, inputs[0]] : [inputs[0], c];
-        }
-        b.Node(OnnxType, ins, output, name);
-    }
 }
 
 /// <summary>Concatenation of several values along one axis.</summary>
 public sealed record Concat(int Axis, int Inputs) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Concat";
+    public override string TypeName => "Concat";
 
     /// <inheritdoc/>
     public override int ValueInputCount => Inputs;
@@ -449,17 +346,13 @@ public sealed record Concat(int Axis, int Inputs) : Op
         }
         return result;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Concat", inputs, output, name, OnnxAttr.Int("axis", Axis));
 }
 
 /// <summary>General matrix product α·A·B + β·C with a constant B (and C): a fully-connected layer.</summary>
 public sealed record Gemm(ConstantTensor B, ConstantTensor? C, float Alpha = 1f, float Beta = 1f, bool TransA = false, bool TransB = false) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Gemm";
+    public override string TypeName => "Gemm";
 
     /// <summary>Input features (the K of A·B).</summary>
     public int InFeatures => TransB ? B.Shape[1] : B.Shape[0];
@@ -478,16 +371,6 @@ public sealed record Gemm(ConstantTensor B, ConstantTensor? C, float Alpha = 1f,
     }
 
     /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        var ins = new List<string> { inputs[0], b.Constant(name + ".weight", B) };
-        if (C is not null) ins.Add(b.Constant(name + ".bias", C));
-        b.Node("Gemm", ins, output, name,
-            OnnxAttr.Float("alpha", Alpha), OnnxAttr.Float("beta", Beta),
-            OnnxAttr.Int("transA", TransA ? 1 : 0), OnnxAttr.Int("transB", TransB ? 1 : 0));
-    }
-
-    /// <inheritdoc/>
     public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) => (long)InFeatures * OutFeatures;
 
     /// <inheritdoc/>
@@ -498,7 +381,7 @@ public sealed record Gemm(ConstantTensor B, ConstantTensor? C, float Alpha = 1f,
 public sealed record MatMul(ConstantTensor B) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "MatMul";
+    public override string TypeName => "MatMul";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -512,10 +395,6 @@ public sealed record MatMul(ConstantTensor B) : Op
     }
 
     /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("MatMul", [inputs[0], b.Constant(name + ".weight", B)], output, name);
-
-    /// <inheritdoc/>
     public override long MultiplyAdds(IReadOnlyList<int[]> inputs, int[] output) =>
         output.Skip(1).Aggregate(1L, (p, d) => p * d) * B.Shape[0];
 
@@ -527,7 +406,7 @@ public sealed record MatMul(ConstantTensor B) : Op
 public sealed record Flatten(int Axis = 1) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Flatten";
+    public override string TypeName => "Flatten";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -538,10 +417,6 @@ public sealed record Flatten(int Axis = 1) : Op
         int cols = x.Skip(axis).Aggregate(1, (p, d) => p * d);
         return [rows, cols];
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Flatten", inputs, output, name, OnnxAttr.Int("axis", Axis));
 }
 
 /// <summary>
@@ -552,7 +427,7 @@ public sealed record Flatten(int Axis = 1) : Op
 public sealed record Expand(long[] Shape) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Expand";
+    public override string TypeName => "Expand";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -570,10 +445,6 @@ public sealed record Expand(long[] Shape) : Op
         }
         return r;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Expand", [inputs[0], b.Int64s(name + ".shape", Shape)], output, name);
 }
 
 /// <summary>
@@ -583,7 +454,7 @@ public sealed record Expand(long[] Shape) : Op
 public sealed record Reshape(long[] Shape) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Reshape";
+    public override string TypeName => "Reshape";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -605,10 +476,6 @@ public sealed record Reshape(long[] Shape) : Op
             throw new KryptonException($"cannot reshape [{string.Join(",", x)}] to [{string.Join(",", Shape)}]");
         return r;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Reshape", [inputs[0], b.Int64s(name + ".shape", Shape)], output, name);
 }
 
 /// <summary>
@@ -618,7 +485,7 @@ public sealed record Reshape(long[] Shape) : Op
 public sealed record Squeeze(int[] Axes) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Squeeze";
+    public override string TypeName => "Squeeze";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -633,21 +500,13 @@ public sealed record Squeeze(int[] Axes) : Op
             if (x[a] != 1) throw new KryptonException($"Squeeze of axis {a} with size {x[a]}");
         return x.Where((_, i) => !axes.Contains(i)).ToArray();
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        if (Axes.Length == 0)
-            throw new KryptonException($"Squeeze '{name}' names no axes; give them explicitly so that a batch of one is kept");
-        b.Node("Squeeze", [inputs[0], b.Int64s(name + ".axes", Axes.Select(a => (long)a).ToArray())], output, name);
-    }
 }
 
 /// <summary>Inserts axes of size 1 at the given positions of the output.</summary>
 public sealed record Unsqueeze(int[] Axes) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Unsqueeze";
+    public override string TypeName => "Unsqueeze";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -660,24 +519,16 @@ public sealed record Unsqueeze(int[] Axes) : Op
         for (int i = 0; i < rank; i++) r[i] = axes.Contains(i) ? 1 : x[src++];
         return r;
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Unsqueeze", [inputs[0], b.Int64s(name + ".axes", Axes.Select(a => (long)a).ToArray())], output, name);
 }
 
 /// <summary>Passes its input through (also what Dropout is at inference).</summary>
 public sealed record Identity : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Identity";
+    public override string TypeName => "Identity";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Identity", inputs, output, name);
 }
 
 /// <summary>
@@ -688,24 +539,10 @@ public sealed record Identity : Op
 public sealed record Softmax(int Axis = -1, bool Coerce2D = false, bool Log = false) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => Log ? "LogSoftmax" : "Softmax";
+    public override string TypeName => Log ? "LogSoftmax" : "Softmax";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs) => inputs[0];
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        if (!Coerce2D)
-        {
-            b.Node(OnnxType, inputs, output, name, OnnxAttr.Int("axis", Axis));
-            return;
-        }
-        string flat = b.Node("Flatten", inputs, null, name + "/flatten", OnnxAttr.Int("axis", Axis));
-        string soft = b.Node(OnnxType, [flat], null, name, OnnxAttr.Int("axis", 1));
-        string shape = b.Node("Shape", [inputs[0]], null, name + "/shape");
-        b.Node("Reshape", [soft, shape], output, name + "/reshape");
-    }
 }
 
 /// <summary>Padding modes.</summary>
@@ -723,7 +560,7 @@ public enum PadMode
 public sealed record Pad(int[] Pads, PadMode Mode = PadMode.Constant, float Value = 0f) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "Pad";
+    public override string TypeName => "Pad";
 
     /// <inheritdoc/>
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
@@ -735,38 +572,31 @@ public sealed record Pad(int[] Pads, PadMode Mode = PadMode.Constant, float Valu
             throw new KryptonException("Pad must not pad the batch axis");
         return x.Select((d, i) => d + Pads[i] + Pads[i + x.Length]).ToArray();
     }
-
-    /// <inheritdoc/>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output) =>
-        b.Node("Pad",
-            [inputs[0], b.Int64s(name + ".pads", Pads.Select(p => (long)p).ToArray()), b.Constant(name + ".value", ConstantTensor.Scalar(Value))],
-            output, name, OnnxAttr.String("mode", Mode.ToString().ToLowerInvariant()));
 }
 
 /// <summary>
 /// A network, or the rest of one, that Krypton does not reason about (a vision transformer, an
-/// operator outside the closed set): the original ONNX nodes and constants, kept as they are and
-/// emitted whole. Occlusion runs it naively; it has no incremental form. Its shapes, working memory
-/// and multiply-adds were measured by running it once (<see cref="Onnx.OpaqueImport"/>).
+/// operator outside the closed set): the original nodes and constants, kept as they are
+/// (<paramref name="Body"/>, in the format they were read from) and emitted whole. Occlusion runs
+/// it naively; it has no incremental form. Its shapes, working memory and multiply-adds were
+/// measured by running it once, when it was read.
 /// </summary>
-/// <param name="Part">The original nodes and initializers.</param>
+/// <param name="Body">The original nodes and constants, as the reader that made it keeps them.</param>
 /// <param name="Input">The original name of the value it reads (the image).</param>
 /// <param name="Output">The original name of the value it writes.</param>
 /// <param name="OutputShape">The output's shape for a batch of one.</param>
-/// <param name="Opsets">The original file's operator sets, which its nodes' meaning depends on.</param>
-/// <param name="IrVersion">The original file's IR version.</param>
 /// <param name="Parameters">Learned parameters: the float initializers' elements.</param>
 /// <param name="Hidden">Bytes of the values inside it for one sample, as measured.</param>
 /// <param name="MultiplyAddCount">Multiply-adds of its convolutions and matrix products for one sample.</param>
 /// <param name="FixedBatch">True when the file fixes the batch at 1 (its reshapes may say so): one image per run.</param>
 /// <param name="ChannelsLast">True when the file takes N×H×W×C: the channels-first image is transposed on the way in.</param>
 /// <param name="Reason">Why Krypton reads it opaquely: the operator it does not reason about.</param>
-public sealed record OpaqueNetwork(Onnx.Proto.GraphProto Part, string Input, string Output, int[] OutputShape,
-    IReadOnlyList<Onnx.Proto.OperatorSetIdProto> Opsets, long IrVersion, long Parameters, long Hidden, long MultiplyAddCount,
-    bool FixedBatch, bool ChannelsLast, string Reason) : Op
+public sealed record OpaqueNetwork(IOpaqueBody Body, string Input, string Output, int[] OutputShape,
+    long Parameters, long Hidden, long MultiplyAddCount,
+bool FixedBatch, bool ChannelsLast, string Reason) : Op
 {
     /// <inheritdoc/>
-    public override string OnnxType => "(opaque network)";
+    public override string TypeName => "(opaque network)";
 
     /// <summary>Identity, not contents: comparing or hashing the whole original graph (hundreds of MB for a ViT) would be the cost.</summary>
     public bool Equals(OpaqueNetwork? other) => ReferenceEquals(this, other);
@@ -785,30 +615,4 @@ public sealed record OpaqueNetwork(Onnx.Proto.GraphProto Part, string Input, str
 
     /// <inheritdoc/>
     public override long HiddenBytes => Hidden;
-
-    /// <inheritdoc/>
-    /// <remarks>Every name inside is given a fresh one under <paramref name="name"/>, so that two copies (or the graph around it) never collide.</remarks>
-    public override void Emit(OnnxGraphBuilder b, string name, IReadOnlyList<string> inputs, string output)
-    {
-        string image = ChannelsLast ? b.Node("Transpose", [inputs[0]], null, name + "/channels_last", OnnxAttr.Ints("perm", 0, 2, 3, 1)) : inputs[0];
-        var names = new Dictionary<string, string> { [Input] = image, [Output] = output, [""] = "" };
-        string Mapped(string original) =>
-            names.TryGetValue(original, out var m) ? m : names[original] = b.UniqueName($"{name}/{original}");
-        foreach (var t in Part.Initializer)
-        {
-            var copy = t.Clone();
-            copy.Name = Mapped(t.Name);
-            b.Raw(copy);
-        }
-        foreach (var n in Part.Node)
-        {
-            var copy = n.Clone();
-            copy.Input.Clear();
-            copy.Input.AddRange(n.Input.Select(Mapped));
-            copy.Output.Clear();
-            copy.Output.AddRange(n.Output.Select(Mapped));
-            copy.Name = b.UniqueName($"{name}/{(n.Name.Length > 0 ? n.Name : n.OpType)}");
-            b.Raw(copy, Opsets, IrVersion);
-        }
-    }
 }

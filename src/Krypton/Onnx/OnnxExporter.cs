@@ -11,16 +11,20 @@ public static class OnnxExporter
     /// returns the name the model output gets. Every value is renamed with <paramref name="prefix"/>
     /// so that several copies of a model can share one graph.
     /// </summary>
-    public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "")
+    public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "") =>
+        EmitNodeValues(graph, b, input, prefix)[graph.Output];
+
+    /// <summary>As <see cref="EmitNodes"/>, returning the name every value of the model got in the builder.</summary>
+    public static IReadOnlyDictionary<string, string> EmitNodeValues(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "")
     {
         var names = new Dictionary<string, string> { [graph.InputName] = input };
         foreach (var node in graph.Nodes)
         {
             string output = b.UniqueName(prefix + node.Output);
             names[node.Output] = output;
-            node.Op.Emit(b, prefix + node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
+            b.Emit(node.Op, prefix + node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
         }
-        return names[graph.Output];
+        return names;
     }
 
     /// <summary>The model as a standalone ONNX graph with a dynamic batch axis.</summary>

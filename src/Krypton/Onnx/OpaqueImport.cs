@@ -67,7 +67,7 @@ internal static class OpaqueImport
         int[]? ShapeOf(string v) => measured.TryGetValue(v, out var s) ? s : initializerDims.GetValueOrDefault(v);
         long macs = part.Node.Sum(n => MultiplyAdds(n, ShapeOf));
 
-        var network = new OpaqueNetwork(part, input.Name, logits, measured.GetValueOrDefault(logits) ?? outputShape, model.OpsetImport.ToList(), model.IrVersion,
+        var network = new OpaqueNetwork(new OnnxBody(part, model.OpsetImport.ToList(), model.IrVersion), input.Name, logits, measured.GetValueOrDefault(logits) ?? outputShape,
             parameters, hidden, macs, fixedBatch, channelsLast, reason);
         var nodes = new List<Node> { new("network", network, [input.Name], logits) };
         if (tail is not null)
