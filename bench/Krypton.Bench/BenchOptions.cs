@@ -1,8 +1,8 @@
-using Krypton.Spec;
+using Krypton.Runtime;
 namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
-    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, string Device = "cpu", bool Verify = false, bool RefinementStudy = false)
+    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, Krypton.Runtime.Device Device = default, bool Verify = false, bool RefinementStudy = false)
 {
     /// <summary>The benchmark's experiment: square patch and stride, gray fill, probability of the predicted class.</summary>
     public Krypton.Spec.OcclusionSpec Spec => new(Krypton.Spec.Size2.Square(Patch), Krypton.Spec.Size2.Square(Stride), Krypton.Spec.Fill.Gray);
@@ -27,7 +27,7 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--exact-batch" => o with { ExactBatch = Next() is var v && v == "auto" ? null : int.Parse(v) },
                 "--quality-profiles" => o with { QualityProfiles = Next().Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]) },
                 "--images" => o with { Images = Next() },
-                "--device" => o with { Device = Krypton.Runtime.ExecutionOptions.ParseDevice(Next()) },
+                "--device" => o with { Device = Krypton.Runtime.Device.Parse(Next()) },
                 "--verify" => o with { Verify = true },
                 "--refinement-study" => o with { RefinementStudy = true },
                 "--quality" => o with { Quality = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },

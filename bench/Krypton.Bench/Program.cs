@@ -90,9 +90,9 @@ foreach (var arch in options.Models)
             foreach (var (name, image) in heldOut)
             {
                 var exactMap = first is null && results.TryGetValue("exact", out var ex) ? ex.E.HeatMap
-                    : engine.Explain(new ExplainRequest(model, image.Value, spec, normalization, options.ExactBatch, null, exec)).HeatMap;
+                    : engine.Explain(new ExplainRequest(model, image.Value, spec, normalization) { Resources = new() { BatchSize = options.ExactBatch, Execution = exec } }).HeatMap;
                 var clock2 = Stopwatch.StartNew();
-                var run = engine.Explain(new ExplainRequest(model, image.Value, spec, normalization, options.ExactBatch, null, exec, OcclusionMode.Exact, choice.Tau, choice.DrillDown));
+                var run = engine.Explain(new ExplainRequest(model, image.Value, spec, normalization) { Method = new(Tau: choice.Tau, DrillDown: choice.DrillDown), Resources = new() { BatchSize = options.ExactBatch, Execution = exec } });
                 if (first is null) total = clock2.Elapsed.TotalSeconds;
                 first ??= run;
                 sweeps.Add(run.Timings.Sweep.TotalSeconds);
@@ -108,8 +108,7 @@ foreach (var arch in options.Models)
         }
         var clock = Stopwatch.StartNew();
         int? batch = mode == "naive" ? options.Batch : options.ExactBatch;
-        var e = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, batch, null, exec,
-            mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact));
+        var e = Explainer.Explain(new ExplainRequest(model, input, spec, normalization) { Method = new(mode == "naive" ? OcclusionMode.Naive : OcclusionMode.Exact), Resources = new() { BatchSize = batch, Execution = exec } });
         results[mode] = (e, clock.Elapsed.TotalSeconds);
     }
     double rawAfter = rawForward.MsPerImage(positions - positions / 2);

@@ -36,7 +36,7 @@ internal static class PyTorchBaseline
                 ArgumentList = { script, "--arch", arch, "--weights", dir, "--size", folded.Height.ToString(),
                     "--patch", spec.Patch.Height.ToString(), "--stride", spec.Stride.Height.ToString(),
                     "--batch", options.Batch.ToString(), "--threads", options.Threads.ToString(),
-                    "--device", options.Device.StartsWith("cuda", StringComparison.Ordinal) ? options.Device : "cpu" },
+                    "--device", options.Device.ToString() },
                 RedirectStandardOutput = true,
             };
             using var p = Process.Start(psi)!;

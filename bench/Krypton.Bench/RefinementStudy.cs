@@ -23,7 +23,7 @@ internal static class RefinementStudy
         var spec = options.Spec;
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         using var engine = new OcclusionEngine();
-        var maps = images.Select(i => engine.Explain(new ExplainRequest(model, i.Input.Value, spec, normalization, null, null, new ExecutionOptions(options.Threads))).HeatMap).ToList();
+        var maps = images.Select(i => engine.Explain(new ExplainRequest(model, i.Input.Value, spec, normalization) { Resources = new() { Execution = new ExecutionOptions(options.Threads) } }).HeatMap).ToList();
         Console.WriteLine($"refinement study over {maps.Count} exact heat maps ({grid.Rows}x{grid.Columns}): SSIM against the exact map, mean / min");
         Console.WriteLine("| k | r | positions | lowest value (the paper's) | local variation | lowest value, bicubic |");
         Console.WriteLine("|---|---|---|---|---|---|");

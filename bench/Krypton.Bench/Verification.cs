@@ -4,6 +4,7 @@ using Krypton.Quality;
 using Krypton.Explain;
 using Krypton.Runtime;
 using Krypton.Spec;
+using Krypton.Planning;
 
 namespace Krypton.Bench;
 
@@ -34,11 +35,11 @@ internal static class Verification
             foreach (var fill in new[] { options.Spec.Fill, Fill.Blur }.Distinct())
             {
                 var spec = options.Spec with { Value = ValueKind.Logit, Positions = positions, Fill = fill };
-                var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, 16, null, new ExecutionOptions(0), OcclusionMode.Naive));
+                var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, normalization) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = 16, Execution = new ExecutionOptions(0) } });
                 foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
                 {
                     Explanation run;
-                    try { run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization, null, null, device, mode)); }
+                    try { run = Explainer.Explain(new ExplainRequest(model, input, spec, normalization) { Method = new(mode), Resources = new() { Execution = device } }); }
                     catch (KryptonException e)
                     {
                         Console.WriteLine($"verify {arch} {mode.ToString().ToLowerInvariant()} fill {fill} on {options.Device}: FAIL: {e.Message}");

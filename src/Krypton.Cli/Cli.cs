@@ -78,7 +78,7 @@ internal static class Cli
                 Console.Error.WriteLine("krypton: cancelled; no output was written");
                 return Cancelled;
             case KryptonException k:
-                Console.Error.WriteLine($"krypton: error: {k.Message}");
+                Console.Error.WriteLine($"krypton: error: {k.Describe(TermFlags.Of)}");
                 if (Verbose) Console.Error.WriteLine(k);
                 return InputError;
             case OnnxRuntimeException o:

@@ -27,7 +27,7 @@ internal sealed class ExperimentOptions
         new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Spec.Fill.Parse(parse.GetValue(Fill)!),
             Value: parse.GetResult(Value) is null ? ValueKind.Probability : ParseValue(parse.GetValue(Value)!));
 
-    public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads), ExecutionOptions.ParseDevice(parse.GetValue(Device)!));
+    public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads), Krypton.Runtime.Device.Parse(parse.GetValue(Device)!));
 
     private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -95,20 +95,24 @@ internal static class ExplainCommand
                 Target = parse.GetValue(Target) is { } target ? TargetSelection.Parse(target) : null,
                 RegionOfInterest = parse.GetValue(Roi) is { } roi ? PixelRegion.Parse(roi) : null,
                 Positions = parse.GetValue(Positions) is { } list ? OcclusionSpec.ParsePositions(list) : null,
+            })
+        {
+            Normalization = NormalizationChoice.Resolve(parse),
+            Method = new MethodOptions(ModeNames.Parse(parse.GetValue(Mode)!), parse.GetValue(Tau),
+                parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null,
+                parse.GetValue(Quality)),
+            ProfileFile = parse.GetValue(Profile),
+            Resources = new ResourceOptions
+            {
+                BatchSize = parse.GetValue(Experiment.Batch),
+                MemoryBudgetBytes = parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
+                Execution = Experiment.Execution(parse),
             },
-            NormalizationChoice.Resolve(parse),
-            parse.GetValue(Mode)!,
-            parse.GetValue(Experiment.Batch),
-            parse.GetValue(MemoryBudget) is { } budget ? ParseBytes(budget) : null,
-            Experiment.Execution(parse),
-            string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            parse.GetValue(Tau),
-            parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null,
-            parse.GetValue(Report),
-            parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null,
-            parse.GetValue(Quality),
-            parse.GetValue(Profile),
-            parse.GetValue(PerPixel));
+            ReportFile = parse.GetValue(Report),
+            Faithfulness = parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null,
+            PerPixel = parse.GetValue(PerPixel),
+            CommandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+        };
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
@@ -129,14 +133,14 @@ internal static class ExplainCommand
             return 0;
         }
         string what = job.Spec.Positions is { } ps ? $"{ps.Count} positions" : $"{prepared.Grid.Rows}x{prepared.Grid.Columns} positions, stride {job.Spec.Stride}";
-        Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {what}, patch {job.Spec.Patch}, mode {job.Mode}");
+        Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {what}, patch {job.Spec.Patch}, mode {ModeNames.Of(job.Method.Mode)}");
         var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainJobRunner.Run(prepared, progress, cancellation), cancellation));
         ExplainJobRunner.Write(result, outDir);
 
         var e = result.Explanation;
         if (e.FallbackReason is { } reason)
             Console.Error.WriteLine($"note: ran in naive mode because {reason}");
-        if (job.Quality is not null && e.Plan is { } chosen)
+        if (job.Method.Quality is not null && e.Plan is { } chosen)
             Console.WriteLine($"plan: {chosen.Method}{(chosen.Approximation.IsExact ? "" : $" ({chosen.Approximation})")}: {chosen.Reason}");
         string Named(int index) => result.Explanation.ClassName(index) is { } label ? $"{index} {label}" : $"{index}";
         Console.WriteLine($"target {Named(e.Target)}: unoccluded {ValueName(job.Spec.Value)} {e.UnoccludedValue:0.####}");
@@ -169,7 +173,7 @@ internal static class ExplainCommand
             Console.WriteLine("dry run: nothing was computed or written");
             return 0;
         }
-        Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {job.Mode}");
+        Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {ModeNames.Of(job.Method.Mode)}");
         var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume), cancellation));
         int ok = result.Images.Count - result.Failed.Count;
         Console.WriteLine($"{ok} of {result.Images.Count} images explained{ExplainFolder.KeptText(result)} in {result.Time.TotalSeconds:0.0} s ({result.Plan.Method})");

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Krypton.Jobs;
-using Krypton.Explain;
 using Krypton.IO;
 using Krypton.Quality;
 
@@ -48,12 +47,7 @@ internal static class FaithfulnessCommand
     {
         var files = ImageChoice.Files(parse);
         var spec = Experiment.Spec(parse);
-        var mode = parse.GetValue(Mode)!.Trim().ToLowerInvariant() switch
-        {
-            "exact" => OcclusionMode.Exact,
-            "naive" => OcclusionMode.Naive,
-            var m => throw new KryptonException($"mode '{m}' is not available; modes: exact, naive"),
-        };
+        var mode = ModeNames.Parse(parse.GetValue(Mode)!);
         var options = new FaithfulnessOptions(parse.GetValue(Steps), parse.GetValue(RandomOrders), parse.GetValue(OrderSeed));
         var model = ModelChoice.Source(parse).Load();
         spec.Validate(model.Graph.Height, model.Graph.Width);

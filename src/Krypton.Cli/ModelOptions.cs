@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Krypton.Demo;
 using Krypton.Jobs;
 using Krypton.Spec;
 
@@ -19,7 +20,26 @@ internal sealed class ModelOptions
             command.Options.Add(o);
     }
 
-    public ModelSource Source(ParseResult parse) =>
-        new(parse.GetValue(Model), parse.GetValue(Arch), parse.GetValue(Weights), parse.GetValue(Seed),
-            parse.GetValue(ImageSize) is { } size ? Size2.Parse(size, "image size") : null);
+    /// <summary>The model the options name: a file, a built-in architecture, or (naming neither) the demo model.</summary>
+    /// <exception cref="KryptonException">The options contradict each other.</exception>
+    public ModelSource Source(ParseResult parse)
+    {
+        string? file = parse.GetValue(Model), arch = parse.GetValue(Arch), weights = parse.GetValue(Weights);
+        var size = parse.GetValue(ImageSize) is { } text ? Size2.Parse(text, "image size") : (Size2?)null;
+        if (file is not null && arch is not null)
+            throw new KryptonException("give either --model or --arch, not both");
+        if (weights is not null && arch is null)
+            throw new KryptonException("--weights goes with --arch (an ONNX file carries its own weights)");
+        if (file is not null)
+            return new OnnxFileSource(file, size);
+        if (arch is null or DemoModel.Name)
+        {
+            if (weights is not null)
+                throw new KryptonException("--weights does not apply to the demo model (its head is trained by 'krypton train-head')");
+            if (size is { } s && (s.Height != DemoModel.Side || s.Width != DemoModel.Side))
+                throw new KryptonException($"the demo model takes {DemoModel.Side}x{DemoModel.Side} images; --image-size {s} does not apply");
+            return ModelSource.Demo;
+        }
+        return new ArchitectureSource(arch, weights, parse.GetValue(Seed), size);
+    }
 }

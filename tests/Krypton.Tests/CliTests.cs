@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Krypton.Output;
 using Krypton.IO;
 
 namespace Krypton.Tests;

@@ -3,6 +3,7 @@ using Krypton.Model;
 using Krypton.Quality;
 using Krypton.Explain;
 using Krypton.Spec;
+using Krypton.Planning;
 
 namespace Krypton.Tests;
 
@@ -39,8 +40,8 @@ internal static class ExactVsNaive
         int batch = 8, bool expectFallback = false, bool expectRange = true)
     {
         Assert.Equal(ValueKind.Logit, spec.Value);
-        var naive = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, BatchSize: batch, Mode: OcclusionMode.Naive));
-        var exact = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, BatchSize: batch, Mode: OcclusionMode.Exact));
+        var naive = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = batch } });
+        var exact = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Resources = new() { BatchSize = batch } });
         Assert.Equal("naive", naive.Mode);
         if (expectFallback)
         {

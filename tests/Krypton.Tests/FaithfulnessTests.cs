@@ -1,8 +1,10 @@
 using Krypton.Imaging;
 using Krypton.Model;
+using Krypton.Compilation;
 using Krypton.Explain;
 using Krypton.Quality;
 using Krypton.Spec;
+using Krypton.Planning;
 
 namespace Krypton.Tests;
 
@@ -43,7 +45,7 @@ public sealed class FaithfulnessTests : IDisposable
     }
 
     private static ExplainRequest Request(int patch, int stride, ValueKind value = ValueKind.Probability, OcclusionMode mode = OcclusionMode.Exact) =>
-        new(Model, Image, new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), Fill.Gray, Value: value), Preprocessing.ImageNet, Mode: mode);
+        new(Model, Image, new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), Fill.Gray, Value: value), Preprocessing.ImageNet) { Method = new(mode) };
 
     [Fact]
     public void Curve_runs_from_the_unoccluded_to_the_fully_filled_probability()
@@ -158,7 +160,7 @@ public sealed class FaithfulnessTests : IDisposable
                 for (int c = x; c < x + 8; c++)
                     masks[(m * H + r) * W + c] = true;
         }
-        using var program = new MaskedProgram(Model);
+        using var program = new MaskedProgram(Model, MaskedGraph.Emit(Model));
         var grayImage = Enumerable.Range(0, 3).SelectMany(ch => Enumerable.Repeat(GrayFill[ch], H * W)).ToArray();
         var (_, probabilities) = program.Evaluate(Image, grayImage, masks, cells.Length);
         int k = program.OutputSize;

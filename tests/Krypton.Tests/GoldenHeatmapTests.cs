@@ -35,7 +35,7 @@ public class GoldenHeatmapTests
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.Path_(file));
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
-        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, BatchSize: batch, Mode: mode));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(mode), Resources = new() { BatchSize = batch } });
 
         Assert.Equal(mode == OcclusionMode.Exact ? "exact" : "naive", result.Mode);
         Assert.Equal(g.Target, result.Target);
@@ -114,15 +114,15 @@ public class GoldenHeatmapTests
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
         var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
-        var one = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 1.0));
-        var approx = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 0.4));
+        var one = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        var approx = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(Tau: 0.4) });
         Assert.Equal(exact.HeatMap, one.HeatMap);
         Assert.Equal("approximate", approx.Mode);
         Assert.NotEqual(exact.HeatMap, approx.HeatMap);
         double ssim = Krypton.Quality.Ssim.Compute(exact.HeatMap, approx.HeatMap, 14, 14);
         Assert.InRange(ssim, 0.0, 1.0);
-        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Tau: 0)));
-        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive, Tau: 0.5)));
+        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(Tau: 0) }));
+        Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive, Tau: 0.5) }));
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public class GoldenHeatmapTests
         var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
         var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var drill = new DrillDown(3, 0.25);
-        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None, DrillDown: drill));
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(DrillDown: drill) });
 
         int k = drill.CoarseFactor();
         Assert.Equal(3, k);                                     // √(3 / (1 − 0.75)) = 3.46 → 3

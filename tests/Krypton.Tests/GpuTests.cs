@@ -12,7 +12,7 @@ namespace Krypton.Tests;
 /// <summary>Whether this build and machine can run ONNX Runtime's CUDA provider, and if not, why.</summary>
 internal static class Cuda
 {
-    public static readonly ExecutionOptions Device = new(Device: "cuda:0");
+    public static readonly ExecutionOptions Device = new(Device: Krypton.Runtime.Device.Cuda(0));
 
     /// <summary>Null when a CUDA session opens; otherwise the one-line reason.</summary>
     public static readonly string? Unavailable = Probe();
@@ -55,14 +55,14 @@ public class GpuTests
     [InlineData("cpu", "cpu")]
     [InlineData("CUDA", "cuda:0")]
     [InlineData("cuda:1", "cuda:1")]
-    public void Devices_parse(string text, string device) => Assert.Equal(device, ExecutionOptions.ParseDevice(text));
+    public void Devices_parse(string text, string device) => Assert.Equal(device, Device.Parse(text).ToString());
 
     [Theory]
     [InlineData("gpu")]
     [InlineData("cuda:x")]
     [InlineData("cuda:-1")]
     public void Unknown_devices_are_refused(string text) =>
-        Assert.Contains("is not cpu, cuda or cuda:N", Assert.Throws<KryptonException>(() => ExecutionOptions.ParseDevice(text)).Message);
+        Assert.Contains("is not cpu, cuda or cuda:N", Assert.Throws<KryptonException>(() => Device.Parse(text)).Message);
 
     [Fact]
     public void Cuda_on_a_build_without_it_is_one_line_and_with_it_runs()
@@ -105,8 +105,8 @@ public class GpuTests
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), new TensorFill(0f));
         var input = ExactVsNaive.Input(model, 1);
-        Assert.Equal(memory, Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, options, OcclusionMode.Exact)).CacheMemory);
-        Assert.Null(Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, options, OcclusionMode.Naive)).CacheMemory);
+        Assert.Equal(memory, Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Resources = new() { Execution = options } }).CacheMemory);
+        Assert.Null(Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { Execution = options } }).CacheMemory);
     }
 
     [CudaFact]
@@ -119,18 +119,18 @@ public class GpuTests
             // The blur fill: the patch cut from a fill image on the device (a Gather in the graph).
             foreach (var s in new[] { spec, spec with { Fill = Fill.Blur } })
             {
-                var cpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
+                var cpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = 16 } });
                 foreach (var mode in new[] { OcclusionMode.Naive, OcclusionMode.Exact })
                 {
-                    var gpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None, null, null, Cuda.Device, mode));
+                    var gpu = Explainer.Explain(new ExplainRequest(model, input, s, Preprocessing.None) { Method = new(mode), Resources = new() { Execution = Cuda.Device } });
                     var a = Agreement.Of(gpu, cpu);
                     Assert.True(a.Same, $"{model.Name} {mode} fill {s.Fill} on cuda: {a.Problem}");
                 }
             }
             // Approximate: the same approximation on both devices.
-            var request = new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Exact, 0.6);   // no drill-down: rounding could flip which cells it refines
+            var request = new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(Tau: 0.6), Resources = new() { BatchSize = 16 } };   // no drill-down: rounding could flip which cells it refines
             var approxCpu = Explainer.Explain(request);
-            var approxGpu = Explainer.Explain(request with { Execution = Cuda.Device, BatchSize = null });
+            var approxGpu = Explainer.Explain(request with { Resources = new() { Execution = Cuda.Device } });
             var b = Agreement.Of(approxGpu, approxCpu, expectRange: false);
             Assert.True(b.Same, $"{model.Name} approximate on cuda: {b.Problem}");
         }
@@ -142,8 +142,8 @@ public class GpuTests
         var model = OnnxImporter.Load(TestFiles.Path_("zoo_tiny_vit.onnx"));
         var input = Krypton.IO.NpyFile.ReadImageTensor(TestFiles.Path_("zoo_tiny_vit_input.npy")).Data;
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), Fill.Blur, Value: ValueKind.Logit);
-        var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, 16, null, null, OcclusionMode.Naive));
-        var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None, null, null, Cuda.Device, OcclusionMode.Naive));
+        var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = 16 } });
+        var gpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { Execution = Cuda.Device } });
         var a = Agreement.Of(gpu, cpu);
         Assert.True(a.Same, $"tiny ViT on cuda: {a.Problem}");
     }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Krypton.Imaging;
 using Krypton.Model;
-using Krypton.Output;
 using Krypton.Explain;
 using Krypton.IO;
 using Krypton.Planning;
@@ -66,7 +65,7 @@ public sealed class ImageFillTests : IDisposable
     private Explanation AssertNaiveMapIsCopiesOccludedWith(Fill fill, float[] fillImage)
     {
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(8), fill);
-        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, Mode: OcclusionMode.Naive));
+        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive) });
         Assert.True(e.HeatMap.Max() - e.HeatMap.Min() > 1e-3, "a flat map cannot tell fills apart");
         foreach (int cell in new[] { 0, 27, e.HeatMap.Length - 1 })
         {
@@ -118,7 +117,7 @@ public sealed class ImageFillTests : IDisposable
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(2), Fill.Blur);
         var drill = new DrillDown(3, 0.25);
         var exact = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None));
-        var approximate = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, DrillDown: drill));
+        var approximate = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None) { Method = new(DrillDown: drill) });
         var (coarse, refined) = drill.Counts(exact.Grid);
         int same = exact.HeatMap.Zip(approximate.HeatMap).Count(p => Math.Abs(p.First - p.Second) <= 1e-5f);
         Assert.True(same >= coarse + refined, $"{same} cells equal the exact map, drill-down computed {coarse} + {refined}");
@@ -213,7 +212,7 @@ public sealed class ImageFillTests : IDisposable
     public void The_image_as_its_own_baseline_changes_nothing(OcclusionMode mode)
     {
         var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), new BaselineTensorFill((float[])Image.Clone()));
-        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None, Mode: mode));
+        var e = Explainer.Explain(new ExplainRequest(Model, Image, spec, Preprocessing.None) { Method = new(mode) });
         Assert.All(e.HeatMap, v => Assert.Equal(e.UnoccludedProbability, v, 1e-6f));
     }
 

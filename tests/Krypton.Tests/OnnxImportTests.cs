@@ -6,6 +6,7 @@ using Krypton.Onnx.Proto;
 using Krypton.Explain;
 using Krypton.Runtime;
 using Krypton.Spec;
+using Krypton.Planning;
 
 namespace Krypton.Tests;
 
@@ -579,7 +580,7 @@ public class OnnxImportTests
         var inference = OnnxImporter.Parse(Net(0).Bytes(), "bn-eval", opaque: false);
         var image = ExactVsNaive.Input(training, 2);
         var spec = new OcclusionSpec(Size2.Square(2), Size2.Square(1), new TensorFill(0f), Target: 1);
-        float[] Map(ModelGraph g, int batch) => Explainer.Explain(new ExplainRequest(g, image, spec, Preprocessing.None, BatchSize: batch, Mode: OcclusionMode.Naive)).HeatMap;
+        float[] Map(ModelGraph g, int batch) => Explainer.Explain(new ExplainRequest(g, image, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = batch } }).HeatMap;
         var reference = Map(inference, 5);
         foreach (int batch in new[] { 1, 7 })
             Assert.Equal(reference, Map(training, batch));

@@ -25,8 +25,7 @@ public sealed class OpaqueNetworkTests
     private const float Gray = 0.2f;
 
     private static Explanation Explain(ModelGraph model, float[] input, OcclusionMode mode = OcclusionMode.Naive, int? batch = null) =>
-        Explainer.Explain(new ExplainRequest(model, input, new OcclusionSpec(Size2.Square(8), Size2.Square(4), new TensorFill(Gray)), Preprocessing.None,
-            BatchSize: batch, Mode: mode));
+        Explainer.Explain(new ExplainRequest(model, input, new OcclusionSpec(Size2.Square(8), Size2.Square(4), new TensorFill(Gray)), Preprocessing.None) { Method = new(mode), Resources = new() { BatchSize = batch } });
 
     /// <summary>The softmax of the file's own output for one image, at <paramref name="target"/>.</summary>
     private static float FileProbability(string file, float[] image, long[] shape, int target)

@@ -30,7 +30,7 @@ public class PlanningTests
 
     private static ExplainRequest Request(float[] image, OcclusionMode mode = OcclusionMode.Exact, double tau = 1, DrillDown? drill = null,
         double? quality = null, QualityProfile? profile = null, int? batch = 16) =>
-        new(Tiny, image, Spec, Preprocessing.None, batch, null, null, mode, tau, drill, quality, profile);
+        new(Tiny, image, Spec, Preprocessing.None) { Method = new(mode, tau, drill, quality, profile), Resources = new() { BatchSize = batch } };
 
     [Fact]
     public void Plan_counts_positions_calls_and_multiply_adds()

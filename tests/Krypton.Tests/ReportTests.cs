@@ -22,9 +22,12 @@ public sealed partial class ReportTests : IDisposable
 
     private static JobResult RunJob(string? report, bool faithfulness, string? commandLine = null, int patch = 8, int stride = 4)
     {
-        var job = new ExplainJob(new ModelSource(TestFiles.TinyMixed), SampleImage,
-            new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), Fill.Gray), CommandLine: commandLine, ReportFile: report,
-            Faithfulness: faithfulness ? new FaithfulnessOptions(Steps: 10, RandomOrders: 2) : null);
+        var job = new ExplainJob(new OnnxFileSource(TestFiles.TinyMixed), SampleImage, new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), Fill.Gray))
+        {
+            CommandLine = commandLine,
+            ReportFile = report,
+            Faithfulness = faithfulness ? new FaithfulnessOptions(Steps: 10, RandomOrders: 2) : null,
+        };
         return ExplainJobRunner.Run(ExplainJobRunner.Prepare(job));
     }
 

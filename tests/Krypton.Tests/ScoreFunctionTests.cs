@@ -5,6 +5,7 @@ using Krypton.Onnx;
 using Krypton.Explain;
 using Krypton.Runtime;
 using Krypton.Spec;
+using Krypton.Planning;
 
 namespace Krypton.Tests;
 
@@ -65,7 +66,7 @@ public class ScoreFunctionTests
         var grid = new OcclusionGrid(H, W, Spec.Patch, Spec.Stride);
         var expected = OriginalOnOccludedCopies(original, image, grid);
 
-        var e = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = TargetSelection.All }, Preprocessing.None, Mode: mode));
+        var e = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = TargetSelection.All }, Preprocessing.None) { Method = new(mode) });
         using var session = new OnnxSession(original);
         var unoccluded = session.RunSingle("x", image, [1, 3, H, W]).Values;
         foreach (var m in e.Maps)
@@ -76,7 +77,7 @@ public class ScoreFunctionTests
         }
         // Independent labels: the probabilities need not sum to one.
         Assert.True(Math.Abs(unoccluded.Sum() - 1) > 0.05, $"sum {unoccluded.Sum()}");
-        var logit = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = 1, Value = ValueKind.Logit }, Preprocessing.None, Mode: mode));
+        var logit = Explainer.Explain(new ExplainRequest(model, image, Spec with { Target = 1, Value = ValueKind.Logit }, Preprocessing.None) { Method = new(mode) });
         Assert.Equal(MathF.Log(unoccluded[1] / (1 - unoccluded[1])), logit.UnoccludedValue, 1e-4f);
     }
 

@@ -90,7 +90,7 @@ public class TargetSelectionTests : IDisposable
         var (model, image, spec) = Tiny();
         spec = spec with { Value = value };
         using var engine = new OcclusionEngine();
-        var all = engine.Explain(new ExplainRequest(model, image, spec with { Target = TargetSelection.All }, Preprocessing.None, BatchSize: 7, Mode: mode, Tau: tau));
+        var all = engine.Explain(new ExplainRequest(model, image, spec with { Target = TargetSelection.All }, Preprocessing.None) { Method = new(mode, Tau: tau), Resources = new() { BatchSize = 7 } });
 
         Assert.Equal(model.OutputSize, all.Maps.Count);
         Assert.Equal(Enumerable.Range(0, model.OutputSize), all.Maps.Select(m => m.Target));
@@ -98,7 +98,7 @@ public class TargetSelectionTests : IDisposable
         Assert.Same(all.Maps[all.Target].HeatMap, all.HeatMap);
         foreach (var m in all.Maps)
         {
-            var alone = engine.Explain(new ExplainRequest(model, image, spec with { Target = m.Target }, Preprocessing.None, BatchSize: 7, Mode: mode, Tau: tau));
+            var alone = engine.Explain(new ExplainRequest(model, image, spec with { Target = m.Target }, Preprocessing.None) { Method = new(mode, Tau: tau), Resources = new() { BatchSize = 7 } });
             Assert.Equal(alone.UnoccludedValue, m.UnoccludedValue);
             Assert.Equal(alone.UnoccludedProbability, m.UnoccludedProbability);
             Assert.Equal(alone.HeatMap.Length, m.HeatMap.Length);
@@ -136,8 +136,7 @@ public class TargetSelectionTests : IDisposable
     public void Drill_down_refuses_several_targets()
     {
         var (model, image, spec) = Tiny();
-        var e = Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, image, spec with { Target = TargetSelection.Top(2) },
-            Preprocessing.None, DrillDown: new DrillDown())));
+        var e = Assert.Throws<KryptonException>(() => Explainer.Explain(new ExplainRequest(model, image, spec with { Target = TargetSelection.Top(2) }, Preprocessing.None) { Method = new(DrillDown: new DrillDown()) }));
         Assert.Contains("does not go with several targets (top2)", e.Message);
     }
 

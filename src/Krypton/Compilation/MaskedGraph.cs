@@ -17,6 +17,9 @@ public static class MaskedGraph
     /// <summary>Masks [n, 1, H, W] bool: true where the pixel is replaced by the fill.</summary>
     public const string MasksInput = "masks";
 
+    /// <summary>Estimated working memory of one mask in a batch: every activation, the masked copy and its mask.</summary>
+    public static long BytesPerMask(ModelGraph model) => model.ActivationBytes + 5L * model.Channels * model.Height * model.Width;
+
     /// <summary>
     /// Emits the graph. Inputs: <see cref="ScoreHead.ImageInput"/> [1, C, H, W],
     /// <see cref="ScoreHead.FillInput"/> [1, C, H, W], <see cref="MasksInput"/> [n, 1, H, W] bool.

@@ -14,6 +14,8 @@ namespace Krypton.Compilation;
 /// </summary>
 public static class NaiveOcclusionGraph
 {
+    /// <summary>Working memory of one position of the naive graph: every activation and the occluded copy.</summary>
+    public static long BytesPerPosition(ModelGraph model) => model.ActivationBytes + 4L * model.Channels * model.Height * model.Width;
 
     /// <summary>Emits the graph for a model, a patch size and a value kind.</summary>
     public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value)

@@ -82,7 +82,7 @@ public sealed class FashionMnist
         string imagesPath = ImagesFile(split, directory), labelsPath = LabelsFile(split, directory);
         foreach (var path in new[] { imagesPath, labelsPath })
             if (!File.Exists(path))
-                throw new KryptonException($"Fashion-MNIST file not found: {path} (install it with 'apt-get install dataset-fashion-mnist', or point --data at a folder holding the four .gz files)");
+                throw KryptonException.Naming($"Fashion-MNIST file not found: {path} (install it with 'apt-get install dataset-fashion-mnist', or point {Term.DataFolder} at a folder holding the four .gz files)");
         var images = IdxArray.Load(imagesPath);
         var labels = IdxArray.Load(labelsPath);
         if (images.Shape is not [_, Side, Side])

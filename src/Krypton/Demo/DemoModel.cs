@@ -58,7 +58,7 @@ public static class DemoModel
     {
         path ??= DefaultBackbonePath;
         if (!File.Exists(path))
-            throw new KryptonException($"the demo backbone is missing: {path} (the build copies it from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; rebuild, or pass --model FILE)");
+            throw KryptonException.Naming($"the demo backbone is missing: {path} (the build copies it from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; rebuild, or pass {Term.ModelFile} FILE)");
         var graph = BatchNormFolding.Fold(OnnxImporter.Load(path));
         if (graph.InputShape is not [1, 3, Side, Side] || graph.OutputShape is not [1, Features, 1, 1])
             throw new KryptonException($"{path} is not the ResNet18 featurizer: it maps [{string.Join(",", graph.InputShape)}] to [{string.Join(",", graph.OutputShape)}], expected [1,3,{Side},{Side}] to [1,{Features},1,1]");

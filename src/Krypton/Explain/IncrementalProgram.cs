@@ -1,8 +1,7 @@
 using Krypton.Compilation;
-using Krypton.Incremental;
+using Krypton.Model;
 using Microsoft.ML.OnnxRuntime;
 using Krypton.Runtime;
-using Krypton.Spec;
 
 namespace Krypton.Explain;
 
@@ -13,20 +12,14 @@ namespace Krypton.Explain;
 /// </summary>
 public sealed class IncrementalProgram : OcclusionProgram
 {
-    private readonly IncrementalPlan _plan;
+    private readonly ModelGraph _model;
     private readonly OnnxSession _cacheSession;
     private readonly OnnxSession _session;
 
-    /// <summary>Compiles the plan's graphs for a value kind and opens their sessions.</summary>
-    public IncrementalProgram(IncrementalPlan plan, ValueKind value, ExecutionOptions? options = null)
-        : this(plan, IncrementalGraph.Compile(plan, value), options)
+    /// <summary>Opens sessions over the graphs compiled from an incremental plan of <paramref name="model"/> (<see cref="IncrementalGraph.Compile"/>).</summary>
+    public IncrementalProgram(ModelGraph model, CompiledIncremental compiled, ExecutionOptions? options = null)
     {
-    }
-
-    /// <summary>Opens sessions for graphs already compiled from the plan.</summary>
-    public IncrementalProgram(IncrementalPlan plan, CompiledIncremental compiled, ExecutionOptions? options = null)
-    {
-        _plan = plan;
+        _model = model;
         Compiled = compiled;
         _cacheSession = new OnnxSession(Compiled.CacheGraph, options);
         _session = new OnnxSession(Compiled.IncrementalGraph, options);
@@ -36,19 +29,13 @@ public sealed class IncrementalProgram : OcclusionProgram
     public CompiledIncremental Compiled { get; }
 
     /// <inheritdoc/>
-    public override string Mode => _plan.Tau < 1 ? "approximate" : "exact";
-
-    /// <inheritdoc/>
-    public override long BytesPerPosition => Compiled.BytesPerPosition;
-
-    /// <inheritdoc/>
     /// <remarks>
     /// The caches are bound as outputs in the session's device memory and from there as the
     /// incremental graph's inputs: on a GPU they never leave it.
     /// </remarks>
     public override IPositionEvaluator Bind(float[] image, float[] fill)
     {
-        var g = _plan.Graph;
+        var g = _model;
         IDisposableReadOnlyCollection<OrtValue> results;
         using (var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]))
         {

@@ -6,18 +6,18 @@ using Krypton.Runtime;
 namespace Krypton.Explain;
 
 /// <summary>
-/// The masked-image graph of a model (<see cref="MaskedGraph"/>) and its session, compiled once
+/// The masked-image graph of a model (<see cref="MaskedGraph"/>) in its session, opened once
 /// and run on any image, fill and masks. Holds native memory: dispose it.
 /// </summary>
 public sealed class MaskedProgram : IDisposable
 {
     private readonly OnnxSession _session;
 
-    /// <summary>Compiles the masked graph of a model.</summary>
-    public MaskedProgram(ModelGraph model, ExecutionOptions? options = null)
+    /// <summary>Opens a session over the masked graph of <paramref name="model"/> (<see cref="MaskedGraph.Emit"/>).</summary>
+    public MaskedProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null)
     {
         Model = model;
-        _session = new OnnxSession(MaskedGraph.Emit(model), options);
+        _session = new OnnxSession(graph, options);
     }
 
     /// <summary>The model.</summary>
@@ -27,7 +27,7 @@ public sealed class MaskedProgram : IDisposable
     public int OutputSize => ScoreHead.Logits(Model).OutputSize;
 
     /// <summary>Estimated working memory of one mask in a batch, in bytes.</summary>
-    public long BytesPerMask => Model.ActivationBytes + 5L * Model.Channels * Model.Height * Model.Width;
+    public long BytesPerMask => MaskedGraph.BytesPerMask(Model);
 
     /// <summary>
     /// Scores <paramref name="count"/> masked copies of the image. <paramref name="masks"/> holds

@@ -2,31 +2,21 @@ using Krypton.Compilation;
 using Krypton.Model;
 using Microsoft.ML.OnnxRuntime;
 using Krypton.Runtime;
-using Krypton.Spec;
 
 namespace Krypton.Explain;
 
-/// <summary>The naive occlusion graph (one full inference per position, batched) and its session.</summary>
+/// <summary>The naive occlusion graph (one full inference per position, batched) in its session.</summary>
 public sealed class NaiveProgram : OcclusionProgram
 {
     private readonly ModelGraph _model;
     private readonly OnnxSession _session;
 
-    /// <summary>Compiles the naive graph for a model, a patch size and a value kind.</summary>
-    public NaiveProgram(ModelGraph model, Size2 patch, ValueKind value, ExecutionOptions? options = null)
+    /// <summary>Opens a session over the naive occlusion graph of <paramref name="model"/> (<see cref="NaiveOcclusionGraph.Emit"/>).</summary>
+    public NaiveProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null)
     {
         _model = model;
-        _session = new OnnxSession(NaiveOcclusionGraph.Emit(model, patch, value), options);
+        _session = new OnnxSession(graph, options);
     }
-
-    /// <inheritdoc/>
-    public override string Mode => "naive";
-
-    /// <inheritdoc/>
-    public override long BytesPerPosition => BytesPerPositionOf(_model);
-
-    /// <summary>Working memory of one position of the naive graph: every activation and the occluded copy.</summary>
-    public static long BytesPerPositionOf(ModelGraph model) => model.ActivationBytes + 4L * model.Channels * model.Height * model.Width;
 
     /// <inheritdoc/>
     public override IPositionEvaluator Bind(float[] image, float[] fill)

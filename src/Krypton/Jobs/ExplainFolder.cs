@@ -2,71 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Krypton.Output;
+using Krypton.Planning;
 using Krypton.Explain;
 using Krypton.IO;
-using Krypton.Quality;
 using Krypton.Spec;
 
 namespace Krypton.Jobs;
-
-/// <summary>What an image's map showed, as summary.csv and the gallery list it.</summary>
-/// <param name="Target">The (primary) target.</param>
-/// <param name="TargetLabel">Its class name, or null.</param>
-/// <param name="UnoccludedProbability">Its probability without occlusion.</param>
-/// <param name="Predicted">The predicted class.</param>
-/// <param name="PredictedProbability">Its probability.</param>
-/// <param name="Min">The smallest finite value of the map, or null when it has none.</param>
-/// <param name="Max">The largest.</param>
-/// <param name="Mode">How it was computed.</param>
-/// <param name="ValueLabel">What the values mean.</param>
-/// <param name="DeletionAuc">The deletion curve's area, when measured.</param>
-/// <param name="RandomAuc">The random orders' area, when measured.</param>
-/// <param name="Seconds">Loading, explaining and writing it.</param>
-public sealed record ImageSummary(int Target, string? TargetLabel, double UnoccludedProbability, int Predicted, double PredictedProbability,
-    double? Min, double? Max, string Mode, string ValueLabel, double? DeletionAuc, double? RandomAuc, double Seconds)
-{
-    /// <summary>The summary of a job just run.</summary>
-    public static ImageSummary Of(JobResult result, TimeSpan time)
-    {
-        var e = result.Explanation;
-        var (min, max) = e.Range;
-        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.TopClasses[0].Probability, min, max, e.Mode, ExplainJobRunner.ValueLabel(e, e.Target),
-            result.Faithfulness?.DeletionAuc, result.Faithfulness?.RandomAuc, time.TotalSeconds);
-    }
-
-    /// <summary>The summary an earlier run recorded in explanation.json.</summary>
-    public static ImageSummary Read(JsonElement explanation)
-    {
-        var r = explanation.GetProperty("result");
-        var top = r.GetProperty("top_classes")[0];
-        double? Number(JsonElement parent, string name) =>
-            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-        var faithfulness = explanation.GetProperty("faithfulness");
-        return new(r.GetProperty("target").GetInt32(), r.GetProperty("target_label").GetString(), r.GetProperty("unoccluded_probability").GetDouble(),
-            top.GetProperty("index").GetInt32(), top.GetProperty("probability").GetDouble(), Number(r, "heatmap_min"), Number(r, "heatmap_max"),
-            explanation.GetProperty("plan").GetProperty("mode").GetString()!, r.GetProperty("value_label").GetString()!,
-            Number(faithfulness, "deletion_auc"), Number(faithfulness, "random_auc"), explanation.GetProperty("timings_seconds").GetProperty("total").GetDouble());
-    }
-}
-
-/// <summary>One image of a folder run: where its files went and what they show, or why it failed.</summary>
-/// <param name="Image">The image file.</param>
-/// <param name="Folder">Its output folder's name (under the run's output folder).</param>
-/// <param name="Summary">What its map shows, or null when it failed.</param>
-/// <param name="Result">The job run now, or null when it failed or an earlier run's files were kept.</param>
-/// <param name="Error">Why it failed (one line), or null.</param>
-/// <param name="Kept">True when a resumed run kept the files an earlier run wrote with the same settings.</param>
-public sealed record FolderImage(string Image, string Folder, ImageSummary? Summary, JobResult? Result, string? Error, bool Kept = false);
-
-/// <summary>A finished folder run.</summary>
-/// <param name="Images">Every image, in name order.</param>
-/// <param name="Plan">The plan every image ran (the same model, spec and settings).</param>
-/// <param name="Time">The whole run.</param>
-public sealed record FolderResult(IReadOnlyList<FolderImage> Images, Planning.OcclusionPlan Plan, TimeSpan Time)
-{
-    /// <summary>The images that could not be explained.</summary>
-    public IReadOnlyList<FolderImage> Failed => Images.Where(i => i.Error is not null).ToList();
-}
 
 /// <summary>
 /// Explains every image of a folder with one model and one spec: the model is loaded and its
@@ -88,13 +29,13 @@ public static class ExplainFolder
     /// <paramref name="progress"/> counts positions over the whole run; <paramref name="imageDone"/>
     /// hears of each image as it finishes. With <paramref name="resume"/>, an image whose folder
     /// holds an explanation.json written with the same settings, model and image (its request
-    /// digest, <see cref="ExplainJobRunner.RequestSha256"/>) keeps those files and is not run again.
+    /// digest, <see cref="RequestDigest.Sha256"/>) keeps those files and is not run again.
     /// </summary>
     public static FolderResult Run(ExplainJob job, IReadOnlyList<string> images, string outDir, IProgress<OcclusionProgress>? progress = null,
         Action<FolderImage>? imageDone = null, CancellationToken cancellation = default, bool resume = false)
     {
         if (job.ReportFile is not null)
-            throw new KryptonException($"--report writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
+            throw KryptonException.Naming($"{Term.Report} writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
         var clock = Stopwatch.StartNew();
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
@@ -115,7 +56,7 @@ public static class ExplainFolder
             try
             {
                 var prepared = ExplainJobRunner.Prepare(job with { InputFile = image }, model);
-                if (resume && Earlier(imageDir, ExplainJobRunner.RequestSha256(prepared)) is { } earlier)
+                if (resume && Earlier(imageDir, RequestDigest.Sha256(prepared)) is { } earlier)
                     entry = new FolderImage(image, names[i], earlier, null, null, Kept: true);
                 else
                 {
@@ -142,7 +83,7 @@ public static class ExplainFolder
     /// input's content changes no part of it): checks everything a folder run checks before its
     /// first image. Compiles on <paramref name="engine"/> when given, for a run to reuse.
     /// </summary>
-    public static Planning.OcclusionPlan Plan(ExplainJob job, LoadedModel model, OcclusionEngine? engine = null)
+    public static OcclusionPlan Plan(ExplainJob job, LoadedModel model, OcclusionEngine? engine = null)
     {
         var checkedJob = ExplainJobRunner.Check(job, model);
         var g = model.Graph;
@@ -190,10 +131,9 @@ public static class ExplainFolder
         var inv = CultureInfo.InvariantCulture;
         var s = job.Spec;
         int ok = folder.Images.Count - folder.Failed.Count;
-        string modelText = model.Path is null ? model.Description : $"{Path.GetFileName(model.Path)} ({model.Description})";
-        string[] facts =
+                string[] facts =
         [
-            $"model: {modelText}",
+            $"model: {model.Describe()}",
             $"patch {s.Patch}, stride {s.Stride}, fill {s.Fill}, value {s.Value.ToString().ToLowerInvariant()}, target {s.Target ?? TargetSelection.Predicted}",
             $"plan: {folder.Plan.Method}{(folder.Plan.Approximation.IsExact ? "" : $" ({folder.Plan.Approximation})")}, {folder.Plan.EvaluatedPositions} positions per image",
             string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s"),

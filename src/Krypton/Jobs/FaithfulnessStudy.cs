@@ -1,51 +1,13 @@
 using System.Diagnostics;
 using Krypton.Imaging;
 using Krypton.Model;
+using Krypton.Planning;
 using Krypton.Explain;
 using Krypton.Quality;
 using Krypton.Runtime;
 using Krypton.Spec;
 
 namespace Krypton.Jobs;
-
-/// <summary>The deletion-curve areas of one image.</summary>
-/// <param name="Image">The image's name (its file name).</param>
-/// <param name="Target">The class explained.</param>
-/// <param name="Probability">The target's probability without occlusion.</param>
-/// <param name="DeletionAuc">Area under the curve with cells in heat-map order.</param>
-/// <param name="RandomAuc">Area under the mean curve of the random orders.</param>
-public sealed record ImageFaithfulness(string Image, int Target, float Probability, double DeletionAuc, double RandomAuc);
-
-/// <summary>Deletion-curve areas over many images, and their means.</summary>
-/// <param name="Images">Per image, in the order given.</param>
-/// <param name="Spec">The occlusion experiment of every image.</param>
-/// <param name="Options">How each curve was measured.</param>
-/// <param name="Time">Total time.</param>
-public sealed record FaithfulnessStudyResult(IReadOnlyList<ImageFaithfulness> Images, OcclusionSpec Spec, FaithfulnessOptions Options, TimeSpan Time)
-{
-    /// <summary>Mean area with cells in heat-map order: lower is more faithful.</summary>
-    public double MeanDeletionAuc => Images.Average(i => i.DeletionAuc);
-
-    /// <summary>Mean area with cells in random order.</summary>
-    public double MeanRandomAuc => Images.Average(i => i.RandomAuc);
-
-    /// <summary>Images whose heat-map order has the smaller area.</summary>
-    public int HeatMapWins => Images.Count(i => i.DeletionAuc < i.RandomAuc);
-
-    /// <summary>Standard error of the mean of RandomAuc − DeletionAuc (paired), or NaN for one image.</summary>
-    public double StandardErrorOfDifference
-    {
-        get
-        {
-            int n = Images.Count;
-            if (n < 2) return double.NaN;
-            var d = Images.Select(i => i.RandomAuc - i.DeletionAuc).ToArray();
-            double mean = d.Average();
-            double variance = d.Sum(v => (v - mean) * (v - mean)) / (n - 1);
-            return Math.Sqrt(variance / n);
-        }
-    }
-}
 
 /// <summary>
 /// Measures deletion curves over many images with one model, compiling the occlusion programs and
@@ -78,7 +40,7 @@ public static class FaithfulnessStudy
         foreach (var (name, input) in inputs)
         {
             cancellation.ThrowIfCancellationRequested();
-            var request = new ExplainRequest(model, input.Value, spec, normalization, batchSize, null, execution, mode);
+            var request = new ExplainRequest(model, input.Value, spec, normalization) { Method = new(mode), Resources = new() { BatchSize = batchSize, Execution = execution ?? ExecutionOptions.Default } };
             var explanation = engine.Explain(request, null, cancellation);
             var f = faithfulness.Evaluate(request, explanation, options, cancellation);
             results.Add(new ImageFaithfulness(name, explanation.Target, explanation.UnoccludedProbability, f.DeletionAuc, f.RandomAuc));

@@ -9,66 +9,6 @@ using Krypton.Spec;
 
 namespace Krypton.Output;
 
-/// <summary>Where a result came from and how it was run, for people reading a report.</summary>
-/// <param name="Model">The model in words.</param>
-/// <param name="ModelFile">The model file (or the weights file of a built-in architecture), or null.</param>
-/// <param name="ModelSha256">SHA-256 of that file.</param>
-/// <param name="Input">The input file.</param>
-/// <param name="InputSha256">SHA-256 of the input file.</param>
-/// <param name="InputKind">What the input was and how it became the model input.</param>
-/// <param name="Normalization">The input normalization in words.</param>
-/// <param name="ToolVersion">Krypton.NET's version.</param>
-/// <param name="OnnxRuntimeVersion">ONNX Runtime's version.</param>
-/// <param name="Device">The device inference ran on.</param>
-/// <param name="Threads">Inference threads.</param>
-/// <param name="Machine">Operating system, architecture and runtime.</param>
-/// <param name="CommandLine">The command line, or null when the library was called directly.</param>
-/// <param name="RequestedMode">The mode asked for (the explanation says the mode that ran).</param>
-/// <param name="LoadTime">Time to load the model and the input.</param>
-/// <param name="CreatedUtc">When the result was made.</param>
-public sealed record ReportProvenance(
-    string Model,
-    string? ModelFile,
-    string? ModelSha256,
-    string Input,
-    string? InputSha256,
-    string InputKind,
-    string Normalization,
-    string ToolVersion,
-    string OnnxRuntimeVersion,
-    string Device,
-    int Threads,
-    string Machine,
-    string? CommandLine,
-    string RequestedMode,
-    TimeSpan LoadTime,
-    DateTime CreatedUtc);
-
-/// <summary>What a report shows.</summary>
-/// <param name="Explanation">The result.</param>
-/// <param name="Provenance">Where it came from.</param>
-/// <param name="InputPng">The image as the model saw it (model input size), PNG; null when it cannot be shown.</param>
-/// <param name="OverlayPng">The heat map over the image with its colour bar (<see cref="OverlayRenderer"/>), PNG; null when it cannot be shown.</param>
-/// <param name="ValueLabel">What the heat-map values mean, with units.</param>
-/// <param name="Faithfulness">The deletion curve, when measured.</param>
-/// <param name="TopRegions">Number of most sensitive regions shown.</param>
-/// <param name="OtherTargets">With several targets, the other targets' overlays (same sweep), shown after the main one.</param>
-public sealed record ReportContent(
-    Explanation Explanation,
-    ReportProvenance Provenance,
-    byte[]? InputPng,
-    byte[]? OverlayPng,
-    string ValueLabel,
-    FaithfulnessResult? Faithfulness = null,
-    int TopRegions = 5,
-    IReadOnlyList<TargetOverlay>? OtherTargets = null);
-
-/// <summary>One more target's overlay for the report.</summary>
-/// <param name="Target">The output index.</param>
-/// <param name="ValueLabel">What its values mean, with units.</param>
-/// <param name="Png">The overlay (<see cref="OverlayRenderer"/>), PNG.</param>
-public sealed record TargetOverlay(int Target, string ValueLabel, byte[] Png);
-
 /// <summary>
 /// Renders a result as one self-contained HTML page: images inline as data: URIs, inline CSS and
 /// SVG, no scripts, fonts or other requests (its Content-Security-Policy forbids them), so the

@@ -45,7 +45,7 @@ public static class MemoryBudget
 
     /// <summary>The default budget on a device: a share of the GPU's free memory for CUDA, of the host's otherwise.</summary>
     public static long DefaultBudgetBytes(ExecutionOptions options) =>
-        options.IsCuda && GpuFreeBytes(options.CudaDeviceId) is long free ? (long)(free * DefaultGpuFraction) : DefaultBudgetBytes();
+        options.IsCuda && GpuFreeBytes(options.Device.Index) is long free ? (long)(free * DefaultGpuFraction) : DefaultBudgetBytes();
 
     /// <summary>Free memory of a GPU as nvidia-smi reports it, or null when it cannot be asked.</summary>
     public static long? GpuFreeBytes(int device)

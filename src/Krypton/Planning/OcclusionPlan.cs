@@ -1,55 +1,84 @@
 using System.Globalization;
 using System.Text;
-using Krypton.Explain;
 
 namespace Krypton.Planning;
 
 /// <summary>
 /// How an occlusion experiment will be computed, decided before any work (KRYPTON's declarative
-/// side): the method and its approximations, why they were chosen, and the estimated cost.
-/// <see cref="OcclusionEngine.Plan"/> makes it; <see cref="OcclusionEngine.Explain"/> runs the
-/// same object and reports it in <see cref="Explanation.Plan"/>.
+/// side): the mode and its approximations, why they were chosen, and the estimated cost.
+/// <see cref="Planner.Plan"/> makes it; the engine runs the same object and reports it with the result.
 /// </summary>
-/// <param name="Method">naive, exact or approximate (τ below 1 or drill-down).</param>
-/// <param name="Mode">The engine that computes positions: naive or incremental (exact).</param>
-/// <param name="Approximation">τ and drill-down.</param>
-/// <param name="Reason">Why this method: what was asked, or what the quality target and the profile chose.</param>
-/// <param name="FallbackReason">Why incremental inference was not possible (the plan runs naive), or null.</param>
-/// <param name="GridPositions">Cells of the heat map (or explicit positions).</param>
-/// <param name="CoarsePositions">Positions of drill-down's first stage (0 without drill-down).</param>
-/// <param name="RefinedPositions">Positions of drill-down's second stage (0 without drill-down).</param>
-/// <param name="EvaluatedPositions">Positions the plan evaluates.</param>
-/// <param name="BatchSize">Positions per inference call.</param>
-/// <param name="InferenceCalls">Calls of the occlusion graph (plus one call of the unoccluded image).</param>
-/// <param name="LayersPerCall">Layers (graph nodes of the model) each call computes.</param>
-/// <param name="MultiplyAddsPerPosition">Multiply-adds per position (the incremental plan's, or a full inference's).</param>
-/// <param name="FullMultiplyAdds">Multiply-adds of one full inference.</param>
-/// <param name="BytesPerPosition">Working memory of one position in a batch.</param>
-/// <param name="EstimatedTime">Estimated time of the sweep.</param>
-/// <param name="TimeBasis">What the time estimate rests on.</param>
-/// <param name="Quality">The SSIM asked for, or null when none was.</param>
-/// <param name="PredictedSsim">The profile's predicted mean SSIM for the chosen settings, or null.</param>
-public sealed record OcclusionPlan(
-    string Method,
-    OcclusionMode Mode,
-    Approximation Approximation,
-    string Reason,
-    string? FallbackReason,
-    int GridPositions,
-    int CoarsePositions,
-    int RefinedPositions,
-    int EvaluatedPositions,
-    int BatchSize,
-    int InferenceCalls,
-    int LayersPerCall,
-    long MultiplyAddsPerPosition,
-    long FullMultiplyAdds,
-    long BytesPerPosition,
-    TimeSpan EstimatedTime,
-    string TimeBasis,
-    double? Quality,
-    double? PredictedSsim)
+public sealed record OcclusionPlan
 {
+    /// <summary>How positions are evaluated, after any fallback: naive, or incremental (exact).</summary>
+    public required OcclusionMode Mode { get; init; }
+
+    /// <summary>τ and drill-down.</summary>
+    public required Approximation Approximation { get; init; }
+
+    /// <summary>Why this method: what was asked, or what the quality target and the profile chose.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Why incremental inference was not possible (the plan runs naive), or null.</summary>
+    public string? FallbackReason { get; init; }
+
+    /// <summary>Cells of the heat map (or explicit positions).</summary>
+    public required int GridPositions { get; init; }
+
+    /// <summary>Positions of drill-down's first stage (0 without drill-down).</summary>
+    public int CoarsePositions { get; init; }
+
+    /// <summary>Positions of drill-down's second stage (0 without drill-down).</summary>
+    public int RefinedPositions { get; init; }
+
+    /// <summary>Positions the plan evaluates.</summary>
+    public required int EvaluatedPositions { get; init; }
+
+    /// <summary>Positions per inference call.</summary>
+    public required int BatchSize { get; init; }
+
+    /// <summary>Calls of the occlusion graph (plus one call of the unoccluded image).</summary>
+    public required int InferenceCalls { get; init; }
+
+    /// <summary>Layers (graph nodes of the model) each call computes.</summary>
+    public required int LayersPerCall { get; init; }
+
+    /// <summary>Multiply-adds per position (the incremental plan's, or a full inference's).</summary>
+    public required long MultiplyAddsPerPosition { get; init; }
+
+    /// <summary>Multiply-adds of one full inference.</summary>
+    public required long FullMultiplyAdds { get; init; }
+
+    /// <summary>Working memory of one position in a batch.</summary>
+    public required long BytesPerPosition { get; init; }
+
+    /// <summary>Estimated time of the sweep.</summary>
+    public required TimeSpan EstimatedTime { get; init; }
+
+    /// <summary>What the time estimate rests on.</summary>
+    public required string TimeBasis { get; init; }
+
+    /// <summary>The SSIM asked for, or null when none was.</summary>
+    public double? Quality { get; init; }
+
+    /// <summary>The profile's predicted mean SSIM for the chosen settings, or null.</summary>
+    public double? PredictedSsim { get; init; }
+
+    /// <summary>
+    /// The method in one word: naive, exact or approximate (τ below 1 or drill-down on incremental
+    /// inference), or naive+drill-down.
+    /// </summary>
+    public string Method => Mode == OcclusionMode.Naive
+        ? Approximation.DrillDown is null ? "naive" : "naive+drill-down"
+        : Approximation.IsExact ? "exact" : "approximate";
+
+    /// <summary>
+    /// What computed the positions, as summaries and the command line report it: naive, exact or
+    /// approximate (incremental inference with τ below 1), followed by "+drill-down" when it ran in two stages.
+    /// </summary>
+    public string RunMode => (Mode == OcclusionMode.Naive ? "naive" : Approximation.Tau < 1 ? "approximate" : "exact")
+        + (Approximation.DrillDown is null ? "" : "+drill-down");
+
     /// <summary>Layer calls of the sweep: inference calls × layers per call.</summary>
     public long LayerCalls => (long)InferenceCalls * LayersPerCall;
 

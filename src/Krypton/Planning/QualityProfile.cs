@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using Krypton.Model;
 using Krypton.IO;
 using Krypton.Spec;
+using Krypton.Quality;
+using Krypton.Runtime;
 
 namespace Krypton.Planning;
 
@@ -243,9 +245,9 @@ public sealed record QualityProfile(
             || (modelSha256 is not null && Model.Sha256 is not null && modelSha256 != Model.Sha256))
             throw new KryptonException($"the profile was tuned for another model ({Model.Description}); run krypton tune for this one");
         if (spec.Patch != new Size2(Patch[0], Patch[1]))
-            throw new KryptonException($"the profile was tuned for patch {Size(Patch)}, not {spec.Patch}; run krypton tune with --patch {spec.Patch}");
+            throw KryptonException.Naming($"the profile was tuned for patch {Size(Patch)}, not {spec.Patch}; run {Term.Tuner} with {Term.Patch} {spec.Patch}");
         if (spec.Stride != new Size2(Stride[0], Stride[1]))
-            throw new KryptonException($"the profile was tuned for stride {Size(Stride)}, not {spec.Stride}; run krypton tune with --stride {spec.Stride}");
+            throw KryptonException.Naming($"the profile was tuned for stride {Size(Stride)}, not {spec.Stride}; run {Term.Tuner} with {Term.Stride} {spec.Stride}");
     }
 
     private static readonly JsonSerializerOptions Json = new()

@@ -27,7 +27,7 @@ public sealed record Agreement(double MaxDifference, double Scale, double Range,
     public static Agreement Of(Explanation candidate, Explanation reference, bool expectRange = true)
     {
         if (candidate.Spec.Value != ValueKind.Logit || reference.Spec.Value != ValueKind.Logit)
-            return new(double.NaN, double.NaN, double.NaN, "agreement is judged on logits; run both with --value logit");
+            return new(double.NaN, double.NaN, double.NaN, "agreement is judged on logits; run both with logit values");
         float[] c = candidate.PositionValues ?? candidate.HeatMap, r = reference.PositionValues ?? reference.HeatMap;
         if (candidate.Target != reference.Target)
             return new(double.NaN, double.NaN, double.NaN, $"target {candidate.Target} vs {reference.Target}");

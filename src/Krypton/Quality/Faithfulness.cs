@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Krypton.Model;
+using Krypton.Compilation;
 using Krypton.Explain;
 using Krypton.Planning;
 using Krypton.Runtime;
@@ -101,7 +102,7 @@ public sealed class Faithfulness : IDisposable
         // scored once. In between: steps − 1 masks per order, heat-map order first.
         var orders = new List<int[]> { order };
         orders.AddRange(randomOrders);
-        var execution = request.Execution ?? ExecutionOptions.Default;
+        var execution = request.Resources.Execution;
         var program = ProgramFor(model, execution);
         int total = 2 + (steps - 1) * orders.Count;
         int batch = MemoryBudget.For(model, options.BatchSize, () =>
@@ -197,7 +198,7 @@ public sealed class Faithfulness : IDisposable
     private MaskedProgram ProgramFor(ModelGraph model, ExecutionOptions options)
     {
         if (!_programs.TryGetValue((model, options), out var program))
-            _programs[(model, options)] = program = new MaskedProgram(model, options);
+            _programs[(model, options)] = program = new MaskedProgram(model, MaskedGraph.Emit(model), options);
         return program;
     }
 

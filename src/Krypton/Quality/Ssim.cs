@@ -38,7 +38,7 @@ public static class Ssim
             throw new KryptonException($"SSIM with a {window}x{window} window needs maps of at least {window}x{window}; got {rows}x{columns}");
         double range = options.DataRange ?? (Max(reference) - Min(reference));
         if (!(range > 0))
-            throw new KryptonException("SSIM data range must be positive (the reference map is constant: give --data-range)");
+            throw KryptonException.Naming($"SSIM data range must be positive (the reference map is constant: give {Term.DataRange})");
         int points = window * window;
         double covarianceNorm = options.Gaussian ? 1.0 : (double)points / (points - 1);
         double c1 = Math.Pow(SsimOptions.K1 * range, 2), c2 = Math.Pow(SsimOptions.K2 * range, 2);

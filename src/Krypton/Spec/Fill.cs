@@ -112,11 +112,6 @@ public sealed record BaselineFill(string Path) : Fill
     /// <inheritdoc/>
     public override bool IsUniform => false;
 
-    /// <summary>The baseline as a model input [1, C, H, W].</summary>
-    /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
-    public float[] Load(int channels, int height, int width, Imaging.Preprocessing normalization) =>
-        Imaging.ModelInput.Load(Path, channels, height, width, normalization, "baseline").Tensor;
-
     /// <inheritdoc/>
     public override string ToString() => $"baseline:{Path}";
 }

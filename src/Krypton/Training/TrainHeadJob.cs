@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Krypton.Data;
 using Krypton.Demo;
-using Krypton.Jobs;
+using Krypton.IO;
 using Krypton.Runtime;
 
 namespace Krypton.Training;
@@ -34,7 +34,7 @@ public sealed record TrainHeadJob(
     public static int[] TrainingSubset(int available, int count, int seed)
     {
         if (count < 1 || count > available)
-            throw new KryptonException($"--train-count must be between 1 and {available}, got {count}");
+            throw KryptonException.Naming($"{Term.TrainCount} must be between 1 and {available}, got {count}");
         var order = Enumerable.Range(0, available).ToArray();
         new Random(seed).Shuffle(order);
         return order.Take(count).Order().ToArray();
@@ -48,7 +48,7 @@ public sealed record TrainHeadJob(
         var test = FashionMnist.Load(DataSplit.Test, DataDirectory);
         string backbonePath = BackbonePath ?? DemoModel.DefaultBackbonePath;
         var backbone = DemoModel.LoadBackbone(backbonePath);
-        string backboneSha = ModelSource.Sha256(backbonePath);
+        string backboneSha = FileHash.Sha256(backbonePath);
         var subset = TrainingSubset(train.Count, TrainCount, Seed);
         var testAll = Enumerable.Range(0, test.Count).ToArray();
         log($"backbone {backbonePath} (sha256 {backboneSha[..16]}…); {subset.Length} of {train.Count} training images (seed {Seed}), {test.Count} test images; feature cache {Path.GetFullPath(CacheDirectory)}");

@@ -87,7 +87,7 @@ public static class Tuner
         Explanation Run(float[] input, Approximation a, OcclusionMode mode = OcclusionMode.Exact, OcclusionSpec? with = null)
         {
             cancellation.ThrowIfCancellationRequested();
-            return engine.Explain(new ExplainRequest(model, input, with ?? spec, normalization, options.BatchSize, null, execution, mode, a.Tau, a.DrillDown),
+            return engine.Explain(new ExplainRequest(model, input, with ?? spec, normalization) { Method = new(mode, Tau: a.Tau, DrillDown: a.DrillDown), Resources = new() { BatchSize = options.BatchSize, Execution = execution } },
                 null, cancellation);
         }
 
@@ -139,7 +139,7 @@ public static class Tuner
         })).ToList();
 
         var profile = new QualityProfile(identity, [spec.Patch.Height, spec.Patch.Width], [spec.Stride.Height, spec.Stride.Width],
-            spec.Fill.ToString(), spec.Value.ToString().ToLowerInvariant(), execution.Device, threads, options.Confidence, taus,
+            spec.Fill.ToString(), spec.Value.ToString().ToLowerInvariant(), execution.Device.ToString(), threads, options.Confidence, taus,
             fits, msPerPosition, naiveMs, training.Select(i => i.Name).ToList())
         {
             TunedQuality = options.Quality,

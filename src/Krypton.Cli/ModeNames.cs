@@ -1,0 +1,19 @@
+using Krypton.Planning;
+
+namespace Krypton.Cli;
+
+/// <summary>The words --mode takes for <see cref="OcclusionMode"/>: exact and naive.</summary>
+internal static class ModeNames
+{
+    /// <summary>The mode as --mode names it.</summary>
+    public static string Of(OcclusionMode mode) => mode.ToString().ToLowerInvariant();
+
+    /// <summary>Parses --mode (exact or naive, any case).</summary>
+    /// <exception cref="KryptonException">Another word.</exception>
+    public static OcclusionMode Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "exact" => OcclusionMode.Exact,
+        "naive" => OcclusionMode.Naive,
+        var m => throw new KryptonException($"mode '{m}' is not available; modes: exact, naive"),
+    };
+}

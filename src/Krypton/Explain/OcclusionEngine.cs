@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Krypton.Planning;
+using Krypton.Spec;
+
+namespace Krypton.Explain;
+
+/// <summary>
+/// Plans and runs occlusion experiments and keeps what it compiled (plans, graphs, and programs
+/// with their ONNX Runtime sessions, one per model, patch size, value kind, mode, τ and execution
+/// options), so that later images reuse it. Holds native memory: dispose it.
+/// </summary>
+public sealed class OcclusionEngine : IDisposable
+{
+    private readonly Planner _planner = new();
+    private readonly ProgramCache _programs;
+
+    /// <summary>An engine with nothing compiled yet.</summary>
+    public OcclusionEngine() => _programs = new ProgramCache(_planner);
+
+    /// <summary>Number of programs compiled so far.</summary>
+    public int CompiledPrograms => _programs.Count;
+
+    /// <summary>
+    /// Decides how the experiment will be computed, before any work (<see cref="Planner.Plan"/>),
+    /// after checking the input against the model. Compiles the incremental graphs (not their sessions) to size the memory.
+    /// </summary>
+    public OcclusionPlan Plan(ExplainRequest request)
+    {
+        var model = request.Model;
+        request.Spec.Validate(model.Height, model.Width);
+        long expected = (long)model.Channels * model.Height * model.Width;
+        if (request.Input.LongLength != expected)
+            throw new KryptonException($"input has {request.Input.LongLength} values, the model expects {model.Channels}x{model.Height}x{model.Width}");
+        return _planner.Plan(model, request.Spec, request.Method, request.Resources);
+    }
+
+    /// <summary>Plans and runs the experiment.</summary>
+    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var total = Stopwatch.StartNew();
+        var plan = Plan(request);
+        var model = request.Model;
+        var spec = request.Spec;
+        var execution = request.Resources.Execution;
+        var fill = FillValues.Image(spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, spec.Patch, execution);
+        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+
+        var clock = Stopwatch.StartNew();
+        var program = _programs.For(model, spec, plan, execution);
+        var compile = clock.Elapsed;
+        clock.Restart();
+        using var evaluator = program.Bind(request.Input, fill);
+        var (logits, probabilities) = evaluator.Unoccluded();
+        var unoccludedTime = clock.Elapsed;
+        var (targets, primary) = (spec.Target ?? TargetSelection.Predicted).Resolve(probabilities);
+        evaluator.SetTargets(targets);
+        var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
+            .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
+
+        clock.Restart();
+        var maps = new Sweep(evaluator, plan, spec, grid, progress, cancellation).Run(targets, logits, probabilities);
+        var sweep = clock.Elapsed;
+
+        return new Explanation(spec, grid, plan, maps, primary, top,
+            new Timings(compile, unoccludedTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(),
+            FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization))
+        {
+            CacheMemory = evaluator.CacheMemory,
+        };
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _programs.Dispose();
+}

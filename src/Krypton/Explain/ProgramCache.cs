@@ -1,0 +1,43 @@
+using Krypton.Compilation;
+using Krypton.Incremental;
+using Krypton.Model;
+using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
+
+namespace Krypton.Explain;
+
+/// <summary>
+/// The programs an engine has opened, one per model, patch size, value kind, mode, τ and execution
+/// options: the graphs come from the planner (incremental) or the naive graph's emitter, the
+/// sessions are opened here once. Holds native memory: dispose it.
+/// </summary>
+internal sealed class ProgramCache(Planner planner) : IDisposable
+{
+    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, ExecutionOptions), OcclusionProgram> _programs = [];
+
+    /// <summary>Number of programs opened so far.</summary>
+    public int Count => _programs.Count;
+
+    /// <summary>The program that runs the plan, opened on first use.</summary>
+    public OcclusionProgram For(ModelGraph model, OcclusionSpec spec, OcclusionPlan plan, ExecutionOptions execution)
+    {
+        double tau = plan.Mode == OcclusionMode.Exact ? plan.Approximation.Tau : 1.0;
+        var key = (model, spec.Patch, spec.Value, plan.Mode, tau, execution);
+        if (_programs.TryGetValue(key, out var known))
+            return known;
+        OcclusionProgram made;
+        if (plan.Mode == OcclusionMode.Exact && planner.Incremental(model, spec.Patch, tau) is (IncrementalPlan incremental, _))
+            made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value), execution);
+        else
+            made = new NaiveProgram(model, NaiveOcclusionGraph.Emit(model, spec.Patch, spec.Value), execution);
+        return _programs[key] = made;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var program in _programs.Values) program.Dispose();
+        _programs.Clear();
+    }
+}

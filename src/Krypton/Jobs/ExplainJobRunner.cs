@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Krypton.Demo;
+using Krypton.Explain;
+using Krypton.Imaging;
+using Krypton.IO;
+using Krypton.Model;
+using Krypton.Output;
+using Krypton.Planning;
+using Krypton.Spec;
+
+namespace Krypton.Jobs;
+
+/// <summary>Loads, checks, runs and writes explain jobs; the command line is a thin layer over this.</summary>
+public static class ExplainJobRunner
+{
+    /// <summary>The sample image shipped with the tool: a Fashion-MNIST test image (an ankle boot) for the demo model.</summary>
+    public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
+
+    /// <summary>Loads the model and the input and checks the spec against them.</summary>
+    public static PreparedJob Prepare(ExplainJob job) => Prepare(job, null);
+
+    /// <summary>
+    /// Loads the input and checks the spec against it and the model: <paramref name="model"/> when
+    /// given (one load for many images), else the job's, loaded now.
+    /// </summary>
+    public static PreparedJob Prepare(ExplainJob job, LoadedModel? model)
+    {
+        var clock = Stopwatch.StartNew();
+        string inputPath = job.InputFile ?? SampleImagePath;
+        if (!File.Exists(inputPath))
+            throw new KryptonException($"input file not found: {inputPath}");
+        model ??= job.Model.Load();
+        var checkedJob = Check(job, model);
+        var g = model.Graph;
+        var normalization = checkedJob.Normalization;
+        var (input, display, kind) = ModelInput.Load(inputPath, g.Channels, g.Height, g.Width, normalization);
+        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), FileHash.Sha256(inputPath), kind, normalization,
+            checkedJob.Grid, clock.Elapsed)
+        {
+            Profile = checkedJob.Profile,
+            ProfilePath = checkedJob.ProfilePath,
+        };
+    }
+
+    /// <summary>Checks everything about a job that does not depend on its input: normalization, spec, outputs, target, fill, profile.</summary>
+    /// <exception cref="KryptonException">Something does not fit the model or the rest of the job.</exception>
+    public static CheckedJob Check(ExplainJob job, LoadedModel model)
+    {
+        var g = model.Graph;
+        var normalization = model.NormalizationOr(job.Normalization);
+        normalization.CheckChannels(g.Channels);
+        job.Spec.Validate(g.Height, g.Width);
+        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
+            throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
+        if (job.ReportFile is { } report && Directory.Exists(report))
+            throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
+        job.Spec.Target?.Validate(g.OutputSize);
+        // A baseline is read now, so that a missing or misshapen one stops a folder run before its first image.
+        if (job.Spec.Fill is BaselineFill baseline)
+            FillValues.Baseline(baseline, g.Channels, g.Height, g.Width, normalization);
+        var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
+        if (job.ProfileFile is not null && job.Method.Quality is null)
+            throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
+        string? profilePath = job.ProfileFile ?? (job.Method.Quality is not null && job.Model.IsDemo
+            ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride) : null);
+        QualityProfile? profile = null;
+        if (profilePath is not null && (job.ProfileFile is not null || File.Exists(profilePath)))
+        {
+            profile = QualityProfile.Load(profilePath);
+            profile.CheckApplies(g, job.Spec, model.Sha256);
+        }
+        return new CheckedJob(normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
+    }
+
+    /// <summary>The occlusion request of a job on a prepared input.</summary>
+    public static ExplainRequest RequestFor(ExplainJob job, ModelGraph model, float[] input, Preprocessing normalization, QualityProfile? profile) =>
+        new(model, input, job.Spec, normalization) { Method = job.Method with { Profile = profile }, Resources = job.Resources };
+
+    /// <summary>The plan of a prepared job, without running it (compiles the incremental graphs to size the memory, opens no session).</summary>
+    public static OcclusionPlan Plan(PreparedJob prepared)
+    {
+        using var engine = new OcclusionEngine();
+        return engine.Plan(prepared.Request);
+    }
+
+    /// <summary>
+    /// Runs the occlusion experiment of a prepared job, on <paramref name="engine"/> when given (its
+    /// compiled programs serve every image of the model), else on programs compiled for this job.
+    /// </summary>
+    public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default,
+        OcclusionEngine? engine = null)
+    {
+        var job = prepared.Job;
+        var request = prepared.Request;
+        var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
+            with { ClassNames = prepared.Model.ClassNames };
+        var faithfulness = job.Faithfulness is { } options
+            ? Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.Resources.MemoryBudgetBytes }, cancellation)
+            : null;
+        return new JobResult(prepared, explanation) { Faithfulness = faithfulness };
+    }
+
+    /// <summary>
+    /// Writes the job's files into the folder (<see cref="ExplanationFiles.Write"/>: maps, overlays,
+    /// explanation.json, each written atomically) and the HTML report when the job names one.
+    /// </summary>
+    public static void Write(JobResult result, string outDir) =>
+        result.WrittenFiles.AddRange(ExplanationFiles.Write(OutputOf(result), outDir));
+
+    /// <summary>What the report of a finished job shows; <paramref name="overlay"/> is the overlay PNG, when there is one.</summary>
+    public static ReportContent ReportContentOf(JobResult result, byte[]? overlay) => ExplanationFiles.ReportContentOf(OutputOf(result), overlay);
+
+    /// <summary>A finished job as the output files see it: the explanation with where it came from and how it ran.</summary>
+    public static ExplanationOutput OutputOf(JobResult result)
+    {
+        var p = result.Prepared;
+        var job = p.Job;
+        var run = new RunRecord
+        {
+            Model = p.Model.Graph,
+            ModelDescription = p.Model.Description,
+            ModelFile = p.Model.Path,
+            ModelSha256 = p.Model.Sha256,
+            InputFile = p.InputPath,
+            InputSha256 = p.InputSha256,
+            InputKind = p.InputKind,
+            Normalization = p.Normalization,
+            ProfileFile = p.ProfilePath,
+            RequestSha256 = RequestDigest.Sha256(p),
+            CommandLine = job.CommandLine,
+            RequestedMode = job.Method.Mode,
+            Resources = job.Resources,
+            LoadTime = p.LoadTime,
+        };
+        return new ExplanationOutput(result.Explanation, run)
+        {
+            Faithfulness = result.Faithfulness,
+            DisplayImage = p.DisplayImage,
+            PerPixel = job.PerPixel,
+            ReportFile = job.ReportFile,
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using System.Globalization;
+using System.Text.Json;
+using Krypton.Output;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Quality;
+using Krypton.Spec;
+
+namespace Krypton.Jobs;
+
+/// <summary>One image of a folder run: where its files went and what they show, or why it failed.</summary>
+/// <param name="Image">The image file.</param>
+/// <param name="Folder">Its output folder's name (under the run's output folder).</param>
+/// <param name="Summary">What its map shows, or null when it failed.</param>
+/// <param name="Result">The job run now, or null when it failed or an earlier run's files were kept.</param>
+/// <param name="Error">Why it failed (one line), or null.</param>
+/// <param name="Kept">True when a resumed run kept the files an earlier run wrote with the same settings.</param>
+public sealed record FolderImage(string Image, string Folder, ImageSummary? Summary, JobResult? Result, string? Error, bool Kept = false);

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json;
+using Krypton.Output;
+using Krypton.IO;
+using Krypton.Quality;
+using Krypton.Spec;
+
+namespace Krypton.Jobs;
+
+/// <summary>What an image's map showed, as summary.csv and the gallery list it.</summary>
+/// <param name="Target">The (primary) target.</param>
+/// <param name="TargetLabel">Its class name, or null.</param>
+/// <param name="UnoccludedProbability">Its probability without occlusion.</param>
+/// <param name="Predicted">The predicted class.</param>
+/// <param name="PredictedProbability">Its probability.</param>
+/// <param name="Min">The smallest finite value of the map, or null when it has none.</param>
+/// <param name="Max">The largest.</param>
+/// <param name="Mode">How it was computed.</param>
+/// <param name="ValueLabel">What the values mean.</param>
+/// <param name="DeletionAuc">The deletion curve's area, when measured.</param>
+/// <param name="RandomAuc">The random orders' area, when measured.</param>
+/// <param name="Seconds">Loading, explaining and writing it.</param>
+public sealed record ImageSummary(int Target, string? TargetLabel, double UnoccludedProbability, int Predicted, double PredictedProbability,
+    double? Min, double? Max, string Mode, string ValueLabel, double? DeletionAuc, double? RandomAuc, double Seconds)
+{
+    /// <summary>The summary of a job just run.</summary>
+    public static ImageSummary Of(JobResult result, TimeSpan time)
+    {
+        var e = result.Explanation;
+        var (min, max) = e.Range;
+        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.TopClasses[0].Probability, min, max, e.Mode, ExplanationFiles.ValueLabel(e, e.Target),
+            result.Faithfulness?.DeletionAuc, result.Faithfulness?.RandomAuc, time.TotalSeconds);
+    }
+
+    /// <summary>The summary an earlier run recorded in explanation.json.</summary>
+    public static ImageSummary Read(JsonElement explanation)
+    {
+        var r = explanation.GetProperty("result");
+        var top = r.GetProperty("top_classes")[0];
+        double? Number(JsonElement parent, string name) =>
+            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        var faithfulness = explanation.GetProperty("faithfulness");
+        return new(r.GetProperty("target").GetInt32(), r.GetProperty("target_label").GetString(), r.GetProperty("unoccluded_probability").GetDouble(),
+            top.GetProperty("index").GetInt32(), top.GetProperty("probability").GetDouble(), Number(r, "heatmap_min"), Number(r, "heatmap_max"),
+            explanation.GetProperty("plan").GetProperty("mode").GetString()!, r.GetProperty("value_label").GetString()!,
+            Number(faithfulness, "deletion_auc"), Number(faithfulness, "random_auc"), explanation.GetProperty("timings_seconds").GetProperty("total").GetDouble());
+    }
+}

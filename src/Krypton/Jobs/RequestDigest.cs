@@ -1,0 +1,36 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Krypton.IO;
+using Krypton.Output;
+using Krypton.Spec;
+using Krypton.Quality;
+using Krypton.Runtime;
+
+namespace Krypton.Jobs;
+
+/// <summary>
+/// A digest of everything that decides a job's files: tool version, model, input and baseline
+/// contents, normalization, spec, method settings, device and the faithfulness options. Recorded in
+/// explanation.json, so that a folder run resumed with the same settings keeps an image's earlier
+/// files exactly when they are what this job would write.
+/// </summary>
+public static class RequestDigest
+{
+    /// <summary>The digest of a prepared job, hex SHA-256.</summary>
+    public static string Sha256(PreparedJob prepared)
+    {
+        var job = prepared.Job;
+        var s = job.Spec;
+        var m = job.Method;
+        var inv = CultureInfo.InvariantCulture;
+        string text = string.Join('\n',
+            ToolVersions.Krypton, prepared.Model.Sha256 ?? prepared.Model.Description, prepared.Model.Graph.Name, prepared.InputSha256, prepared.InputKind,
+            string.Join(',', prepared.Normalization.Mean.Select(v => v.ToString("R", inv))), string.Join(',', prepared.Normalization.Std.Select(v => v.ToString("R", inv))),
+            s.Patch, s.Stride, s.Fill, s.Fill is BaselineFill b ? FileHash.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
+            s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
+            m.Mode.ToString().ToLowerInvariant(), m.Tau.ToString("R", inv), m.DrillDown?.ToString() ?? "", m.Quality?.ToString("R", inv) ?? "",
+            prepared.ProfilePath is { } profile ? FileHash.Sha256(profile) : "", job.Resources.Execution.Device, job.Faithfulness?.ToString() ?? "", job.PerPixel);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

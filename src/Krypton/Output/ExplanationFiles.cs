@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Spec;
+using Krypton.Runtime;
+
+namespace Krypton.Output;
+
+/// <summary>
+/// The files of one explanation: heatmap.npy, heatmap.csv, overlay.png and explanation.json (with
+/// several targets also heatmaps.npy and overlay-K.png; heatmap-pixels.npy when asked; positions.csv
+/// for explicit positions), and the HTML report when one is asked for.
+/// </summary>
+public static class ExplanationFiles
+{
+    /// <summary>Most per-target overlays written for several targets (overlay-K.png, the most likely targets); heatmaps.npy holds every map.</summary>
+    public const int MaxTargetOverlays = 16;
+
+    /// <summary>
+    /// Writes the files into <paramref name="outDir"/> and returns their names, in the order written.
+    /// The single-map files show the primary target. Everything is rendered in memory first and each
+    /// file is written to a temporary name and renamed, so a failure leaves the folder as it was and
+    /// no reader ever sees half a file; explanation.json comes last.
+    /// </summary>
+    public static IReadOnlyList<string> Write(ExplanationOutput output, string outDir)
+    {
+        var e = output.Explanation;
+        var written = new List<string>();
+        Directory.CreateDirectory(outDir);
+        int rows = e.Grid.Rows, cols = e.Grid.Columns;
+
+        if (e.PositionValues is { } values)
+        {
+            // Interactive use: values at the positions asked for, no grid.
+            // One value column per target: "value" for one, "value_K" for each of several.
+            var columns = e.Maps.Count == 1 ? [values] : e.Maps.Select(m => m.PositionValues!).ToArray();
+            var csvLines = new List<string> { "y,x," + (e.Maps.Count == 1 ? "value" : string.Join(',', e.Maps.Select(m => $"value_{m.Target}"))) };
+            csvLines.AddRange(e.Spec.Positions!.Select((q, i) => $"{q.Y},{q.X}," + string.Join(',', columns.Select(c => c[i].ToString("R", CultureInfo.InvariantCulture)))));
+            string provenance = ProvenanceJson.Render(output);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "positions.csv"), string.Join('\n', csvLines) + "\n");
+            written.Add("positions.csv");
+            RemoveStaleOutputs(outDir, written);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), provenance);
+            written.Add("explanation.json");
+            return written;
+        }
+
+        // Render everything first, so a failure leaves the folder as it was.
+        var targetOverlays = output.DisplayImage is null || e.Maps.Count == 1 ? []
+            : e.MostLikely(MaxTargetOverlays).Select(m => (m.Target, Png: OverlayFor(output, m))).ToList();
+        // The primary target's overlay is among those when it is one of the most likely: rendered once.
+        byte[]? overlay = output.DisplayImage is null ? null
+            : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(output, e.Primary);
+        string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
+        string json = ProvenanceJson.Render(output);
+        string? report = output.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(output, overlay) with
+        {
+            OtherTargets = targetOverlays.Where(o => o.Target != e.Target).Select(o => new TargetOverlay(o.Target, ValueLabel(e, o.Target), o.Png)).ToList(),
+        });
+
+        NpyFile.Write(Path.Combine(outDir, "heatmap.npy"), e.HeatMap, [rows, cols]);
+        written.Add("heatmap.npy");
+        if (e.Maps.Count > 1)
+        {
+            NpyFile.Write(Path.Combine(outDir, "heatmaps.npy"), e.Maps.SelectMany(m => m.HeatMap).ToArray(), [e.Maps.Count, rows, cols]);
+            written.Add("heatmaps.npy");
+        }
+        if (output.PerPixel)
+        {
+            NpyFile.Write(Path.Combine(outDir, "heatmap-pixels.npy"), e.Grid.PerPixel(e.HeatMap), [e.Grid.ImageHeight, e.Grid.ImageWidth]);
+            written.Add("heatmap-pixels.npy");
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "heatmap.csv"), csv);
+        written.Add("heatmap.csv");
+        if (overlay is not null)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "overlay.png"), overlay);
+            written.Add("overlay.png");
+        }
+        foreach (var (target, png) in targetOverlays)
+        {
+            string name = $"overlay-{target}.png";
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, name), png);
+            written.Add(name);
+        }
+        RemoveStaleOutputs(outDir, written);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "explanation.json"), json);
+        written.Add("explanation.json");
+        if (report is not null)
+        {
+            string path = Path.GetFullPath(output.ReportFile!);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, report);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Deletes the files an earlier run wrote into the folder that this run does not (heatmaps.npy
+    /// of a run with several targets, say), so the folder holds one run's files only. Only names
+    /// this tool writes are touched. Runs before explanation.json is written, which comes last.
+    /// </summary>
+    private static void RemoveStaleOutputs(string outDir, IReadOnlyCollection<string> written)
+    {
+        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap-pixels.npy", "heatmap.csv", "positions.csv", "overlay.png"];
+        foreach (var file in Directory.EnumerateFiles(outDir).Select(Path.GetFileName).OfType<string>().ToList())
+        {
+            bool targetOverlay = file.StartsWith("overlay-", StringComparison.Ordinal) && file.EndsWith(".png", StringComparison.Ordinal)
+                && int.TryParse(file["overlay-".Length..^".png".Length], NumberStyles.None, CultureInfo.InvariantCulture, out _);
+            if ((ours.Contains(file) || targetOverlay) && !written.Contains(file))
+                File.Delete(Path.Combine(outDir, file));
+        }
+    }
+
+    /// <summary>What the HTML report of a result shows; <paramref name="overlay"/> is the overlay PNG, when there is one.</summary>
+    public static ReportContent ReportContentOf(ExplanationOutput output, byte[]? overlay)
+    {
+        var e = output.Explanation;
+        var run = output.Run;
+        var inv = CultureInfo.InvariantCulture;
+        string normalization = $"mean {string.Join(", ", run.Normalization.Mean.Select(v => v.ToString(inv)))}, std {string.Join(", ", run.Normalization.Std.Select(v => v.ToString(inv)))}";
+        var provenance = new ReportProvenance(
+            run.ModelText, run.ModelFile, run.ModelSha256,
+            run.InputFile, run.InputSha256, run.InputKind, normalization,
+            ToolVersions.Krypton ?? "unknown", ToolVersions.OnnxRuntime ?? "unknown",
+            run.Resources.Execution.Device.ToString(), run.Resources.Execution.EffectiveThreads,
+            $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} processors",
+            run.CommandLine, run.RequestedMode.ToString().ToLowerInvariant(), run.LoadTime, DateTime.UtcNow);
+        return new ReportContent(e, provenance, output.DisplayImage is { } image ? HtmlReport.ImagePng(image) : null, overlay, ValueLabel(e, e.Target), output.Faithfulness);
+    }
+
+    /// <summary>The colour-bar label of a target's map: what the values mean, with units.</summary>
+    public static string ValueLabel(Explanation e, int targetIndex)
+    {
+        string target = e.ClassName(targetIndex) is { } name ? $"class {targetIndex} ({name})" : $"class {targetIndex}";
+        return e.Spec.Value switch
+        {
+            ValueKind.Probability => $"probability of {target} under occlusion",
+            ValueKind.Logit => $"logit of {target} under occlusion",
+            _ => $"drop in probability of {target}",
+        };
+    }
+
+    private static byte[] OverlayFor(ExplanationOutput output, TargetMap map)
+    {
+        var e = output.Explanation;
+        var s = e.Spec;
+        return OverlayRenderer.Render(output.DisplayImage!, map.HeatMap, e.Grid.Rows, e.Grid.Columns,
+            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e, map.Target));
+    }
+}

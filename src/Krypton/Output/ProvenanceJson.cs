@@ -1,0 +1,177 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Krypton.Explain;
+using Krypton.IO;
+using Krypton.Quality;
+using Krypton.Spec;
+using Krypton.Runtime;
+
+namespace Krypton.Output;
+
+/// <summary>
+/// explanation.json: the result with its provenance (tool, model, input, spec, plan, device,
+/// timings, memory, faithfulness), enough to tell exactly what was computed and to compute it again.
+/// </summary>
+public static class ProvenanceJson
+{
+    private static JsonObject PlanJson(Explanation e, RunRecord run)
+    {
+        var plan = e.Plan;
+        var a = plan.Approximation;
+        return new JsonObject
+        {
+            ["method"] = plan.Method,
+            ["mode"] = e.Mode,
+            ["requested_mode"] = run.RequestedMode.ToString().ToLowerInvariant(),
+            ["reason"] = plan.Reason,
+            ["quality_target"] = plan.Quality,
+            ["predicted_ssim"] = plan.PredictedSsim,
+            ["profile"] = run.ProfileFile,
+            ["tau"] = a.Tau,
+            ["drill_down"] = a.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor(),
+                ["coarse_positions"] = plan.CoarsePositions, ["refined_positions"] = plan.RefinedPositions } : null,
+            ["fallback_reason"] = e.FallbackReason,
+            ["positions"] = e.Positions,
+            ["grid_positions"] = plan.GridPositions,
+            ["batch_size"] = e.BatchSize,
+            ["inference_calls"] = plan.InferenceCalls,
+            ["layer_calls"] = plan.LayerCalls,
+            ["multiply_adds"] = plan.TotalMultiplyAdds,
+            ["memory_budget_bytes"] = run.Resources.MemoryBudgetBytes,
+            ["estimated_batch_bytes"] = e.EstimatedBytes,
+            ["estimated_seconds"] = plan.EstimatedTime.TotalSeconds,
+            ["estimate_basis"] = plan.TimeBasis,
+        };
+    }
+
+    /// <summary>explanation.json of a result, as text.</summary>
+    public static string Render(ExplanationOutput output)
+    {
+        var e = output.Explanation;
+        var run = output.Run;
+        var s = e.Spec;
+        var g = run.Model;
+        var (min, max) = e.Range;
+        var doc = new JsonObject
+        {
+            ["request_sha256"] = run.RequestSha256,
+            ["tool"] = new JsonObject
+            {
+                ["name"] = "Krypton.NET",
+                ["version"] = ToolVersions.Krypton,
+                ["onnxruntime"] = ToolVersions.OnnxRuntime,
+                ["command_line"] = run.CommandLine,
+                ["created_utc"] = DateTime.UtcNow.ToString("O"),
+            },
+            ["model"] = new JsonObject
+            {
+                ["name"] = g.Name,
+                ["source"] = run.ModelDescription,
+                ["file"] = run.ModelFile,
+                ["sha256"] = run.ModelSha256,
+                ["input_shape"] = Json(g.InputShape),
+                ["output_size"] = g.OutputSize,
+                ["parameters"] = g.ParameterCount,
+                ["multiply_adds"] = g.MultiplyAdds,
+            },
+            ["input"] = new JsonObject
+            {
+                ["file"] = run.InputFile,
+                ["sha256"] = run.InputSha256,
+                ["kind"] = run.InputKind,
+                ["normalization"] = new JsonObject { ["mean"] = Json(run.Normalization.Mean), ["std"] = Json(run.Normalization.Std) },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["patch"] = Json([s.Patch.Height, s.Patch.Width]),
+                ["stride"] = Json([s.Stride.Height, s.Stride.Width]),
+                ["fill"] = s.Fill.ToString(),
+                ["fill_model_space"] = Json(e.FillValues),
+                ["fill_blur_sigma"] = s.Fill is BlurFill blur ? blur.SigmaFor(s.Patch) : null,
+                ["fill_sha256"] = s.Fill is BaselineFill baseline ? FileHash.Sha256(baseline.Path) : null,
+                ["target"] = (s.Target ?? TargetSelection.Predicted).ToString(),
+                ["value"] = s.Value.ToString().ToLowerInvariant(),
+                ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
+                ["positions"] = s.Positions is { } list ? new JsonArray(list.Select(q => (JsonNode)Json([q.Y, q.X])).ToArray()) : null,
+            },
+            ["plan"] = PlanJson(e, run),
+            ["device"] = new JsonObject
+            {
+                ["device"] = run.Resources.Execution.Device.ToString(),
+                ["threads"] = run.Resources.Execution.EffectiveThreads,
+                ["processor_count"] = Environment.ProcessorCount,
+                ["os"] = RuntimeInformation.OSDescription,
+                ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
+                ["runtime"] = RuntimeInformation.FrameworkDescription,
+            },
+            ["timings_seconds"] = new JsonObject
+            {
+                ["load"] = run.LoadTime.TotalSeconds,
+                ["compile"] = e.Timings.Compile.TotalSeconds,
+                ["unoccluded"] = e.Timings.Unoccluded.TotalSeconds,
+                ["sweep"] = e.Timings.Sweep.TotalSeconds,
+                ["total"] = run.LoadTime.TotalSeconds + e.Timings.Total.TotalSeconds,
+                ["positions_per_second"] = e.Timings.PositionsPerSecond(e.Positions),
+            },
+            ["peak_memory_bytes"] = e.PeakMemoryBytes,
+            ["faithfulness"] = output.Faithfulness is { } f ? FaithfulnessJson(f) : null,
+            ["result"] = new JsonObject
+            {
+                ["target"] = e.Target,
+                ["target_label"] = e.ClassName(e.Target),
+                ["unoccluded_value"] = e.UnoccludedValue,
+                ["unoccluded_probability"] = e.UnoccludedProbability,
+                ["top_classes"] = new JsonArray(e.TopClasses.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["label"] = e.ClassName(c.Index), ["probability"] = c.Probability, ["logit"] = c.Logit }).ToArray()),
+                ["heatmap_shape"] = e.PositionValues is null ? Json([e.Grid.Rows, e.Grid.Columns]) : null,
+                ["position_values"] = e.PositionValues is { } pv ? Json(pv) : null,
+                ["heatmap_min"] = min,
+                ["heatmap_max"] = max,
+                ["value_label"] = ExplanationFiles.ValueLabel(e, e.Target),
+                ["targets"] = new JsonArray(e.Maps.Select(m => (JsonNode)TargetJson(e, m)).ToArray()),
+                ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
+                ["pixel_map"] = output.PerPixel ? "heatmap-pixels.npy: float32 [height, width] of the model input, each pixel the mean of the cells whose patch covers it, NaN where none does" : null,
+                ["covered_pixels"] = Json([e.Grid.CoveredHeight, e.Grid.CoveredWidth]),
+                ["grid"] = "cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x)",
+            },
+        };
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject TargetJson(Explanation e, TargetMap m)
+    {
+        var (min, max) = m.Range;
+        return new JsonObject
+        {
+            ["index"] = m.Target,
+            ["label"] = e.ClassName(m.Target),
+            ["unoccluded_value"] = m.UnoccludedValue,
+            ["unoccluded_probability"] = m.UnoccludedProbability,
+            ["min"] = min,
+            ["max"] = max,
+        };
+    }
+
+    /// <summary>The deletion curve as explanation.json records it.</summary>
+    public static JsonObject FaithfulnessJson(FaithfulnessResult f) => new()
+    {
+        ["deletion_auc"] = f.DeletionAuc,
+        ["random_auc"] = f.RandomAuc,
+        ["steps"] = f.Steps,
+        ["cells"] = f.Cells,
+        ["target"] = f.Target,
+        ["fractions"] = new JsonArray(f.Fractions.Select(v => (JsonNode)v).ToArray()),
+        ["curve"] = Json(f.Curve),
+        ["random_curve"] = Json(f.RandomCurve),
+        ["random_orders"] = f.RandomAucs.Length,
+        ["random_aucs"] = new JsonArray(f.RandomAucs.Select(v => (JsonNode)v).ToArray()),
+        ["seed"] = f.Seed,
+        ["batch_size"] = f.BatchSize,
+        ["seconds"] = f.Time.TotalSeconds,
+        ["method"] = "cells occluded cumulatively (union of their patches, same fill), most sensitive first (largest drop), vs. random orders averaged; areas by the trapezoid rule over the fraction of cells occluded; lower deletion_auc = more faithful",
+    };
+
+    private static JsonArray Json(IEnumerable<int> values) => new(values.Select(v => (JsonNode)v).ToArray());
+
+    private static JsonArray Json(IEnumerable<float> values) => new(values.Select(v => (JsonNode)v).ToArray());
+}

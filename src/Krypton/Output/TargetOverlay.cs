@@ -1,0 +1,15 @@
+using System.Net;
+using System.Text;
+using Krypton.Imaging;
+using SkiaSharp;
+using Krypton.Explain;
+using Krypton.Quality;
+using Krypton.Spec;
+
+namespace Krypton.Output;
+
+/// <summary>One more target's overlay for the report.</summary>
+/// <param name="Target">The output index.</param>
+/// <param name="ValueLabel">What its values mean, with units.</param>
+/// <param name="Png">The overlay (<see cref="OverlayRenderer"/>), PNG.</param>
+public sealed record TargetOverlay(int Target, string ValueLabel, byte[] Png);

@@ -1,0 +1,69 @@
+using Krypton.Tuning;
+namespace Krypton;
+
+/// <summary>
+/// Something a person sets or runs that the library's messages name: the library calls it by its
+/// concept ("a region of interest"), each front end by its own word for it (the command line by its
+/// flag, "--roi"). Messages that name terms are made with <see cref="KryptonException.Naming"/>.
+/// </summary>
+public sealed class Term
+{
+    private Term(string concept) => Concept = concept;
+
+    /// <summary>The term in the library's words.</summary>
+    public string Concept { get; }
+
+    /// <summary>An ONNX file of the model.</summary>
+    public static Term ModelFile { get; } = new("an ONNX model file");
+
+    /// <summary>A built-in architecture.</summary>
+    public static Term Architecture { get; } = new("a built-in architecture");
+
+    /// <summary>Weights for a built-in architecture.</summary>
+    public static Term Weights { get; } = new("a weights file");
+
+    /// <summary>The input size of a model that leaves it open.</summary>
+    public static Term ImageSize { get; } = new("the image size");
+
+    /// <summary>Explicit patch positions instead of the grid.</summary>
+    public static Term Positions { get; } = new("explicit positions");
+
+    /// <summary>A region of interest.</summary>
+    public static Term RegionOfInterest { get; } = new("a region of interest");
+
+    /// <summary>The HTML report of one image.</summary>
+    public static Term Report { get; } = new("an HTML report");
+
+    /// <summary>The deletion-curve measurement.</summary>
+    public static Term Faithfulness { get; } = new("the faithfulness measurement");
+
+    /// <summary>The map at the input's resolution.</summary>
+    public static Term PerPixel { get; } = new("the per-pixel map");
+
+    /// <summary>A tuning profile.</summary>
+    public static Term Profile { get; } = new("a tuning profile");
+
+    /// <summary>A quality target.</summary>
+    public static Term Quality { get; } = new("a quality target");
+
+    /// <summary>The patch size.</summary>
+    public static Term Patch { get; } = new("patch");
+
+    /// <summary>The stride.</summary>
+    public static Term Stride { get; } = new("stride");
+
+    /// <summary>SSIM's data range.</summary>
+    public static Term DataRange { get; } = new("a data range");
+
+    /// <summary>The number of training images of the demo head.</summary>
+    public static Term TrainCount { get; } = new("the number of training images");
+
+    /// <summary>Where the Fashion-MNIST files are.</summary>
+    public static Term DataFolder { get; } = new("the data location");
+
+    /// <summary>The tuner, which makes tuning profiles.</summary>
+    public static Term Tuner { get; } = new("the tuner");
+
+    /// <inheritdoc/>
+    public override string ToString() => Concept;
+}
