@@ -1,4 +1,3 @@
-using Krypton.Tuning;
 namespace Krypton;
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Krypton.Model;
 using Krypton.IO;
 using Krypton.Spec;
-using Krypton.Quality;
 using Krypton.Runtime;
 
 namespace Krypton.Planning;
