@@ -1,4 +1,3 @@
-using Krypton.Runtime;
 namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,

@@ -30,10 +30,9 @@ internal static class RefinementStudy
         foreach (int k in new[] { 2, 3, 4, 5 })
             foreach (double r in new[] { 0.05, 0.1, 0.2 })
             {
-                var (rows, columns) = DrillDown.CoarseLines(grid, k);
-                var coarse = rows.SelectMany(y => columns.Select(x => y * grid.Columns + x)).ToList();
+                var (rows, columns, coarse) = DrillDown.CoarseStage(grid, k);
                 var computed = coarse.ToHashSet();
-                int count = Math.Min((int)Math.Ceiling(r * grid.Count), grid.Count - coarse.Count);
+                int count = DrillDown.RefinedCount(grid, r, coarse.Count);
                 var paper = new List<double>();
                 var variation = new List<double>();
                 var cubic = new List<double>();

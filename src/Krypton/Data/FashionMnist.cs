@@ -2,15 +2,6 @@ using Krypton.Imaging;
 
 namespace Krypton.Data;
 
-/// <summary>Which part of Fashion-MNIST: the 60,000 training images or the official 10,000 test images.</summary>
-public enum DataSplit
-{
-    /// <summary>The training split (train-*).</summary>
-    Train,
-    /// <summary>The official test split (t10k-*).</summary>
-    Test,
-}
-
 /// <summary>
 /// One split of Fashion-MNIST (Zalando, MIT licence): 28x28 grayscale pictures of clothing, 8-bit,
 /// with labels 0 to 9 (<see cref="ClassNames"/>). Read from the IDX files of Debian's package

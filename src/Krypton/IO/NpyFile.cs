@@ -5,15 +5,6 @@ using System.Text.RegularExpressions;
 
 namespace Krypton.IO;
 
-/// <summary>A float32 array read from or written to a .npy file: row-major (C order) data and its shape.</summary>
-/// <param name="Shape">The size of each axis, outermost first.</param>
-/// <param name="Data">The values in C order; as many as the product of <paramref name="Shape"/>.</param>
-public sealed record NpyArray(IReadOnlyList<int> Shape, float[] Data)
-{
-    /// <summary>The number of axes.</summary>
-    public int Rank => Shape.Count;
-}
-
 /// <summary>
 /// NumPy .npy files (format versions 1-3): reads little-endian float32 or float64 (converted to
 /// float32) C-order arrays, writes float32 C-order arrays of any rank. Used for input tensors given

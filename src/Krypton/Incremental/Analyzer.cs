@@ -1,50 +1,6 @@
-using System.Text.Json.Serialization;
 using Krypton.Model;
 
 namespace Krypton.Incremental;
-
-/// <summary>One layer of a theoretical-speedup analysis.</summary>
-/// <param name="Name">Node name.</param>
-/// <param name="OpType">ONNX op type.</param>
-/// <param name="OutputShape">Output shape for a batch of one.</param>
-/// <param name="State">Unchanged, local or full under the patch.</param>
-/// <param name="ChangedHeight">Rows of the output to recompute (the whole height when full, 0 when unchanged; 0 for non-spatial outputs).</param>
-/// <param name="ChangedWidth">Columns of the output to recompute, likewise.</param>
-/// <param name="FullMultiplyAdds">Multiply-adds of the layer in a full inference.</param>
-/// <param name="IncrementalMultiplyAdds">Multiply-adds of the layer in incremental inference.</param>
-public sealed record LayerAnalysis(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("op_type")] string OpType,
-    [property: JsonPropertyName("output_shape")] int[] OutputShape,
-    [property: JsonPropertyName("state"), JsonConverter(typeof(JsonStringEnumConverter<RegionState>))] RegionState State,
-    [property: JsonPropertyName("changed_height")] int ChangedHeight,
-    [property: JsonPropertyName("changed_width")] int ChangedWidth,
-    [property: JsonPropertyName("full_multiply_adds")] long FullMultiplyAdds,
-    [property: JsonPropertyName("incremental_multiply_adds")] long IncrementalMultiplyAdds);
-
-/// <summary>
-/// The theoretical speedup of incremental inference for one model and patch (KRYPTON §2):
-/// R = Σ Q_l / Σ Q_inc,l over the layers that multiply (convolutions and fully-connected layers).
-/// </summary>
-/// <param name="Model">Model name.</param>
-/// <param name="PatchHeight">Patch height.</param>
-/// <param name="PatchWidth">Patch width.</param>
-/// <param name="Tau">Projective-field threshold τ (1 = exact).</param>
-/// <param name="MergeRule">How merges combined regions.</param>
-/// <param name="FullMultiplyAdds">Σ Q_l: multiply-adds of one full inference.</param>
-/// <param name="IncrementalMultiplyAdds">Σ Q_inc,l: multiply-adds of one incremental inference.</param>
-/// <param name="TheoreticalSpeedup">R = Σ Q_l / Σ Q_inc,l.</param>
-/// <param name="Layers">Every node, in order.</param>
-public sealed record SpeedupAnalysis(
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("patch_height")] int PatchHeight,
-    [property: JsonPropertyName("patch_width")] int PatchWidth,
-    [property: JsonPropertyName("tau")] double Tau,
-    [property: JsonPropertyName("merge_rule"), JsonConverter(typeof(JsonStringEnumConverter<MergeRule>))] MergeRule MergeRule,
-    [property: JsonPropertyName("full_multiply_adds")] long FullMultiplyAdds,
-    [property: JsonPropertyName("incremental_multiply_adds")] long IncrementalMultiplyAdds,
-    [property: JsonPropertyName("theoretical_speedup")] double TheoreticalSpeedup,
-    [property: JsonPropertyName("layers")] IReadOnlyList<LayerAnalysis> Layers);
 
 /// <summary>
 /// Counts the multiply-adds of full and incremental inference for a patch at the image centre

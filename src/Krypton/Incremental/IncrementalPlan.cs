@@ -2,60 +2,6 @@ using Krypton.Model;
 
 namespace Krypton.Incremental;
 
-/// <summary>The model cannot run incrementally; the reason says why (the run falls back to naive).</summary>
-public sealed class IncrementalNotSupportedException(string reason) : KryptonException(reason);
-
-/// <summary>
-/// One axis of a fixed-size region: its length, and its start for every patch offset along the
-/// axis (index = the patch's first row or column). Rows and columns are independent in the
-/// geometry, so a position's region is (Y.Starts[y], X.Starts[x]).
-/// </summary>
-/// <param name="Length">Cells along the axis, the same for every position.</param>
-/// <param name="Starts">First cell, per patch offset; may be negative for read windows.</param>
-public sealed record AxisPlan(int Length, int[] Starts)
-{
-    /// <summary>Lowest start over all positions.</summary>
-    public int MinStart => Starts.Min();
-
-    /// <summary>Highest end (exclusive) over all positions.</summary>
-    public int MaxEnd => Starts.Max() + Length;
-}
-
-/// <summary>A rectangle of fixed size whose place depends on the patch position.</summary>
-public sealed record RegionPlan(AxisPlan Y, AxisPlan X)
-{
-    /// <summary>True when the region spans the whole map of an [N, C, H, W] shape.</summary>
-    public bool Covers(int[] shape) => Y.Length == shape[2] && X.Length == shape[3];
-
-    /// <summary>True when both regions take the same cells at every position (same sizes and starts).</summary>
-    public bool SameCells(RegionPlan other) =>
-        Y.Length == other.Y.Length && X.Length == other.X.Length && Y.Starts.AsSpan().SequenceEqual(other.Y.Starts) && X.Starts.AsSpan().SequenceEqual(other.X.Starts);
-}
-
-/// <summary>What the incremental graph computes for one node.</summary>
-public enum StepKind
-{
-    /// <summary>The output equals the cached one: nothing to compute.</summary>
-    Unchanged,
-    /// <summary>Element-wise op on the input's region tensor.</summary>
-    ElementWise,
-    /// <summary>Sliding window on the read window assembled from the cache and the incoming region.</summary>
-    Window,
-    /// <summary>Merge of inputs, each assembled over the output region.</summary>
-    Merge,
-    /// <summary>Constant padding: the input assembled over the shifted region, padding cells filled.</summary>
-    Pad,
-    /// <summary>Full inference on whole (pasted) tensors, from the first global op on.</summary>
-    Full,
-}
-
-/// <summary>One node's step in the incremental plan.</summary>
-/// <param name="Node">The node.</param>
-/// <param name="Kind">What to compute.</param>
-/// <param name="Output">The node's output region (for local steps).</param>
-/// <param name="Read">The input window a sliding window reads, or the input window a pad reads.</param>
-public sealed record PlanStep(Node Node, StepKind Kind, RegionPlan? Output, RegionPlan? Read);
-
 /// <summary>
 /// KRYPTON's incremental inference (§2), planned for a model and a patch size: every node's
 /// changed region as a fixed size and a start per patch offset (computed with

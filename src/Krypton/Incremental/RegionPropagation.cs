@@ -2,55 +2,6 @@ using Krypton.Model;
 
 namespace Krypton.Incremental;
 
-/// <summary>How a merge (Add, Mul, Concat… of several changed values) combines its inputs' regions.</summary>
-public enum MergeRule
-{
-    /// <summary>The bounding box of every changed input: correct, and what Krypton executes.</summary>
-    BoundingBox,
-    /// <summary>
-    /// The region of the last changed input: the shortcut of KRYPTON's reference analysis scripts,
-    /// which under-counts the work (and would give wrong heat maps if executed). Only for
-    /// reproducing the published InceptionV3 rows (exact and τ); the published ResNet18 row
-    /// needs <see cref="BoundingBox"/> at its Adds (with this rule it would read 10.4 at patch 4).
-    /// </summary>
-    LastInput,
-}
-
-/// <summary>How a value differs from the unoccluded run.</summary>
-public enum RegionState
-{
-    /// <summary>The value equals the cached one.</summary>
-    Unchanged,
-    /// <summary>The value differs only inside a changed region.</summary>
-    Local,
-    /// <summary>The value is recomputed in full (from the first global op on).</summary>
-    Full,
-}
-
-/// <summary>How a node's op treats changed regions.</summary>
-public enum RegionRole
-{
-    /// <summary>Cell by cell: the region passes through (activations, batch norm, constants, identity).</summary>
-    ElementWise,
-    /// <summary>A sliding window (convolution, pooling): the region grows (KRYPTON §2).</summary>
-    Window,
-    /// <summary>Explicit padding: the region shifts.</summary>
-    Pad,
-    /// <summary>Several values meet (Add, Mul, Concat on channels): the regions merge.</summary>
-    Merge,
-    /// <summary>Every output depends on every input cell (global pooling, Gemm, reshapes, softmax): full inference from here on.</summary>
-    Global,
-}
-
-/// <summary>One node's output under an occlusion patch.</summary>
-/// <param name="Node">The node.</param>
-/// <param name="Role">How its op treats regions.</param>
-/// <param name="State">Whether its output is unchanged, changed locally or recomputed in full.</param>
-/// <param name="Region">The changed region of its output when <see cref="State"/> is <see cref="RegionState.Local"/>.</param>
-/// <param name="ReadWindow">For a sliding window in the local state: the input cells the recomputation reads.</param>
-/// <param name="Capped">True when the projective-field cap trimmed this node's region.</param>
-public sealed record NodeRegion(Node Node, RegionRole Role, RegionState State, ChangedRegion? Region, ChangedRegion? ReadWindow, bool Capped);
-
 /// <summary>
 /// Walks a model graph in node order, carrying the patch's changed region through every node
 /// with <see cref="RegionGeometry"/>. From the first global op on, every node is

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Krypton.Output;
 using Krypton.Explain;

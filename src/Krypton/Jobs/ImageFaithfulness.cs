@@ -1,4 +1,3 @@
-using Krypton.Imaging;
 using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Explain;

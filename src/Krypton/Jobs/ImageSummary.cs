@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using Krypton.Output;
-using Krypton.IO;
 using Krypton.Quality;
 using Krypton.Spec;
 

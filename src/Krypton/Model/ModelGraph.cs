@@ -1,21 +1,5 @@
 namespace Krypton.Model;
 
-/// <summary>One node of the model graph: an op applied to named values, producing one value.</summary>
-/// <param name="Name">Node name (from the ONNX file or the builder), used in messages.</param>
-/// <param name="Op">What the node computes.</param>
-/// <param name="Inputs">Names of the values it reads, in the op's order.</param>
-/// <param name="Output">Name of the value it writes.</param>
-public sealed record Node(string Name, Op Op, IReadOnlyList<string> Inputs, string Output);
-
-/// <summary>How a classifier's logits become probabilities.</summary>
-public enum ScoreFunction
-{
-    /// <summary>A softmax across the outputs: one class among many.</summary>
-    Softmax,
-    /// <summary>A sigmoid of each output: independent labels, or a binary classifier's single logit.</summary>
-    Sigmoid,
-}
-
 /// <summary>
 /// Krypton's own view of a CNN: one image input (N×C×H×W), a topologically ordered list of
 /// nodes from the closed op set, one output, and the shape of every value for a batch of one.

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Krypton.Explain;
 using Krypton.IO;
 using Krypton.Spec;
-using Krypton.Runtime;
 
 namespace Krypton.Output;
 

@@ -1,30 +1,11 @@
 using System.Runtime.InteropServices;
 using Krypton.IO;
 using Krypton.Imaging;
+using Krypton.Spec;
 using ScottPlot;
 using SkiaSharp;
 
 namespace Krypton.Output;
-
-/// <summary>
-/// Where the heat map lies on the image, in the pixels of the image the model saw: cell (i, j) is
-/// the occlusion patch with top-left corner (row <c>OriginY + i * StrideY</c>, column
-/// <c>OriginX + j * StrideX</c>) and size <c>PatchHeight</c> x <c>PatchWidth</c>.
-/// </summary>
-/// <param name="PatchHeight">Patch height in pixels.</param>
-/// <param name="PatchWidth">Patch width in pixels.</param>
-/// <param name="StrideY">Vertical step between patches.</param>
-/// <param name="StrideX">Horizontal step between patches.</param>
-/// <param name="OriginY">Row of the first patch's top edge (e.g. the top of a region of interest).</param>
-/// <param name="OriginX">Column of the first patch's left edge.</param>
-public sealed record OverlayGeometry(int PatchHeight, int PatchWidth, int StrideY, int StrideX, int OriginY = 0, int OriginX = 0);
-
-/// <summary>How an overlay looks.</summary>
-/// <param name="Opacity">Opacity of the heat-map colours over the image, 0 to 1.</param>
-/// <param name="Min">Value drawn with the colormap's first colour; the heat map's minimum when null.</param>
-/// <param name="Max">Value drawn with the colormap's last colour; the heat map's maximum when null.</param>
-/// <param name="MinDisplaySide">Small images are enlarged by a whole factor until their longer side reaches this many pixels.</param>
-public sealed record OverlayStyle(double Opacity = 0.5, double? Min = null, double? Max = null, int MinDisplaySide = 512);
 
 /// <summary>
 /// Draws a heat map over the image as the model saw it (resized to the model input), in the
@@ -176,8 +157,8 @@ public static class OverlayRenderer
             new SKSamplingOptions(SKFilterMode.Linear), cellToDisplay);
         var covered = SKRect.Create(
             scale * g.OriginX, scale * g.OriginY,
-            scale * ((cols - 1) * (float)g.StrideX + g.PatchWidth),
-            scale * ((rows - 1) * (float)g.StrideY + g.PatchHeight));
+            scale * (float)OcclusionGrid.CoveredLength(cols, g.StrideX, g.PatchWidth),
+            scale * (float)OcclusionGrid.CoveredLength(rows, g.StrideY, g.PatchHeight));
 
         var fieldInfo = new SKImageInfo(width, height, SKColorType.RgbaF32, SKAlphaType.Unpremul);
         using var field = new SKBitmap(fieldInfo);

@@ -5,7 +5,6 @@ using Krypton.Explain;
 using Krypton.IO;
 using Krypton.Quality;
 using Krypton.Spec;
-using Krypton.Runtime;
 
 namespace Krypton.Output;
 

@@ -34,8 +34,7 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
     /// <returns>The heat map, and how many cells each stage computed.</returns>
     public (float[] Map, int Coarse, int Refined) Run(OcclusionGrid grid, ValueKind value, Func<IReadOnlyList<int>, float[]> values)
     {
-        var (rows, columns) = CoarseLines(grid, CoarseFactor());
-        var coarseCells = rows.SelectMany(r => columns.Select(c => r * grid.Columns + c)).ToList();
+        var (rows, columns, coarseCells) = CoarseStage(grid, CoarseFactor());
         float[] coarse = values(coarseCells);
         var map = Upsample(coarse, rows, columns, grid);
         for (int i = 0; i < coarseCells.Count; i++) map[coarseCells[i]] = coarse[i];
@@ -50,8 +49,19 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
     {
         var (rows, columns) = CoarseLines(grid, CoarseFactor());
         int coarse = rows.Length * columns.Length;
-        return (coarse, Math.Min((int)Math.Ceiling(Fraction * grid.Count), grid.Count - coarse));
+        return (coarse, RefinedCount(grid, Fraction, coarse));
     }
+
+    /// <summary>Stage 1 for a coarse factor: its lines (<see cref="CoarseLines"/>) and its cells, row-major indices of the fine grid.</summary>
+    public static (int[] Rows, int[] Columns, IReadOnlyList<int> Cells) CoarseStage(OcclusionGrid grid, int factor)
+    {
+        var (rows, columns) = CoarseLines(grid, factor);
+        return (rows, columns, rows.SelectMany(r => columns.Select(c => r * grid.Columns + c)).ToList());
+    }
+
+    /// <summary>Cells stage 2 refines: ⌈r·N⌉ of the grid's N, but no more than stage 1 left (<paramref name="coarse"/> cells computed).</summary>
+    public static int RefinedCount(OcclusionGrid grid, double fraction, int coarse) =>
+        Math.Min((int)Math.Ceiling(fraction * grid.Count), grid.Count - coarse);
 
     /// <summary>Stage 1: every k-th row and column of the fine grid, and the last ones, so that interpolation spans the map.</summary>
     public static (int[] Rows, int[] Columns) CoarseLines(OcclusionGrid grid, int factor) =>

@@ -7,49 +7,6 @@ using Krypton.Runtime;
 
 namespace Krypton.Quality;
 
-/// <summary>How a deletion curve is measured.</summary>
-/// <param name="Steps">Steps from no cell to every cell occluded; the curve has Steps + 1 points (fewer steps when the map has fewer cells).</param>
-/// <param name="RandomOrders">Random orders averaged for the baseline curve.</param>
-/// <param name="Seed">Seed of the random orders.</param>
-/// <param name="BatchSize">Masked images per inference call; null to derive it from the memory budget.</param>
-/// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
-public sealed record FaithfulnessOptions(int Steps = 20, int RandomOrders = 5, int Seed = 0, int? BatchSize = null, long? MemoryBudgetBytes = null)
-{
-    /// <summary>The defaults: 20 steps, 5 random orders, seed 0.</summary>
-    public static FaithfulnessOptions Default { get; } = new();
-}
-
-/// <summary>
-/// A deletion curve: the target's probability as the heat map's cells are occluded cumulatively,
-/// most sensitive first, against the same for random orders. A faithful map lowers the
-/// probability faster than chance, so its area is smaller.
-/// </summary>
-/// <param name="Target">The output explained.</param>
-/// <param name="Cells">Cells ordered (the computed cells of the map).</param>
-/// <param name="Steps">Steps taken; the curves have Steps + 1 points.</param>
-/// <param name="Fractions">Fraction of the cells occluded at each point, 0 to 1.</param>
-/// <param name="Curve">The target's probability at each point, cells in heat-map order.</param>
-/// <param name="RandomCurve">The mean over the random orders of the target's probability at each point.</param>
-/// <param name="DeletionAuc">Area under <paramref name="Curve"/> over the fractions (trapezoid rule).</param>
-/// <param name="RandomAuc">Area under <paramref name="RandomCurve"/>.</param>
-/// <param name="RandomAucs">Area under each random order's curve.</param>
-/// <param name="Seed">Seed of the random orders.</param>
-/// <param name="BatchSize">Masked images per inference call.</param>
-/// <param name="Time">How long the measurement took.</param>
-public sealed record FaithfulnessResult(
-    int Target,
-    int Cells,
-    int Steps,
-    double[] Fractions,
-    float[] Curve,
-    float[] RandomCurve,
-    double DeletionAuc,
-    double RandomAuc,
-    double[] RandomAucs,
-    int Seed,
-    int BatchSize,
-    TimeSpan Time);
-
 /// <summary>
 /// Measures deletion curves. At step k the union of the patches of the first k·N/Steps cells (of N)
 /// is filled with the explanation's fill and the model is run on the whole image; the images are

@@ -21,10 +21,16 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
     public int Count => Rows * Columns;
 
     /// <summary>Input rows [0, CoveredHeight) are occluded by at least one position.</summary>
-    public int CoveredHeight => Rows == 0 ? 0 : (Rows - 1) * Stride.Height + Patch.Height;
+    public int CoveredHeight => CoveredLength(Rows, Stride.Height, Patch.Height);
 
     /// <summary>Input columns [0, CoveredWidth) are occluded by at least one position.</summary>
-    public int CoveredWidth => Columns == 0 ? 0 : (Columns - 1) * Stride.Width + Patch.Width;
+    public int CoveredWidth => CoveredLength(Columns, Stride.Width, Patch.Width);
+
+    /// <summary>
+    /// Pixels along one axis that <paramref name="positions"/> patches of length <paramref name="patch"/>,
+    /// <paramref name="stride"/> apart, cover from the first one's start: (n − 1)·stride + patch.
+    /// </summary>
+    public static int CoveredLength(int positions, int stride, int patch) => positions == 0 ? 0 : (positions - 1) * stride + patch;
 
     /// <summary>Top-left pixel of the patch for cell (row, column).</summary>
     public (int Y, int X) Origin(int row, int column) => (row * Stride.Height, column * Stride.Width);

@@ -1,59 +1,5 @@
 namespace Krypton.Spec;
 
-/// <summary>Height and width of the occluding patch, or of a stride, in input pixels.</summary>
-public readonly record struct Size2(int Height, int Width)
-{
-    /// <summary>A square size.</summary>
-    public static Size2 Square(int n) => new(n, n);
-
-    /// <summary>Parses "N" or "HxW" (also "H×W").</summary>
-    public static Size2 Parse(string text, string what)
-    {
-        var parts = text.Trim().ToLowerInvariant().Split('x', '×');
-        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, out _)))
-        {
-            int h = int.Parse(parts[0]);
-            int w = parts.Length == 2 ? int.Parse(parts[1]) : h;
-            return new Size2(h, w);
-        }
-        throw new KryptonException($"{what} '{text}' is not a size: use N or HxW (for example 16 or 16x8)");
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => Height == Width ? $"{Height}" : $"{Height}x{Width}";
-}
-
-/// <summary>What the heat map records at each position.</summary>
-public enum ValueKind
-{
-    /// <summary>Probability of the target class under occlusion: the model's own softmax or sigmoid when it ends with one, a sigmoid of a single output, else a softmax of the outputs.</summary>
-    Probability,
-    /// <summary>The target's raw output (the logit, before any final softmax or sigmoid).</summary>
-    Logit,
-    /// <summary>Probability of the target without occlusion minus with it: high where the region matters.</summary>
-    Drop,
-}
-
-/// <summary>A rectangle of the input in pixels: rows [Y, Y+Height), columns [X, X+Width).</summary>
-public sealed record PixelRegion(int Y, int X, int Height, int Width)
-{
-    /// <summary>Parses "y,x,h,w".</summary>
-    public static PixelRegion Parse(string text)
-    {
-        var p = text.Split(',');
-        if (p.Length == 4 && p.All(s => int.TryParse(s.Trim(), out _)))
-        {
-            var v = p.Select(s => int.Parse(s.Trim())).ToArray();
-            if (v[2] > 0 && v[3] > 0 && v[0] >= 0 && v[1] >= 0)
-                return new PixelRegion(v[0], v[1], v[2], v[3]);
-        }
-        throw new KryptonException($"region '{text}' is not y,x,height,width with non-negative origin and positive size");
-    }
-
-    /// <summary>True when the rectangle [y, y+h) × [x, x+w) overlaps this region.</summary>
-    public bool Overlaps(int y, int x, int h, int w) => y < Y + Height && Y < y + h && x < X + Width && X < x + w;
-}
-
 /// <summary>
 /// What the user wants explained: the declarative part of an occlusion experiment
 /// (KRYPTON §1). How it is computed is the plan's business.

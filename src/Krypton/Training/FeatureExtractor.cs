@@ -8,9 +8,6 @@ using Krypton.Runtime;
 
 namespace Krypton.Training;
 
-/// <summary>Progress of a feature extraction: images done out of the total, and the rate so far.</summary>
-public readonly record struct ExtractionProgress(string What, int Done, int Total, double ImagesPerSecond);
-
 /// <summary>
 /// Computes the backbone's pooled features of Fashion-MNIST images with the project's own engine
 /// (the imported backbone, emitted as ONNX with a dynamic batch, run by ONNX Runtime), with the

@@ -8,23 +8,6 @@ using Krypton.Runtime;
 
 namespace Krypton.Training;
 
-/// <summary>Labelled feature vectors: <c>Features</c> is [count, dimension] row-major, labels are class indices.</summary>
-/// <param name="Features">Row-major feature matrix.</param>
-/// <param name="Labels">One class index per row.</param>
-/// <param name="Dimension">Features per row.</param>
-public sealed record FeatureSet(float[] Features, int[] Labels, int Dimension)
-{
-    /// <summary>Number of rows.</summary>
-    public int Count => Labels.Length;
-}
-
-/// <summary>A fitted head and how well it does on held-out data.</summary>
-/// <param name="Head">The head, its weights taken from the trainer's model parameters.</param>
-/// <param name="TrainerAccuracy">Accuracy on the evaluation set as ML.NET's evaluator reports it.</param>
-/// <param name="GraphAccuracy">Accuracy of the head as an emitted ONNX graph (Flatten, Gemm, Softmax) on the same set; it checks that the weights were carried over faithfully.</param>
-/// <param name="TrainingTime">Time spent fitting.</param>
-public sealed record HeadFit(ClassifierHead Head, double TrainerAccuracy, double GraphAccuracy, TimeSpan TrainingTime);
-
 /// <summary>
 /// Fits a softmax-regression head on backbone features with ML.NET's L-BFGS multiclass logistic
 /// regression (maximum entropy): one thread and a fixed seed, so the same features give the same head.

@@ -1,0 +1,202 @@
+using Google.Protobuf;
+using Krypton.Incremental;
+using Krypton.Model;
+using Krypton.Onnx;
+using Krypton.Onnx.Proto;
+using Krypton.Spec;
+
+namespace Krypton.Compilation;
+
+/// <summary>
+/// Writes the incremental graph of one plan, step by step: each position's read windows assembled
+/// from the caches and the changed regions (one gather per window), the layers run on the batch's
+/// regions, and the score head on the result. One emitter makes one graph.
+/// </summary>
+internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnlyDictionary<(string, float), CacheSpec> caches)
+{
+    private readonly OnnxGraphBuilder _b = new();
+    private readonly ModelGraph _g = plan.Graph;
+    private readonly List<int[]> _rowColumns = [];
+    private readonly List<int[]> _colColumns = [];
+    private readonly Dictionary<AxisPlan, string> _starts = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, string> _region = [];
+    private readonly Dictionary<string, string> _full = [];
+    private string _rowTable = "", _colTable = "", _batch = "";
+
+    public long BytesPerPosition { get; private set; }
+
+    public byte[] Emit(List<WindowRead> reads, ValueKind value)
+    {
+        var b = _b;
+        ScoreHead.ReserveNames(b);
+        string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+        string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, _g.Height, _g.Width]);
+        string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
+        foreach (var c in caches.Values)
+        {
+            var s = _g.ShapeOf(c.Value);
+            b.Input(c.InputName, [s[2] + c.PadTop + c.PadBottom, s[3] + c.PadLeft + c.PadRight, s[1]]);
+        }
+        _rowTable = b.UniqueName("row_starts");
+        _colTable = b.UniqueName("column_starts");
+        string Axis(int column, string name) =>
+            b.Node("Squeeze", [b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_slice"),
+                b.Int64s(name + ".axes", [1])], null, name);
+        string rows = b.Node("Gather", [_rowTable, Axis(0, "patch_row")], null, "row_plan", OnnxAttr.Int("axis", 0));
+        string cols = b.Node("Gather", [_colTable, Axis(1, "patch_column")], null, "column_plan", OnnxAttr.Int("axis", 0));
+        string batch = b.Node("Shape", [positions], null, "batch_shape");
+        _batch = b.Node("Slice", [batch, b.Int64s("batch.s", [0]), b.Int64s("batch.e", [1])], null, "batch");
+        _rowsPlan = rows;
+        _colsPlan = cols;
+
+        // The input's changed region is the patch itself: the fill image's h × w cells under it.
+        _region[_g.InputName] = FillUnderPatch(fill);
+        BytesPerPosition += 4L * _g.Channels * plan.PatchHeight * plan.PatchWidth;
+
+        var byStep = reads.GroupBy(r => r.Step).ToDictionary(x => x.Key, x => x.OrderBy(r => r.InputIndex).ToList());
+        foreach (var step in plan.Steps)
+            EmitStep(step, byStep.GetValueOrDefault(step) ?? []);
+
+        string output;
+        var last = reads.FirstOrDefault(r => r.InputIndex == -1);
+        if (last is not null)
+            output = Assemble(last);
+        else if (_full.TryGetValue(_g.Output, out var full))
+            output = full;
+        else
+            throw new IncrementalNotSupportedException("the model's output does not depend on the patch");
+        ScoreHead.Emit(b, output, _g, value, targets);
+
+        var (rowData, rowShape) = Table(_rowColumns, plan.RowOffsets);
+        var (colData, colShape) = Table(_colColumns, plan.ColumnOffsets);
+        b.Int64sAs(_rowTable, rowData, rowShape);
+        b.Int64sAs(_colTable, colData, colShape);
+        return b.Build($"incremental occlusion of {_g.Name}, patch {plan.PatchHeight}x{plan.PatchWidth}, tau {plan.Tau}").ToByteArray();
+    }
+
+    private string _rowsPlan = "", _colsPlan = "";
+
+    /// <summary>
+    /// [n, C, h, w]: each position's patch cut from the fill image [1, C, H, W]: the input's
+    /// region window, one Gather on the flattened pixels (the patch always lies inside the image).
+    /// </summary>
+    private string FillUnderPatch(string fill)
+    {
+        var b = _b;
+        var (_, _, pixels) = WindowCells(plan.Regions[_g.InputName], 0, 0, _g.Width, "fill");
+        string flat = b.Node("Reshape", [fill, b.Int64s("fill.flat", [_g.Channels, (long)_g.Height * _g.Width])], null, "fill_flat");
+        string gathered = b.Node("Gather", [flat, pixels], null, "fill_gather", OnnxAttr.Int("axis", 1));   // [C, n, h, w]
+        return b.Node("Transpose", [gathered], null, "patch", OnnxAttr.Ints("perm", 1, 0, 2, 3));
+    }
+
+    private static (long[] Data, int[] Shape) Table(List<int[]> columns, int offsets)
+    {
+        int width = Math.Max(columns.Count, 1);
+        var data = new long[offsets * width];
+        for (int o = 0; o < offsets; o++)
+            for (int c = 0; c < columns.Count; c++)
+                data[o * width + c] = columns[c][o];
+        return (data, [offsets, width]);
+    }
+
+    private void EmitStep(PlanStep step, List<WindowRead> reads)
+    {
+        var n = step.Node;
+        var b = _b;
+        var outShape = _g.ShapeOf(n.Output);
+        switch (step.Kind)
+        {
+            case StepKind.Unchanged:
+                return;
+            case StepKind.ElementWise:
+                _region[n.Output] = b.UniqueName(n.Output);
+                b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                break;
+            case StepKind.Window when IncrementalGraph.RunsWhole(plan, step):
+                _region[n.Output] = b.UniqueName(n.Output);
+                b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                break;
+            case StepKind.Window:
+                _region[n.Output] = WindowStep(n, step, Assemble(reads[0]));
+                break;
+            case StepKind.Merge:
+                _region[n.Output] = b.UniqueName(n.Output);
+                b.Emit(n.Op, n.Name, reads.Select(Assemble).ToList(), _region[n.Output]);
+                break;
+            case StepKind.Pad:
+                _region[n.Output] = Assemble(reads[0]);
+                break;
+            case StepKind.Full:
+            {
+                var inputs = n.Inputs.Select((v, i) => _full.TryGetValue(v, out var f) ? f : Assemble(reads.Single(a => a.InputIndex == i))).ToList();
+                _full[n.Output] = b.UniqueName(n.Output);
+                b.Emit(n.Op, n.Name, inputs, _full[n.Output]);
+                BytesPerPosition += 4L * outShape.Skip(1).Aggregate(1L, (p, d) => p * d);
+                return;
+            }
+        }
+        BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
+    }
+
+    /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
+    private string WindowStep(Node n, PlanStep step, string window)
+    {
+        var b = _b;
+        string output = b.UniqueName(n.Output);
+        switch (n.Op)
+        {
+            case Conv conv:
+                b.Emit(conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }, n.Name, [window], output);
+                return output;
+            case Pool { Kind: PoolKind.Max } pool:
+                b.Emit(pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }, n.Name, [window], output);
+                return output;
+            case Pool pool:
+            {
+                // Average pooling divides by the cells that count (in-image cells, or with
+                // count_include_pad the cells inside the padded input): the same average over
+                // a mask of those cells gives the share of the window that counts.
+                var p = pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false, CountIncludePad = true };
+                var inShape = _g.ShapeOf(n.Inputs[0]);
+                var w = pool.Window;
+                bool overhang = step.Read!.Y.MinStart < -w.PadTop || step.Read.X.MinStart < -w.PadLeft
+                    || step.Read.Y.MaxEnd > inShape[2] + w.PadBottom || step.Read.X.MaxEnd > inShape[3] + w.PadRight;
+                bool readsPadding = step.Read.Y.MinStart < 0 || step.Read.X.MinStart < 0 || step.Read.Y.MaxEnd > inShape[2] || step.Read.X.MaxEnd > inShape[3];
+                if (pool.CountIncludePad ? !overhang : !readsPadding)
+                {
+                    b.Emit(p, n.Name, [window], output);
+                    return output;
+                }
+                var (hiY, hiX) = pool.CountIncludePad ? (inShape[2] + w.PadBottom, inShape[3] + w.PadRight) : (inShape[2], inShape[3]);
+                string mask = CountingMask(step.Read, pool.CountIncludePad ? w.PadTop : 0, pool.CountIncludePad ? w.PadLeft : 0, hiY, hiX, n.Name);
+                string sum = b.Node("AveragePool", [window], null, n.Name + "/sum", PoolAttrs(p));
+                string share = b.Node("AveragePool", [mask], null, n.Name + "/share", PoolAttrs(p));
+                b.Node("Div", [sum, share], output, n.Name + "/mean");
+                return output;
+            }
+            default:
+                throw new IncrementalNotSupportedException($"node '{n.Name}' has no incremental window form");
+        }
+    }
+
+    private static AttributeProto[] PoolAttrs(Pool p) =>
+    [
+        OnnxAttr.Ints("kernel_shape", p.Window.KernelH, p.Window.KernelW),
+        OnnxAttr.Ints("strides", p.Window.StrideH, p.Window.StrideW),
+        OnnxAttr.Ints("pads", 0, 0, 0, 0),
+        OnnxAttr.Int("count_include_pad", 1),
+    ];
+
+    /// <summary>[n, 1, h, w] float: 1 where the window cell lies in [−padTop, hiY) × [−padLeft, hiX).</summary>
+    private string CountingMask(RegionPlan window, int padTop, int padLeft, int hiY, int hiX, string name)
+    {
+        var b = _b;
+        string Inside(AxisPlan axis, string starts, int low, int high, string tag) =>
+            SpanMask.Inside(b, b.Node("Add", [starts, Range(axis.Length, tag)], null, $"{name}/{tag}_index"),
+                b.Int64s($"{name}/{tag}_low", [-low], [1, 1]), b.Int64s($"{name}/{tag}_high", [high], [1, 1]), $"{name}/{tag}");
+        string y = Inside(window.Y, Start(window.Y, rows: true), padTop, hiY, "mask_rows");
+        string x = Inside(window.X, Start(window.X, rows: false), padLeft, hiX, "mask_cols");
+        string both = SpanMask.Grid(b, y, x, $"{name}/mask");
+        return b.Node("Cast", [both], null, $"{name}/mask_float", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
+    }
+}

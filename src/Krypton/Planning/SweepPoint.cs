@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+using Krypton.Model;
+using Krypton.IO;
+using Krypton.Spec;
+using Krypton.Runtime;
+
+namespace Krypton.Planning;
+
+/// <summary>Mean and minimum SSIM over the tuning images for one setting of the sweep.</summary>
+public sealed record SweepPoint(double Tau, DrillDown? DrillDown, int Positions, double MeanSsim, double MinSsim, double MeanSeconds);

@@ -1,0 +1,19 @@
+using Krypton.Model;
+using Krypton.Compilation;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
+
+namespace Krypton.Quality;
+
+/// <summary>How a deletion curve is measured.</summary>
+/// <param name="Steps">Steps from no cell to every cell occluded; the curve has Steps + 1 points (fewer steps when the map has fewer cells).</param>
+/// <param name="RandomOrders">Random orders averaged for the baseline curve.</param>
+/// <param name="Seed">Seed of the random orders.</param>
+/// <param name="BatchSize">Masked images per inference call; null to derive it from the memory budget.</param>
+/// <param name="MemoryBudgetBytes">Memory a run may use; null for a share of the free memory.</param>
+public sealed record FaithfulnessOptions(int Steps = 20, int RandomOrders = 5, int Seed = 0, int? BatchSize = null, long? MemoryBudgetBytes = null)
+{
+    /// <summary>The defaults: 20 steps, 5 random orders, seed 0.</summary>
+    public static FaithfulnessOptions Default { get; } = new();
+}

@@ -1,0 +1,34 @@
+using Krypton.Model;
+using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
+
+namespace Krypton.Tuning;
+
+/// <summary>How <see cref="Tuner"/> sweeps and chooses.</summary>
+/// <param name="Quality">The SSIM to reach (against the exact map).</param>
+/// <param name="Taus">τ values swept (1 is always added: the exact reference); default 1.0, 0.9 … 0.4 as in KRYPTON §3.</param>
+/// <param name="DrillDowns">Drill-down settings evaluated at every τ; default <see cref="DefaultDrillDowns"/>; empty for none.</param>
+/// <param name="HoldOut">Images held out to check the choice; default a third of them (at least one).</param>
+/// <param name="Confidence">Share of images the chosen settings must serve: the choice uses the SSIM the fit predicts at this quantile over images, not just the mean.</param>
+/// <param name="NaivePositions">Positions of the naive sweep timed for the naive baseline.</param>
+/// <param name="BatchSize">Positions per call; null for the memory budget's choice.</param>
+/// <param name="Execution">ONNX Runtime options.</param>
+public sealed record TuneOptions(
+    double Quality = 0.9,
+    IReadOnlyList<double>? Taus = null,
+    IReadOnlyList<DrillDown>? DrillDowns = null,
+    int? HoldOut = null,
+    double Confidence = 0.9,
+    int NaivePositions = 256,
+    int? BatchSize = null,
+    ExecutionOptions? Execution = null)
+{
+    /// <summary>The paper's sweep: τ = 1.0, 0.9 … 0.4.</summary>
+    public static IReadOnlyList<double> PaperTaus { get; } = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+
+    /// <summary>Drill-down settings from mild (2× fewer inferences, a quarter refined) to strong (about 11×, 5 % refined).</summary>
+    public static IReadOnlyList<DrillDown> DefaultDrillDowns { get; } =
+        [new(2, 0.25), new(3, 0.2), new(4, 0.15), new(6, 0.1), new(8, 0.05), new(12, 0.05)];
+}

@@ -1,0 +1,11 @@
+using Krypton.Model;
+using Krypton.Quality;
+using Krypton.Explain;
+using Krypton.Planning;
+using Krypton.Runtime;
+using Krypton.Spec;
+
+namespace Krypton.Tuning;
+
+/// <summary>Progress of a tuning run: a line of text per step.</summary>
+public readonly record struct TuneProgress(int Done, int Total, string Step);
