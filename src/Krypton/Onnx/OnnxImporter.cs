@@ -759,27 +759,14 @@ public static class OnnxImporter
             if (strides.Length != 2 || dil.Length != 2 || pads.Length != 4)
                 throw new KryptonException($"node '{nodeName}' ({node.OpType}) is not a 2-D window");
             string autoPad = str("auto_pad", "NOTSET");
-            if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+            var unpadded = new Window2D(kh, kw, (int)strides[0], (int)strides[1], DilationH: (int)dil[0], DilationW: (int)dil[1]);
+            return autoPad switch
             {
-                int[] total = new int[2];
-                int[] k = [kh, kw];
-                for (int a = 0; a < 2; a++)
-                {
-                    int size = input[2 + a];
-                    int outSize = (int)((size + strides[a] - 1) / strides[a]);
-                    int eff = (int)(dil[a] * (k[a] - 1) + 1);
-                    total[a] = Math.Max(0, (int)((outSize - 1) * strides[a] + eff - size));
-                }
-                bool upper = autoPad == "SAME_UPPER";
-                pads = [upper ? total[0] / 2 : total[0] - total[0] / 2, upper ? total[1] / 2 : total[1] - total[1] / 2,
-                        upper ? total[0] - total[0] / 2 : total[0] / 2, upper ? total[1] - total[1] / 2 : total[1] / 2];
-            }
-            else if (autoPad == "VALID")
-                pads = [0, 0, 0, 0];
-            else if (autoPad != "NOTSET")
-                throw new UnsupportedOperatorException($"{node.OpType} with auto_pad={autoPad}", nodeName);
-            return new Window2D(kh, kw, (int)strides[0], (int)strides[1],
-                (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3], (int)dil[0], (int)dil[1]);
+                "SAME_UPPER" or "SAME_LOWER" => unpadded.SamePadded(input[2], input[3], extraAtStart: autoPad == "SAME_LOWER"),
+                "VALID" => unpadded,
+                "NOTSET" => unpadded with { PadTop = (int)pads[0], PadLeft = (int)pads[1], PadBottom = (int)pads[2], PadRight = (int)pads[3] },
+                _ => throw new UnsupportedOperatorException($"{node.OpType} with auto_pad={autoPad}", nodeName),
+            };
         }
     }
 }
