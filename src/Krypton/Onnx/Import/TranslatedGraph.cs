@@ -27,6 +27,18 @@ internal sealed class TranslatedGraph
     /// <summary>The shape of a value (resolved first), or null for one no node has produced yet.</summary>
     public int[]? ShapeOf(string value) => _shapes.GetValueOrDefault(Resolve(value));
 
+    /// <summary>Adds what an ONNX node reads as.</summary>
+    public void Add(Translation translation, NodeContext node)
+    {
+        if (translation.Forwarded is { } input)
+            Alias(node.Output, input);
+        else if (translation.Op is { } op)
+            Add(new Model.Node(node.Name, op, node.Values.Take(op.ValueInputCount).ToList(), node.Output), node.Name, node.OpType);
+        else
+            foreach (var n in translation.Nodes)
+                Add(n, node.Name, node.OpType);
+    }
+
     /// <summary>
     /// Adds a node and infers its output's shape; a shape that does not work out is reported
     /// as the ONNX node's (<paramref name="onnxNode"/>, of type <paramref name="opType"/>).
