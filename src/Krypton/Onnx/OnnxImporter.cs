@@ -37,6 +37,7 @@ public static class OnnxImporter
         int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();
         if (opset == 0)
             throw new KryptonException($"'{name}' does not import the standard ONNX operator set");
+        // The reader never changes the graph it reads: an opaque network gets it as written.
         var reader = new GraphReader(model.Graph, opset, name, imageSize);
         try { return reader.Read(); }
         catch (UnsupportedOperatorException e) when (opaque)

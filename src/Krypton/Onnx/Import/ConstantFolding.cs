@@ -13,7 +13,7 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
     {
         if (node.OpType == "Constant")
         {
-            var value = node.Attribute.FirstOrDefault(a => a.Name == "value")
+            var value = node.AttributeNamed("value")
                 ?? throw new KryptonException($"Constant node '{nodeName}' has no tensor value");
             constants.Add(node.Output[0], value.T);
             return true;
@@ -41,17 +41,15 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
     {
         long[]? In(int i) => i < node.Input.Count && node.Input[i] != "" && constants.TryInts(node.Input[i], out var v) ? v : null;
         bool[] BatchOf(int i) => constants.BatchElements(node.Input[i]) ?? new bool[constants.Ints(node.Input[i]).Length];
-        long Attr(string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
-        long[]? AttrInts(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
         int Index(long i, int length) => (int)Math.Clamp(i < 0 ? i + length : i, 0, length);
         switch (node.OpType)
         {
             case "Shape" when node.Input.Count == 1 && translated.ShapeOf(node.Input[0]) is { } shape:
             {
-                int start = Index(Attr("start", 0), shape.Length), end = Math.Max(start, Index(Attr("end", shape.Length), shape.Length));
+                int start = Index(node.IntAttribute("start", 0), shape.Length), end = Math.Max(start, Index(node.IntAttribute("end", shape.Length), shape.Length));
                 return (shape[start..end].Select(d => (long)d).ToArray(), Enumerable.Range(start, end - start).Select(i => i == 0).ToArray());
             }
-            case "Gather" when In(0) is { } data && In(1) is { } indices && Attr("axis", 0) == 0:
+            case "Gather" when In(0) is { } data && In(1) is { } indices && node.IntAttribute("axis", 0) == 0:
             {
                 var at = indices.Select(i => (int)(i < 0 ? i + data.Length : i)).ToArray();
                 var batch = BatchOf(0);
@@ -59,14 +57,14 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
             }
             case "Unsqueeze" or "Squeeze" or "Identity" when In(0) is { } d:
                 return (d, BatchOf(0));
-            case "Cast" when In(0) is { } d && Attr("to", 0) is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32:
+            case "Cast" when In(0) is { } d && node.IntAttribute("to", 0) is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32:
                 return (d, BatchOf(0));
             case "Concat" when node.Input.All(constants.HasInts):
                 return (node.Input.SelectMany(constants.Ints).ToArray(), node.Input.Select((_, i) => BatchOf(i)).SelectMany(b => b).ToArray());
             case "Slice" when In(0) is { } d:
             {
-                var starts = In(1) ?? AttrInts("starts");
-                var ends = In(2) ?? AttrInts("ends");
+                var starts = In(1) ?? node.IntsAttribute("starts");
+                var ends = In(2) ?? node.IntsAttribute("ends");
                 if (starts is not [var a] || ends is not [var b] || In(4) is { } steps && steps is not [1]) return null;
                 int from = Index(a, d.Length), to = Math.Max(from, Index(Math.Min(b, d.Length), d.Length));
                 return (d[from..to], BatchOf(0)[from..to]);

@@ -79,6 +79,7 @@ internal sealed class GraphReader
         }
         else if (ChannelsLastViews.TurnsChannelsLast(node, context))
         {
+            // Keras turns a map channels-last only to flatten it into a dense layer; anything else is a view.
             if (_flatten.FlattensIntoDense(node.Output[0])) _flatten.Begin(context);
             else _views.Begin(context);
             return;

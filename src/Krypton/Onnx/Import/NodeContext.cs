@@ -51,7 +51,7 @@ internal sealed class NodeContext(NodeProto node, string name, int opset, IReadO
     public ConstantTensor Floats(int index)
     {
         if (index < node.Input.Count && constants.TryFloatInput(node, index, out var t)) return t;
-        // The file's name as it is, even when empty: the messages have always said so.
+        // The node's name as the file has it (possibly empty), not the made-up one: as these messages have always read.
         throw new KryptonException($"node '{node.Name}' ({node.OpType}) needs a constant float input #{index}; Krypton supports only constant weights here");
     }
 

@@ -25,8 +25,7 @@ internal static class ShapeOperators
     private static Translation Reshape(NodeContext n)
     {
         var target = (n.OptionalInts(1) ?? n.Ints("shape") ?? throw new KryptonException($"Reshape node '{n.Name}' has no shape")).ToArray();
-        if (n.BatchElements(1) is { } batch && batch.Skip(1).Any(b => b))
-            throw n.Unsupported("Reshape that puts the batch size on another axis than the first");
+        RefuseBatchOffFirstAxis(n);
         // A file exported with batch 1 hard-codes it; copying the batch axis keeps the graph batchable.
         if (target.Length > 0 && target[0] == n.Shapes[0][0] && target[0] != -1) target[0] = 0;
         if (n.Int("allowzero", 0) != 0 && target.Contains(0L))
@@ -37,11 +36,17 @@ internal static class ShapeOperators
     private static Translation Expand(NodeContext n)
     {
         var target = n.OptionalInts(1)?.ToArray() ?? throw new KryptonException($"Expand node '{n.Name}' has no shape");
-        if (n.BatchElements(1) is { } batch && batch.Skip(1).Any(b => b))
-            throw n.Unsupported("Expand that puts the batch size on another axis than the first");
+        RefuseBatchOffFirstAxis(n);
         // The shape's batch (folded as 1, or a file's fixed 1) becomes 1: broadcasting keeps the input's.
         if (target.Length == n.Shapes[0].Length && target.Length > 0) target[0] = 1;
         return new Expand(target);
+    }
+
+    /// <summary>The batch size stays symbolic only on the first axis: a shape input that moves it elsewhere is refused.</summary>
+    private static void RefuseBatchOffFirstAxis(NodeContext n)
+    {
+        if (n.BatchElements(1) is { } batch && batch.Skip(1).Any(b => b))
+            throw n.Unsupported($"{n.OpType} that puts the batch size on another axis than the first");
     }
 
     private static Translation Squeeze(NodeContext n)
