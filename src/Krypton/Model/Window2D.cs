@@ -23,6 +23,27 @@ public sealed record Window2D(
     /// <summary>True when the window has no padding on any side.</summary>
     public bool Unpadded => PadTop == 0 && PadLeft == 0 && PadBottom == 0 && PadRight == 0;
 
+    /// <summary>
+    /// This window padded so that the output is ⌈input / stride⌉ long on each axis ("same"
+    /// padding, as ONNX's auto_pad SAME_UPPER and SAME_LOWER and TensorFlow define it). An odd
+    /// total padding puts the extra cell at the end, or at the start when <paramref name="extraAtStart"/>
+    /// (SAME_LOWER); the padding the window had is replaced.
+    /// </summary>
+    public Window2D SamePadded(int inputHeight, int inputWidth, bool extraAtStart = false)
+    {
+        var (top, bottom) = SamePadding(inputHeight, EffectiveKernelH, StrideH, extraAtStart);
+        var (left, right) = SamePadding(inputWidth, EffectiveKernelW, StrideW, extraAtStart);
+        return this with { PadTop = top, PadLeft = left, PadBottom = bottom, PadRight = right };
+    }
+
+    private static (int Begin, int End) SamePadding(int input, int effectiveKernel, int stride, bool extraAtStart)
+    {
+        int output = (input + stride - 1) / stride;
+        int total = Math.Max(0, (output - 1) * stride + effectiveKernel - input);
+        int half = total / 2;
+        return extraAtStart ? (total - half, half) : (half, total - half);
+    }
+
     /// <summary>Output height for an input of the given height.</summary>
     public int OutputHeight(int inputHeight, bool ceilMode = false) =>
         OutputLength(inputHeight, EffectiveKernelH, StrideH, PadTop, PadBottom, ceilMode);
