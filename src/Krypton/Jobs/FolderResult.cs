@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Krypton.Output;
 using Krypton.Explain;
 using Krypton.IO;

@@ -1,4 +1,3 @@
-using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Explain;
 using Krypton.Quality;

@@ -4,7 +4,6 @@ using System.Text;
 using Krypton.IO;
 using Krypton.Output;
 using Krypton.Spec;
-using Krypton.Runtime;
 
 namespace Krypton.Jobs;
 

@@ -1,4 +1,3 @@
-using Krypton.IO;
 using Krypton.Imaging;
 using ScottPlot;
 using SkiaSharp;

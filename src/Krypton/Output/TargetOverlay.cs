@@ -1,4 +1,3 @@
-using System.Text;
 using Krypton.Imaging;
 using SkiaSharp;
 using Krypton.Explain;

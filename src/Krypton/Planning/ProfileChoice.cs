@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Krypton.IO;
 using Krypton.Spec;
 using Krypton.Runtime;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Krypton.Model;
 using Krypton.IO;
 using Krypton.Spec;

@@ -1,4 +1,3 @@
-using Krypton.Model;
 using Krypton.Compilation;
 using Krypton.Explain;
 using Krypton.Planning;

@@ -1,4 +1,3 @@
-using Krypton.Data;
 using Krypton.Demo;
 using Krypton.Model;
 using Krypton.Onnx;

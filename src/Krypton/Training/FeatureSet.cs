@@ -1,4 +1,3 @@
-using Krypton.Model;
 using Krypton.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,5 +1,4 @@
 using Krypton.Demo;
-using Krypton.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;

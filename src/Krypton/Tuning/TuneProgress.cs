@@ -1,4 +1,3 @@
-using Krypton.Model;
 using Krypton.Quality;
 using Krypton.Explain;
 using Krypton.Planning;

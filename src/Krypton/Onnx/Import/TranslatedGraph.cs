@@ -1,4 +1,3 @@
-using Krypton.Model;
 
 namespace Krypton.Onnx.Import;
 
