@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Krypton.Jobs;
 using Krypton.IO;
+using Krypton.Planning;
 using Krypton.Quality;
 
 namespace Krypton.Cli;
@@ -57,8 +58,8 @@ internal static class FaithfulnessCommand
         {
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
-        var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), mode, options,
-            Experiment.Execution(parse), parse.GetValue(Experiment.Batch), progress, cancellation);
+        var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), new MethodOptions(mode), options,
+            new ResourceOptions { BatchSize = parse.GetValue(Experiment.Batch), Execution = Experiment.Execution(parse) }, progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;
         if (parse.GetValue(Csv) is { } csv)

@@ -22,6 +22,7 @@ internal static class TermFlags
         [Term.TrainCount] = "--train-count",
         [Term.DataFolder] = "--data",
         [Term.Tuner] = "krypton tune",
+        [Term.HeadTrainer] = "'krypton train-head'",
     };
 
     /// <summary>The flag (or command) of a term; null for a term the command line has no word for.</summary>

@@ -60,6 +60,9 @@ public sealed class Term
     /// <summary>Where the Fashion-MNIST files are.</summary>
     public static Term DataFolder { get; } = new("the data location");
 
+    /// <summary>The demo head's trainer.</summary>
+    public static Term HeadTrainer { get; } = new("the head trainer");
+
     /// <summary>The tuner, which makes tuning profiles.</summary>
     public static Term Tuner { get; } = new("the tuner");
 

@@ -27,7 +27,7 @@ public sealed record ClassifierHead(ConstantTensor Weight, ConstantTensor Bias, 
     public static ClassifierHead Load(string path)
     {
         if (!File.Exists(path))
-            throw new KryptonException($"classifier head not found: {path} (make one with 'krypton train-head')");
+            throw KryptonException.Naming($"classifier head not found: {path} (make one with {Term.HeadTrainer})");
         var file = SafetensorsFile.Open(path);
         var w = file.Read("weight");
         var b = file.Read("bias");

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace Krypton.IO;
 
 /// <summary>A float32 array read from or written to a .npy file: row-major (C order) data and its shape.</summary>

@@ -4,7 +4,6 @@ using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Explain;
 using Krypton.Quality;
-using Krypton.Runtime;
 using Krypton.Spec;
 
 namespace Krypton.Jobs;
@@ -15,18 +14,19 @@ namespace Krypton.Jobs;
 /// </summary>
 public static class FaithfulnessStudy
 {
-    /// <summary>Loads image files as the model's inputs (channels adapted, resized, normalized) and measures each.</summary>
+    /// <summary>
+    /// Loads image files as the model's inputs (channels adapted, resized, normalized) and measures each:
+    /// its map computed as <paramref name="method"/> says (exact by default), then its deletion curve.
+    /// </summary>
     public static FaithfulnessStudyResult Run(ModelGraph model, IReadOnlyList<string> imageFiles, OcclusionSpec spec, Preprocessing normalization,
-        OcclusionMode mode = OcclusionMode.Exact, FaithfulnessOptions? options = null, ExecutionOptions? execution = null,
-        int? batchSize = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
-    {
-        return Run(model, ImageFolder.Inputs(model, imageFiles, normalization), spec, normalization, mode, options, execution, batchSize, progress, cancellation);
-    }
+        MethodOptions? method = null, FaithfulnessOptions? options = null, ResourceOptions? resources = null,
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default) =>
+        Run(model, ImageFolder.Inputs(model, imageFiles, normalization), spec, normalization, method, options, resources, progress, cancellation);
 
     /// <summary>Measures each prepared input (model space, [1, C, H, W]); inputs are made when needed, one at a time.</summary>
     public static FaithfulnessStudyResult Run(ModelGraph model, IReadOnlyList<(string Name, Lazy<float[]> Input)> inputs, OcclusionSpec spec, Preprocessing normalization,
-        OcclusionMode mode = OcclusionMode.Exact, FaithfulnessOptions? options = null, ExecutionOptions? execution = null,
-        int? batchSize = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
+        MethodOptions? method = null, FaithfulnessOptions? options = null, ResourceOptions? resources = null,
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         if (inputs.Count == 0)
             throw new KryptonException("no images to measure");
@@ -40,7 +40,7 @@ public static class FaithfulnessStudy
         foreach (var (name, input) in inputs)
         {
             cancellation.ThrowIfCancellationRequested();
-            var request = new ExplainRequest(model, input.Value, spec, normalization) { Method = new(mode), Resources = new() { BatchSize = batchSize, Execution = execution ?? ExecutionOptions.Default } };
+            var request = new ExplainRequest(model, input.Value, spec, normalization) { Method = method ?? MethodOptions.Exact, Resources = resources ?? ResourceOptions.Default };
             var explanation = engine.Explain(request, null, cancellation);
             var f = faithfulness.Evaluate(request, explanation, options, cancellation);
             results.Add(new ImageFaithfulness(name, explanation.Target, explanation.UnoccludedProbability, f.DeletionAuc, f.RandomAuc));

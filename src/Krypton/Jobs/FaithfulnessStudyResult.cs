@@ -1,5 +1,3 @@
-using Krypton.Planning;
-using Krypton.Explain;
 using Krypton.Quality;
 using Krypton.Spec;
 

@@ -1,9 +1,3 @@
-using Krypton.Output;
-using Krypton.Explain;
-using Krypton.IO;
-using Krypton.Quality;
-using Krypton.Spec;
-
 namespace Krypton.Jobs;
 
 /// <summary>One image of a folder run: where its files went and what they show, or why it failed.</summary>

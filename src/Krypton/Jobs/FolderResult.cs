@@ -1,9 +1,3 @@
-using Krypton.Output;
-using Krypton.Explain;
-using Krypton.IO;
-using Krypton.Quality;
-using Krypton.Spec;
-
 using Krypton.Planning;
 
 namespace Krypton.Jobs;

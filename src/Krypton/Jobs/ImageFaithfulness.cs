@@ -1,9 +1,3 @@
-using Krypton.Planning;
-using Krypton.Explain;
-using Krypton.Quality;
-using Krypton.Runtime;
-using Krypton.Spec;
-
 namespace Krypton.Jobs;
 
 /// <summary>The deletion-curve areas of one image.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Krypton.Output;
-using Krypton.Spec;
 
 namespace Krypton.Jobs;
 

@@ -1,7 +1,3 @@
-using Krypton.Imaging;
-using ScottPlot;
-using SkiaSharp;
-
 namespace Krypton.Output;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Krypton.Imaging;
-using SkiaSharp;
 using Krypton.Explain;
 using Krypton.Quality;
 

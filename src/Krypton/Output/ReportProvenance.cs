@@ -1,10 +1,3 @@
-using Krypton.Imaging;
-using SkiaSharp;
-using Krypton.Explain;
-using Krypton.Quality;
-using Krypton.Spec;
-using Krypton.Runtime;
-
 namespace Krypton.Output;
 
 /// <summary>Where a result came from and how it was run, for people reading a report.</summary>

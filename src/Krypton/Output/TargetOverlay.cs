@@ -1,9 +1,3 @@
-using Krypton.Imaging;
-using SkiaSharp;
-using Krypton.Explain;
-using Krypton.Quality;
-using Krypton.Spec;
-
 namespace Krypton.Output;
 
 /// <summary>One more target's overlay for the report.</summary>

@@ -1,8 +1,3 @@
-using Krypton.Model;
-using Krypton.IO;
-using Krypton.Spec;
-using Krypton.Runtime;
-
 namespace Krypton.Planning;
 
 /// <summary>One held-out image: the chosen settings (and the paper's) run for real, against the exact map.</summary>

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using Krypton.Spec;
-using Krypton.Runtime;
 
 namespace Krypton.Planning;
 

@@ -1,5 +1,4 @@
 using Krypton.Model;
-using Krypton.Runtime;
 
 namespace Krypton.Planning;
 

@@ -129,7 +129,7 @@ public sealed record QualityProfile(
         string Size(int[] s) => s[0] == s[1] ? $"{s[0]}" : $"{s[0]}x{s[1]}";
         if (model.Name != Model.Name || !model.InputShape.SequenceEqual(Model.InputShape) || model.OutputSize != Model.OutputSize || model.ParameterCount != Model.Parameters
             || (modelSha256 is not null && Model.Sha256 is not null && modelSha256 != Model.Sha256))
-            throw new KryptonException($"the profile was tuned for another model ({Model.Description}); run krypton tune for this one");
+            throw KryptonException.Naming($"the profile was tuned for another model ({Model.Description}); run {Term.Tuner} for this one");
         if (spec.Patch != new Size2(Patch[0], Patch[1]))
             throw KryptonException.Naming($"the profile was tuned for patch {Size(Patch)}, not {spec.Patch}; run {Term.Tuner} with {Term.Patch} {spec.Patch}");
         if (spec.Stride != new Size2(Stride[0], Stride[1]))

@@ -1,8 +1,3 @@
-using Krypton.Model;
-using Krypton.IO;
-using Krypton.Spec;
-using Krypton.Runtime;
-
 namespace Krypton.Planning;
 
 /// <summary>Mean and minimum SSIM over the tuning images for one setting of the sweep.</summary>

@@ -1,8 +1,3 @@
-using Krypton.Model;
-using Krypton.IO;
-using Krypton.Spec;
-using Krypton.Runtime;
-
 namespace Krypton.Planning;
 
 /// <summary>A value measured at a τ.</summary>

@@ -1,8 +1,3 @@
-using Krypton.Compilation;
-using Krypton.Explain;
-using Krypton.Planning;
-using Krypton.Runtime;
-
 namespace Krypton.Quality;
 
 /// <summary>How a deletion curve is measured.</summary>

@@ -1,9 +1,3 @@
-using Krypton.Demo;
-using Krypton.Model;
-using Krypton.Onnx;
-using Krypton.IO;
-using Krypton.Runtime;
-
 namespace Krypton.Training;
 
 /// <summary>Progress of a feature extraction: images done out of the total, and the rate so far.</summary>

@@ -1,9 +1,3 @@
-using Krypton.Onnx;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Krypton.Runtime;
-
 namespace Krypton.Training;
 
 /// <summary>Labelled feature vectors: <c>Features</c> is [count, dimension] row-major, labels are class indices.</summary>

@@ -1,8 +1,4 @@
 using Krypton.Demo;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Krypton.Runtime;
 
 namespace Krypton.Training;
 

@@ -1,7 +1,3 @@
-using Krypton.Demo;
-using Krypton.IO;
-using Krypton.Runtime;
-
 namespace Krypton.Training;
 
 /// <summary>What <see cref="TrainHeadJob.Run"/> did.</summary>

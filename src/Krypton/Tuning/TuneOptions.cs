@@ -1,5 +1,3 @@
-using Krypton.Quality;
-using Krypton.Explain;
 using Krypton.Planning;
 using Krypton.Runtime;
 

@@ -1,9 +1,3 @@
-using Krypton.Quality;
-using Krypton.Explain;
-using Krypton.Planning;
-using Krypton.Runtime;
-using Krypton.Spec;
-
 namespace Krypton.Tuning;
 
 /// <summary>Progress of a tuning run: a line of text per step.</summary>
