@@ -1,5 +1,8 @@
 """Compares what tools/cli-behaviour.sh recorded for two builds: texts with timings masked,
-explanation.json without its volatile fields, every other file byte for byte.
+explanation.json without its volatile fields, every other file byte for byte. The tuning run
+(out27, p27.json, and the plans made from that profile, out28 and out29) chooses by measured
+times, so its choices may differ between runs of the same build: read those differences as noise
+unless the maps or messages differ too.
 usage: python3 tools/compare-builds.py BEFORE_DIR AFTER_DIR"""
 import os, re, json, sys
 a, b = sys.argv[1], sys.argv[2]
@@ -12,7 +15,8 @@ def norm_text(t):
     t = re.sub(r'\d+:\d+:\d+', 'T', t)
     t = re.sub(r'naive baseline: [\d.]+ ms', 'naive baseline: N ms', t)
     t = re.sub(r'/tmp/tmp\.\w+', 'DIR', t)
-    t = re.sub(r'\S*/Krypton\.Cli/?\S*?(?=/samples)|\S+(?=/samples/)', 'BUILD', t)
+    # A build's own folder (where its samples are): lines naming it, not the long data lines of a report.
+    t = '\n'.join(re.sub(r'[^\s"\']*(?=/samples/)', 'BUILD', l) if '/samples/' in l and len(l) < 2000 else l for l in t.split('\n'))
     return t
 VOLATILE = {'created_utc','timings_seconds','peak_memory_bytes','estimated_seconds','estimate_basis','seconds','created_utc','ms_per_position','naive_ms_per_position','predicted_seconds','predicted_speedup_vs_naive','predicted_speedup_vs_exact','exact_seconds','chosen_seconds','baseline_seconds','mean_seconds'}
 def strip(o):
