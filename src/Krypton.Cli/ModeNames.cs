@@ -14,6 +14,6 @@ internal static class ModeNames
     {
         "exact" => OcclusionMode.Exact,
         "naive" => OcclusionMode.Naive,
-        var m => throw new KryptonException($"mode '{m}' is not available; modes: exact, naive"),
+        _ => throw new KryptonException($"mode '{text.Trim()}' is not available; modes: exact, naive"),
     };
 }
