@@ -1,10 +1,15 @@
 namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
-    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, Krypton.Runtime.Device Device = default, bool Verify = false, bool RefinementStudy = false)
+    Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, Krypton.Runtime.Device Device = default, bool Verify = false, bool RefinementStudy = false,
+    Krypton.Spec.GridKind Grid = Krypton.Spec.GridKind.Krypton)
 {
-    /// <summary>The benchmark's experiment: square patch and stride, gray fill, probability of the predicted class.</summary>
-    public Krypton.Spec.OcclusionSpec Spec => new(Krypton.Spec.Size2.Square(Patch), Krypton.Spec.Size2.Square(Stride), Krypton.Spec.Fill.Gray);
+    /// <summary>
+    /// The benchmark's experiment: square patch and stride, gray fill, probability of the predicted
+    /// class, on KRYPTON's grid unless --grid says otherwise (the paper's counts: 2,704 positions at
+    /// 224², patch 16, stride 4; the random-weight profiles in bench/profiles were tuned on it).
+    /// </summary>
+    public Krypton.Spec.OcclusionSpec Spec => new(Krypton.Spec.Size2.Square(Patch), Krypton.Spec.Size2.Square(Stride), Krypton.Spec.Fill.Gray, GridKind: Grid);
 
     public static BenchOptions Parse(string[] args)
     {
@@ -26,6 +31,7 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--exact-batch" => o with { ExactBatch = Next() is var v && v == "auto" ? null : int.Parse(v) },
                 "--quality-profiles" => o with { QualityProfiles = Next().Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]) },
                 "--images" => o with { Images = Next() },
+                "--grid" => o with { Grid = Krypton.Spec.GridKinds.Parse(Next()) },
                 "--device" => o with { Device = Krypton.Runtime.Device.Parse(Next()) },
                 "--verify" => o with { Verify = true },
                 "--refinement-study" => o with { RefinementStudy = true },

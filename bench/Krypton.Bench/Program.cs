@@ -18,7 +18,7 @@ using Krypton.Spec;
 // pass on the same model, in one run.
 // Usage: dotnet run -c Release --project bench/Krypton.Bench -- [--models vgg16,resnet18,inception_v3]
 //        [--modes exact,naive] [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--exact-batch N|auto] [--json FILE]
-//        [--pytorch] [--profile PREFIX]
+//        [--pytorch] [--profile PREFIX] [--grid krypton|full]  (KRYPTON's grid by default: the paper's position counts)
 //        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
 //        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
 //        drill-down refinement study: --models demo --refinement-study [--images DIR]
@@ -62,7 +62,7 @@ foreach (var arch in options.Models)
     qualityProfile?.CheckApplies(model, spec);
     var heldOut = ImageFolder.Inputs(model, qualityProfile?.HoldOut.Select(h => Path.Combine(options.Images, h.Image)).ToList() ?? [], normalization);
     var input = heldOut.Count > 0 ? heldOut[0].Input.Value : RawForward.RandomImage(model, 1);
-    int positions = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride).Count;
+    int positions = spec.GridFor(model.Height, model.Width).Count;
     double theoretical = Analyzer.Analyze(model, options.Patch, options.Patch).TheoreticalSpeedup;
     // What the compiled plan really computes per position: fixed region sizes (widened to the
     // largest over all positions) and bounding boxes at merges cost more than the centre patch.

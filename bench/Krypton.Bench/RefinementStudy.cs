@@ -21,7 +21,7 @@ internal static class RefinementStudy
     public static void Run(ModelGraph model, Preprocessing normalization, IReadOnlyList<(string Name, Lazy<float[]> Input)> images, BenchOptions options)
     {
         var spec = options.Spec;
-        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var grid = spec.GridFor(model.Height, model.Width);
         using var engine = new OcclusionEngine();
         var maps = images.Select(i => engine.Explain(new ExplainRequest(model, i.Input.Value, spec, normalization) { Resources = new() { Execution = new ExecutionOptions(options.Threads) } }).HeatMap).ToList();
         Console.WriteLine($"refinement study over {maps.Count} exact heat maps ({grid.Rows}x{grid.Columns}): SSIM against the exact map, mean / min");

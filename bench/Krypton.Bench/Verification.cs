@@ -24,7 +24,7 @@ internal static class Verification
         foreach (var arch in options.Models)
         {
             var (model, normalization) = load(arch);
-            var grid = new OcclusionGrid(model.Height, model.Width, options.Spec.Patch, options.Spec.Stride);
+            var grid = options.Spec.GridFor(model.Height, model.Width);
             int count = Math.Min(47, grid.Count);
             var positions = Enumerable.Range(0, count).Select(i => (long)i * grid.Count / count)
                 .Select(c => grid.Origin((int)c))

@@ -63,8 +63,10 @@ internal static class ExplainCommand
             "      the plan the demo's tuning profile chooses for SSIM 0.9, with its estimated cost, without running it\n" +
             "  krypton explain --spec experiment.json\n" +
             "      the whole experiment from a JSON file ({\"model\": \"net.onnx\", \"input\": \"cat.png\", \"quality\": 0.9, ...})\n\n" +
-            "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x); the map has\n" +
-            "floor((H-h+1)/stride_y) rows and floor((W-w+1)/stride_x) columns (KRYPTON's grid).");
+            "Cell (i, j) puts the patch's top-left corner at (i*stride_y, j*stride_x). The map has\n" +
+            "ceil((H-h)/stride_y)+1 rows and ceil((W-w)/stride_x)+1 columns, every pixel covered and the last\n" +
+            "patch cut off at the border where needed (as Captum); --grid krypton gives KRYPTON's\n" +
+            "floor((H-h+1)/stride_y) x floor((W-w+1)/stride_x) whole patches.");
         ModelChoice.AddTo(command);
         command.Options.Add(Input);
         Experiment.AddTo(command);
@@ -165,7 +167,7 @@ internal static class ExplainCommand
         {
             var model = job.Model.Load();
             var plan = ExplainFolder.Plan(job, model);
-            var grid = new OcclusionGrid(model.Graph.Height, model.Graph.Width, job.Spec.Patch, job.Spec.Stride);
+            var grid = job.Spec.GridFor(model.Graph.Height, model.Graph.Width);
             Console.WriteLine($"plan for each of the {files.Count} images in {folder} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
             PrintTargets(job, model.Graph.OutputSize);
             Console.Write(plan.Describe());

@@ -18,6 +18,7 @@ internal static class TermFlags
         [Term.Quality] = "--quality",
         [Term.Patch] = "--patch",
         [Term.Stride] = "--stride",
+        [Term.Grid] = "--grid",
         [Term.DataRange] = "--data-range",
         [Term.TrainCount] = "--train-count",
         [Term.DataFolder] = "--data",

@@ -48,6 +48,9 @@ public sealed class Term
     /// <summary>The patch size.</summary>
     public static Term Patch { get; } = new("patch");
 
+    /// <summary>How the grid lays out positions.</summary>
+    public static Term Grid { get; } = new("grid");
+
     /// <summary>The stride.</summary>
     public static Term Stride { get; } = new("stride");
 

@@ -147,7 +147,7 @@ public class CliTests : IDisposable
     public void Explain_writes_the_golden_heatmap_and_its_provenance()
     {
         var (code, stdout, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
-            "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--out", Out, "--batch", "5");
+            "--patch", "8", "--stride", "4", "--grid", "krypton", "--fill", "tensor:0", "--out", Out, "--batch", "5");
         Assert.True(code == 0, stderr);
         Assert.Contains("wrote", stdout);
         foreach (var f in new[] { "heatmap.npy", "heatmap.csv", "overlay.png", "explanation.json" })
@@ -170,12 +170,34 @@ public class CliTests : IDisposable
         string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestFiles.TinyMixed)));
         Assert.Equal(sha, root.GetProperty("model").GetProperty("sha256").GetString());
         Assert.Equal(8, root.GetProperty("spec").GetProperty("patch")[0].GetInt32());
+        Assert.Equal("krypton", root.GetProperty("spec").GetProperty("grid").GetString());
         Assert.Equal(golden.RootElement.GetProperty("target").GetInt32(), root.GetProperty("result").GetProperty("target").GetInt32());
         Assert.Equal("exact", root.GetProperty("plan").GetProperty("mode").GetString());
         Assert.Equal(5, root.GetProperty("plan").GetProperty("batch_size").GetInt32());
         Assert.True(root.GetProperty("timings_seconds").GetProperty("sweep").GetDouble() > 0);
         Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);
         Assert.Equal("cpu", root.GetProperty("device").GetProperty("device").GetString());
+    }
+
+    [Fact]
+    public void The_default_grid_adds_the_windows_krypton_drops_and_keeps_the_others()
+    {
+        // 64 pixels, patch 8, stride 4: KRYPTON's count is floor(57 / 4) = 14 positions per axis (the
+        // window flush with the border, at 56, is dropped); the full grid has ceil(56 / 4) + 1 = 15.
+        var (code, _, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
+            "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--out", Out);
+        Assert.True(code == 0, stderr);
+        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
+        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var map = NpyFile.Read(Path.Combine(Out, "heatmap.npy"));
+        Assert.Equal([15, 15], map.Shape);
+        for (int i = 0; i < 14; i++)
+            for (int j = 0; j < 14; j++)
+                Assert.True(Math.Abs(map.Data[i * 15 + j] - expected[i * 14 + j]) <= 1e-5, $"cell ({i}, {j})");
+        Assert.All(Enumerable.Range(0, 15).SelectMany(k => new[] { map.Data[14 * 15 + k], map.Data[k * 15 + 14] }), v => Assert.True(float.IsFinite(v)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Out, "explanation.json")));
+        Assert.Equal("full", doc.RootElement.GetProperty("spec").GetProperty("grid").GetString());
+        Assert.Equal([64, 64], doc.RootElement.GetProperty("result").GetProperty("covered_pixels").EnumerateArray().Select(v => v.GetInt32()));
     }
 
     [Fact]

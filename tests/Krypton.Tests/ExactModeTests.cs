@@ -55,8 +55,23 @@ public class ExactModeTests
         var patch = new Size2(16, 8);
         var spec = new OcclusionSpec(patch, new Size2(40, 24), Fill, Value: ValueKind.Logit);
         var (_, naive) = ExactVsNaive.Check(model, input, spec, "resnet18 16x8 stride 40x24", batch: 16);
-        Assert.Equal((5, 9), (naive.Grid.Rows, naive.Grid.Columns));
+        Assert.Equal((6, 10), (naive.Grid.Rows, naive.Grid.Columns));   // the full grid: min(ceil((S - w) / s) + 1, ceil(S / s)) per axis
         ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target), "resnet18 16x8 corner", expectRange: false);
+    }
+
+    [Fact]
+    public void Resnet18_patches_cut_off_at_the_border_are_exact()
+    {
+        // Stride 12 on 224 - 16: the full grid's last row and column of patches start at 216 and are
+        // cut off after 8 pixels. Exact mode plans them as the whole patch flush with the border and
+        // fills only the cells they cover; the region keeps the computation to the corner's cells.
+        var model = BuiltinModels.Create("resnet18", WeightSource.Random(5), 224);
+        var input = ExactVsNaive.Input(model, 13);
+        var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(12), Fill, Value: ValueKind.Logit, RegionOfInterest: new PixelRegion(190, 150, 34, 74));
+        var (exact, naive) = ExactVsNaive.Check(model, input, spec, "resnet18 cut off at the border", batch: 16);
+        Assert.Equal((19, 19), (naive.Grid.Rows, naive.Grid.Columns));
+        Assert.Equal(new PixelRegion(216, 216, 8, 8), naive.Grid.PatchAt(naive.Grid.Count - 1));
+        Assert.True(float.IsFinite(exact.HeatMap[^1]) && float.IsFinite(exact.HeatMap[18 * 19 + 13]));
     }
 
     /// <summary>

@@ -87,7 +87,7 @@ public sealed class FaithfulnessTests : IDisposable
         var cells = Enumerable.Range(0, e.HeatMap.Length);
         var order = (value == ValueKind.Drop ? cells.OrderByDescending(i => e.HeatMap[i]) : cells.OrderBy(i => e.HeatMap[i])).ThenBy(i => i).ToArray();
         int n = order.Length;
-        Assert.Equal(14 * 14, n);
+        Assert.Equal(15 * 15, n);   // the full grid: ceil((64 - 8) / 4) + 1 positions per axis
         foreach (int k in new[] { 1, 7, 13, 19 })
         {
             int count = k * n / 20;
@@ -138,7 +138,7 @@ public sealed class FaithfulnessTests : IDisposable
     [Fact]
     public void Steps_are_capped_by_the_number_of_cells()
     {
-        var request = Request(32, 16); // 2x2 cells
+        var request = Request(32, 32); // 2x2 cells
         var e = Explainer.Explain(request);
         var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 20));
         Assert.Equal(4, f.Cells);
@@ -155,9 +155,9 @@ public sealed class FaithfulnessTests : IDisposable
         var masks = new bool[cells.Length * H * W];
         for (int m = 0; m < cells.Length; m++)
         {
-            var (y, x) = e.Grid.Origin(cells[m] / e.Grid.Columns, cells[m] % e.Grid.Columns);
-            for (int r = y; r < y + 8; r++)
-                for (int c = x; c < x + 8; c++)
+            var patch = e.Grid.PatchAt(cells[m]);
+            for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+                for (int c = patch.X; c < patch.X + patch.Width; c++)
                     masks[(m * H + r) * W + c] = true;
         }
         using var program = new MaskedProgram(Model, MaskedGraph.Emit(Model));

@@ -34,7 +34,7 @@ public class GoldenHeatmapTests
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.Path_(file));
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), GridKind: GridKind.Krypton);
         var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(mode), Resources = new() { BatchSize = batch } });
 
         Assert.Equal(mode == OcclusionMode.Exact ? "exact" : "naive", result.Mode);
@@ -52,7 +52,7 @@ public class GoldenHeatmapTests
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop, GridKind: GridKind.Krypton);
         var drop = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var baseProb = drop.UnoccludedValue;
         for (int i = 0; i < g.Heatmap.Length; i++)
@@ -68,7 +68,7 @@ public class GoldenHeatmapTests
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
         var roi = new PixelRegion(20, 24, 8, 8);
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), RegionOfInterest: roi);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), RegionOfInterest: roi, GridKind: GridKind.Krypton);
         var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         int computed = 0;
         for (int i = 0; i < g.Shape[0]; i++)
@@ -92,7 +92,7 @@ public class GoldenHeatmapTests
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), GridKind: GridKind.Krypton);
         var other = g.Image.Select(v => 1f - v).ToArray();
         using var engine = new OcclusionEngine();
         var first = engine.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
@@ -112,7 +112,7 @@ public class GoldenHeatmapTests
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill));
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), GridKind: GridKind.Krypton);
         var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var one = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var approx = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(Tau: 0.4) });
@@ -130,7 +130,7 @@ public class GoldenHeatmapTests
     {
         var g = Golden();
         var model = OnnxImporter.Load(TestFiles.TinyMixed);
-        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop);
+        var spec = new OcclusionSpec(Size2.Square(g.Patch), Size2.Square(g.Stride), new TensorFill(g.Fill), Value: ValueKind.Drop, GridKind: GridKind.Krypton);
         var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
         var drill = new DrillDown(3, 0.25);
         var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(DrillDown: drill) });

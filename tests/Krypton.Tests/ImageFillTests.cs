@@ -69,11 +69,11 @@ public sealed class ImageFillTests : IDisposable
         Assert.True(e.HeatMap.Max() - e.HeatMap.Min() > 1e-3, "a flat map cannot tell fills apart");
         foreach (int cell in new[] { 0, 27, e.HeatMap.Length - 1 })
         {
-            var (y, x) = e.Grid.Origin(cell / e.Grid.Columns, cell % e.Grid.Columns);
+            var patch = e.Grid.PatchAt(cell);
             var copy = (float[])Image.Clone();
             for (int ch = 0; ch < C; ch++)
-                for (int r = y; r < y + 8; r++)
-                    Array.Copy(fillImage, (ch * H + r) * W + x, copy, (ch * H + r) * W + x, 8);
+                for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+                    Array.Copy(fillImage, (ch * H + r) * W + patch.X, copy, (ch * H + r) * W + patch.X, patch.Width);
             Assert.Equal(Probability(copy, e.Target), e.HeatMap[cell], 1e-5f);
         }
         return e;

@@ -46,11 +46,11 @@ public sealed class OpaqueNetworkTests
         Assert.Equal(FileProbability(Vit, VitInput, [1, C, S, S], e.Target), e.UnoccludedProbability, 1e-5f);
         foreach (int cell in new[] { 0, 23, e.HeatMap.Length - 1 })
         {
-            var (y, x) = e.Grid.Origin(cell / e.Grid.Columns, cell % e.Grid.Columns);
+            var patch = e.Grid.PatchAt(cell);
             var copy = VitInput;
             for (int ch = 0; ch < C; ch++)
-                for (int r = y; r < y + 8; r++)
-                    Array.Fill(copy, Gray, (ch * S + r) * S + x, 8);
+                for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+                    Array.Fill(copy, Gray, (ch * S + r) * S + patch.X, patch.Width);
             Assert.Equal(FileProbability(Vit, copy, [1, C, S, S], e.Target), e.HeatMap[cell], 1e-5f);
         }
     }

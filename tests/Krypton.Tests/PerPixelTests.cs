@@ -9,8 +9,8 @@ public class PerPixelTests
     [Fact]
     public void Hand_checked_on_a_five_by_six_image()
     {
-        // Patch 2x3, stride 2x2: 2 rows (y 0, 2) and 2 columns (x 0, 2); rows 4 and column 5 uncovered.
-        var grid = new OcclusionGrid(5, 6, new Size2(2, 3), new Size2(2, 2));
+        // KRYPTON's grid, patch 2x3, stride 2x2: 2 rows (y 0, 2) and 2 columns (x 0, 2); row 4 and column 5 uncovered.
+        var grid = new OcclusionGrid(5, 6, new Size2(2, 3), new Size2(2, 2), GridKind.Krypton);
         Assert.Equal((2, 2), (grid.Rows, grid.Columns));
         var pixels = grid.PerPixel([1f, 3f, 5f, 7f]);
         float N = float.NaN;
@@ -21,6 +21,27 @@ public class PerPixelTests
             5, 5, 6, 7, 7, N,
             5, 5, 6, 7, 7, N,
             N, N, N, N, N, N,
+        ];
+        Assert.Equal(expected, pixels);
+    }
+
+    [Fact]
+    public void Hand_checked_on_a_five_by_six_image_with_every_pixel_covered()
+    {
+        // The full grid, patch 2x3, stride 2x2: rows at y 0, 2, 4 (the last one row high, cut off at the
+        // border) and columns at x 0, 2, 4 (the last two wide): every pixel covered, as Captum's windows.
+        var grid = new OcclusionGrid(5, 6, new Size2(2, 3), new Size2(2, 2));
+        Assert.Equal((3, 3), (grid.Rows, grid.Columns));
+        Assert.Equal(new PixelRegion(4, 4, 1, 2), grid.PatchAt(8));
+        Assert.Equal((5, 6), (grid.CoveredHeight, grid.CoveredWidth));
+        var pixels = grid.PerPixel([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f]);
+        float[] expected =
+        [
+            1, 1, 1.5f, 2, 2.5f, 3,
+            1, 1, 1.5f, 2, 2.5f, 3,
+            4, 4, 4.5f, 5, 5.5f, 6,
+            4, 4, 4.5f, 5, 5.5f, 6,
+            7, 7, 7.5f, 8, 8.5f, 9,
         ];
         Assert.Equal(expected, pixels);
     }

@@ -39,11 +39,11 @@ public class PlanningCliTests : IDisposable
         File.WriteAllText(spec, JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["model"] = TestFiles.TinyMixed, ["input"] = "image.npy", ["patch"] = 8, ["stride"] = new[] { 4, 4 }, ["fill"] = "tensor:0",
-            ["value"] = "drop", ["quiet"] = true, ["out"] = "from-spec",
+            ["value"] = "drop", ["quiet"] = true, ["out"] = "from-spec", ["grid"] = "krypton",
         }));
         var (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec);
         Assert.True(code == 0, stderr);
-        Assert.Equal([14, 14], HeatmapShape(Path.Combine(_dir, "from-spec")));   // (64 − 8 + 1) / 4 = 14; "out" relative to the file
+        Assert.Equal([14, 14], HeatmapShape(Path.Combine(_dir, "from-spec")));   // KRYPTON's (64 − 8 + 1) / 4 = 14; "out" relative to the file
 
         string overridden = Path.Combine(_dir, "overridden");
         (code, _, stderr) = CliTests.Krypton("explain", "--spec", spec, "--stride", "8", "--out", overridden);
@@ -107,9 +107,9 @@ public class PlanningCliTests : IDisposable
     [Fact]
     public void The_demo_ships_a_profile_that_quality_uses_by_itself()
     {
-        var (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--dry-run");
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--grid", "krypton", "--dry-run");
         Assert.True(code == 0, stderr);
-        Assert.Contains("demo-patch16-stride4.json", stdout);
+        Assert.Contains("demo-patch16-stride4-krypton.json", stdout);
         Assert.Contains("quality target        SSIM >= 0.9 (predicted", stdout);
     }
 }

@@ -133,7 +133,7 @@ public class PlanningTests
         var drill = new DrillDown(3, 0.2);
         return new QualityProfile(ProfileModel.Of(Tiny, "tiny", null), [8, 8], [4, 4], "tensor:0", "probability", "cpu", 2, 0.9,
             [1.0, 0.7, 0.4], [new SsimFit(null, [0, 1], spread, 3), new SsimFit(drill, [-0.05, 1], spread, 3)],
-            [new TauValue(0.4, 1.0), new TauValue(1.0, 4.0)], 10.0, ["a.png"]);
+            [new TauValue(0.4, 1.0), new TauValue(1.0, 4.0)], 10.0, ["a.png"]) { GridKind = "full" };
     }
 
     [Fact]
@@ -178,6 +178,10 @@ public class PlanningTests
             back.CheckApplies(Tiny, Spec);
             Assert.Contains("patch 8", Assert.Throws<KryptonException>(() => back.CheckApplies(Tiny, Spec with { Patch = Size2.Square(12) })).Message);
             Assert.Contains("stride 4", Assert.Throws<KryptonException>(() => back.CheckApplies(Tiny, Spec with { Stride = Size2.Square(2) })).Message);
+            Assert.Contains("tuned on the full grid, not the krypton grid", Assert.Throws<KryptonException>(() => back.CheckApplies(Tiny, Spec with { GridKind = GridKind.Krypton })).Message);
+            // A profile written before the grid could be chosen was tuned on KRYPTON's grid.
+            File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(path), ",\\s*\"grid_kind\": \"full\"", ""));
+            Assert.Equal(GridKind.Krypton, QualityProfile.Load(path).Grid.Kind);
             var other = Architectures.BuiltinModels.Create("resnet18", Architectures.WeightSource.Random(0), 64);
             Assert.Contains("another model", Assert.Throws<KryptonException>(() => back.CheckApplies(other, Spec)).Message);
 

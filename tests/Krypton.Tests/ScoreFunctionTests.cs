@@ -45,11 +45,11 @@ public class ScoreFunctionTests
         using var session = new OnnxSession(original);
         return Enumerable.Range(0, grid.Count).Select(cell =>
         {
-            var (y0, x0) = grid.Origin(cell);
+            var patch = grid.PatchAt(cell);   // cut off at the border, as the default grid's last row and column are
             var copy = (float[])image.Clone();
             for (int k = 0; k < 3; k++)
-                for (int y = y0; y < y0 + Spec.Patch.Height; y++)
-                    for (int x = x0; x < x0 + Spec.Patch.Width; x++) copy[(k * H + y) * W + x] = 0f;
+                for (int y = patch.Y; y < patch.Y + patch.Height; y++)
+                    for (int x = patch.X; x < patch.X + patch.Width; x++) copy[(k * H + y) * W + x] = 0f;
             return session.RunSingle("x", copy, [1, 3, H, W]).Values;
         }).ToArray();
     }

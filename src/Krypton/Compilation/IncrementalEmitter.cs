@@ -30,6 +30,7 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
         var b = _b;
         ScoreHead.ReserveNames(b);
         string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
+        string image = b.Input(ScoreHead.ImageInput, [1, _g.Channels, _g.Height, _g.Width]);
         string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, _g.Height, _g.Width]);
         string targets = b.Input(ScoreHead.TargetsInput, [-1], TensorProto.Types.DataType.Int64);
         foreach (var c in caches.Values)
@@ -42,16 +43,17 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
         string Axis(int column, string name) =>
             b.Node("Squeeze", [b.Node("Slice", [positions, b.Int64s(name + ".s", [column]), b.Int64s(name + ".e", [column + 1]), b.Int64s(name + ".a", [1])], null, name + "_slice"),
                 b.Int64s(name + ".axes", [1])], null, name);
-        string rows = b.Node("Gather", [_rowTable, Axis(0, "patch_row")], null, "row_plan", OnnxAttr.Int("axis", 0));
-        string cols = b.Node("Gather", [_colTable, Axis(1, "patch_column")], null, "column_plan", OnnxAttr.Int("axis", 0));
+        string patchRow = Axis(0, "patch_row"), patchColumn = Axis(1, "patch_column");
+        string rows = b.Node("Gather", [_rowTable, patchRow], null, "row_plan", OnnxAttr.Int("axis", 0));
+        string cols = b.Node("Gather", [_colTable, patchColumn], null, "column_plan", OnnxAttr.Int("axis", 0));
         string batch = b.Node("Shape", [positions], null, "batch_shape");
         _batch = b.Node("Slice", [batch, b.Int64s("batch.s", [0]), b.Int64s("batch.e", [1])], null, "batch");
         _rowsPlan = rows;
         _colsPlan = cols;
 
-        // The input's changed region is the patch itself: the fill image's h × w cells under it.
-        _region[_g.InputName] = FillUnderPatch(fill);
-        BytesPerPosition += 4L * _g.Channels * plan.PatchHeight * plan.PatchWidth;
+        // The input's changed region is the patch's window: the fill where the patch covers it.
+        _region[_g.InputName] = InputRegion(image, fill, patchRow, patchColumn);
+        BytesPerPosition += 3 * 4L * _g.Channels * plan.PatchHeight * plan.PatchWidth;
 
         var byStep = reads.GroupBy(r => r.Step).ToDictionary(x => x.Key, x => x.OrderBy(r => r.InputIndex).ToList());
         foreach (var step in plan.Steps)
@@ -77,16 +79,29 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
     private string _rowsPlan = "", _colsPlan = "";
 
     /// <summary>
-    /// [n, C, h, w]: each position's patch cut from the fill image [1, C, H, W]: the input's
-    /// region window, one Gather on the flattened pixels (the patch always lies inside the image).
+    /// [n, C, h, w]: each position's input region, the plan's window of the patch: the fill image's
+    /// cells where the patch covers them and the image's elsewhere. A whole patch is its window; a
+    /// patch cut off at the border starts below (or right of) its window, which stays flush with the
+    /// border, so only the cells at or after its origin take the fill. One Gather of each image on the
+    /// flattened pixels (the window always lies inside the image).
     /// </summary>
-    private string FillUnderPatch(string fill)
+    private string InputRegion(string image, string fill, string patchRow, string patchColumn)
     {
         var b = _b;
-        var (_, _, pixels) = WindowCells(plan.Regions[_g.InputName], 0, 0, _g.Width, "fill");
-        string flat = b.Node("Reshape", [fill, b.Int64s("fill.flat", [_g.Channels, (long)_g.Height * _g.Width])], null, "fill_flat");
-        string gathered = b.Node("Gather", [flat, pixels], null, "fill_gather", OnnxAttr.Int("axis", 1));   // [C, n, h, w]
-        return b.Node("Transpose", [gathered], null, "patch", OnnxAttr.Ints("perm", 1, 0, 2, 3));
+        var (rows, columns, pixels) = WindowCells(plan.Regions[_g.InputName], 0, 0, _g.Width, "fill");
+        string Window(string source, string tag)
+        {
+            string flat = b.Node("Reshape", [source, b.Int64s(tag + ".flat", [_g.Channels, (long)_g.Height * _g.Width])], null, tag + "_flat");
+            string gathered = b.Node("Gather", [flat, pixels], null, tag + "_gather", OnnxAttr.Int("axis", 1));   // [C, n, h, w]
+            return b.Node("Transpose", [gathered], null, tag + "_window", OnnxAttr.Ints("perm", 1, 0, 2, 3));
+        }
+        string From(string cells, string origin, string tag) =>   // [n, cells]: the cell is at or after the patch's origin
+            b.Node("GreaterOrEqual", [cells, b.Node("Unsqueeze", [origin, b.Int64s(tag + ".axes", [1])], null, tag + "_origin")], null, tag + "_covered");
+        string covered = b.Node("And", [
+            b.Node("Unsqueeze", [From(rows, patchRow, "patch_rows"), b.Int64s("patch_rows.axes3", [2])], null, "patch_rows3"),
+            b.Node("Unsqueeze", [From(columns, patchColumn, "patch_columns"), b.Int64s("patch_columns.axes3", [1])], null, "patch_columns3")], null, "patch_cells");   // [n, h, w]
+        string mask = b.Node("Unsqueeze", [covered, b.Int64s("patch_mask.axes", [1])], null, "patch_mask");   // [n, 1, h, w]
+        return b.Node("Where", [mask, Window(fill, "fill"), Window(image, "image")], null, "patch");
     }
 
     private static (long[] Data, int[] Shape) Table(List<int[]> columns, int offsets)

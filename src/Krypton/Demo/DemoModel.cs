@@ -26,9 +26,12 @@ public static class DemoModel
     /// <summary>Where the build puts the committed head (samples/models/ of the repository).</summary>
     public static string DefaultHeadPath => Path.Combine(AppContext.BaseDirectory, "samples", "models", "fashion_head.safetensors");
 
-    /// <summary>The demo model's tuning profile for a patch and stride (shipped for patch 16, stride 4; the file may not exist for others).</summary>
-    public static string ProfilePath(Krypton.Spec.Size2 patch, Krypton.Spec.Size2 stride) =>
-        Path.Combine(AppContext.BaseDirectory, "samples", "profiles", $"demo-patch{patch}-stride{stride}.json");
+    /// <summary>
+    /// The demo model's tuning profile for a patch, stride and grid (shipped for patch 16, stride 4;
+    /// the file may not exist for others).
+    /// </summary>
+    public static string ProfilePath(Krypton.Spec.Size2 patch, Krypton.Spec.Size2 stride, Krypton.Spec.GridKind grid) =>
+        Path.Combine(AppContext.BaseDirectory, "samples", "profiles", $"demo-patch{patch}-stride{stride}-{Krypton.Spec.GridKinds.Name(grid)}.json");
 
     /// <summary>
     /// The input the backbone expects, as the package's own preprocessing graph

@@ -37,21 +37,20 @@ public sealed class IncrementalProgram : OcclusionProgram
     {
         var g = _model;
         IDisposableReadOnlyCollection<OrtValue> results;
-        using (var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]))
+        var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]);
+        try { results = RunCaches(x, _cacheSession.DeviceMemory); }
+        catch (Exception e) when (e is KryptonException or OnnxRuntimeException && _cacheSession.Options.IsCuda)
         {
-            try { results = RunCaches(x, _cacheSession.DeviceMemory); }
-            catch (Exception e) when (e is KryptonException or OnnxRuntimeException && _cacheSession.Options.IsCuda)
-            {
-                // Should the provider refuse outputs in its own memory, the caches come to the
-                // host and are copied up once, when bound (Explanation.CacheMemory then says "Cpu").
-                results = RunCaches(x, OrtMemoryInfo.DefaultInstance);
-            }
+            // Should the provider refuse outputs in its own memory, the caches come to the
+            // host and are copied up once, when bound (Explanation.CacheMemory then says "Cpu").
+            results = RunCaches(x, OrtMemoryInfo.DefaultInstance);
         }
         var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, g.Height, g.Width]);
-        var inputs = new Dictionary<string, OrtValue> { [ScoreHead.FillInput] = fillValue };
+        // The image too: the input region of a patch cut off at the border keeps its pixels where the patch does not reach.
+        var inputs = new Dictionary<string, OrtValue> { [ScoreHead.ImageInput] = x, [ScoreHead.FillInput] = fillValue };
         for (int i = 0; i < Compiled.Caches.Count; i++) inputs[Compiled.Caches[i].InputName] = results[i];
         var unoccluded = (results[^2].GetTensorDataAsSpan<float>().ToArray(), results[^1].GetTensorDataAsSpan<float>().ToArray());
-        return new BoundEvaluator(_session, inputs, [results, fillValue], _ => unoccluded)
+        return new BoundEvaluator(_session, inputs, [results, fillValue, x], _ => unoccluded)
         {
             CacheMemory = string.Join(",", Compiled.Caches.Select(c => inputs[c.InputName].GetTensorMemoryInfo().Name).Distinct()),
         };

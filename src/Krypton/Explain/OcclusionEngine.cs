@@ -43,7 +43,7 @@ public sealed class OcclusionEngine : IDisposable
         var spec = request.Spec;
         var execution = request.Resources.Execution;
         var fill = FillValues.Image(spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, spec.Patch, execution);
-        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var grid = spec.GridFor(model.Height, model.Width);
 
         var clock = Stopwatch.StartNew();
         var program = _programs.For(model, spec, plan, execution);

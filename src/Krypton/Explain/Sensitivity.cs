@@ -34,13 +34,11 @@ public static class Sensitivity
     /// <summary>The <paramref name="k"/> most sensitive regions, most sensitive first.</summary>
     public static IReadOnlyList<SensitiveRegion> TopRegions(Explanation e, int k)
     {
-        var patch = e.Spec.Patch;
         return Order(e).Take(Math.Max(k, 0)).Select((cell, i) =>
         {
-            int row = cell / e.Grid.Columns, col = cell % e.Grid.Columns;
-            var (y, x) = e.Grid.Origin(row, col);
+            var patch = e.Grid.PatchAt(cell);
             float v = e.HeatMap[cell];
-            return new SensitiveRegion(i + 1, cell, row, col, y, x, patch.Height, patch.Width, DropOf(e, v), OccludedValueOf(e, v));
+            return new SensitiveRegion(i + 1, cell, cell / e.Grid.Columns, cell % e.Grid.Columns, patch.Y, patch.X, patch.Height, patch.Width, DropOf(e, v), OccludedValueOf(e, v));
         }).ToList();
     }
 }

@@ -43,11 +43,15 @@ public sealed class IncrementalPlan
     /// <summary>The changed region of every locally changed value (the input included).</summary>
     public IReadOnlyDictionary<string, RegionPlan> Regions { get; }
 
-    /// <summary>Patch offsets along the height axis (H − h + 1).</summary>
-    public int RowOffsets => Graph.Height - PatchHeight + 1;
+    /// <summary>
+    /// Patch origins along the height axis that the plan's tables cover: every row of the input (H).
+    /// A patch starting below H − h is cut off at the border; its regions are those of the whole
+    /// patch flush with the border, which contains it (the graph fills only the cells it covers).
+    /// </summary>
+    public int RowOffsets => Graph.Height;
 
-    /// <summary>Patch offsets along the width axis (W − w + 1).</summary>
-    public int ColumnOffsets => Graph.Width - PatchWidth + 1;
+    /// <summary>Patch origins along the width axis that the plan's tables cover: every column (W).</summary>
+    public int ColumnOffsets => Graph.Width;
 
     /// <summary>Plans incremental inference for a model and a patch size.</summary>
     /// <exception cref="IncrementalNotSupportedException">Some part of the model has no incremental form.</exception>
@@ -69,8 +73,8 @@ public sealed class IncrementalPlan
         var regions = new Dictionary<string, RegionPlan>
         {
             [graph.InputName] = new RegionPlan(
-                new AxisPlan(patchHeight, Enumerable.Range(0, h - patchHeight + 1).ToArray()),
-                new AxisPlan(patchWidth, Enumerable.Range(0, w - patchWidth + 1).ToArray())),
+                new AxisPlan(patchHeight, ToBorder(Enumerable.Range(0, h - patchHeight + 1).ToArray(), h)),
+                new AxisPlan(patchWidth, ToBorder(Enumerable.Range(0, w - patchWidth + 1).ToArray(), w))),
         };
         var steps = new List<PlanStep>(graph.Nodes.Count);
         for (int i = 0; i < graph.Nodes.Count; i++)
@@ -91,21 +95,32 @@ public sealed class IncrementalPlan
             }
             var shape = graph.ShapeOf(node.Output);
             var output = new RegionPlan(
-                Widened(rowSweep.Select(p => p[i].Region!.Value.Y), shape[2]),
-                Widened(colSweep.Select(p => p[i].Region!.Value.X), shape[3]));
+                Widened(rowSweep.Select(p => p[i].Region!.Value.Y), shape[2], h),
+                Widened(colSweep.Select(p => p[i].Region!.Value.X), shape[3], w));
             regions[node.Output] = output;
             steps.Add(StepFor(graph, node, rowSweep[0][i].Role, output));
         }
         return new IncrementalPlan(graph, patchHeight, patchWidth, tau, regions[graph.InputName], steps, regions);
     }
 
-    /// <summary>The same spans made one length (the longest), each widened inside the map.</summary>
-    private static AxisPlan Widened(IEnumerable<AxisSpan> spans, int dimension)
+    /// <summary>
+    /// The same spans made one length (the longest), each widened inside the map, for the patch's
+    /// whole origins; then for the cut-off origins up to <paramref name="origins"/> (<see cref="ToBorder"/>).
+    /// </summary>
+    private static AxisPlan Widened(IEnumerable<AxisSpan> spans, int dimension, int origins)
     {
         var list = spans.ToList();
         int length = list.Max(s => s.Length);
-        return new AxisPlan(length, list.Select(s => RegionGeometry.Widen(s, length, dimension).Start).ToArray());
+        return new AxisPlan(length, ToBorder(list.Select(s => RegionGeometry.Widen(s, length, dimension).Start).ToArray(), origins));
     }
+
+    /// <summary>
+    /// Starts for every origin 0 … <paramref name="origins"/> − 1: a patch cut off at the border
+    /// changes a part of what the whole patch flush with the border changes, so it takes that patch's
+    /// region (the last start).
+    /// </summary>
+    private static int[] ToBorder(int[] starts, int origins) =>
+        [.. starts, .. Enumerable.Repeat(starts[^1], origins - starts.Length)];
 
     private static PlanStep StepFor(ModelGraph graph, Node node, RegionRole role, RegionPlan output)
     {

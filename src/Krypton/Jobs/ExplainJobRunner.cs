@@ -58,11 +58,11 @@ public static class ExplainJobRunner
         // A baseline is read now, so that a missing or misshapen one stops a folder run before its first image.
         if (job.Spec.Fill is BaselineFill baseline)
             FillValues.Baseline(baseline, g.Channels, g.Height, g.Width, normalization);
-        var grid = new OcclusionGrid(g.Height, g.Width, job.Spec.Patch, job.Spec.Stride);
+        var grid = job.Spec.GridFor(g.Height, g.Width);
         if (job.ProfileFile is not null && job.Method.Quality is null)
             throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
         string? profilePath = job.ProfileFile ?? (job.Method.Quality is not null && job.Model.IsDemo
-            ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride) : null);
+            ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride, job.Spec.GridKind) : null);
         QualityProfile? profile = null;
         if (profilePath is not null && (job.ProfileFile is not null || File.Exists(profilePath)))
         {

@@ -25,7 +25,7 @@ public static class RequestDigest
         string text = string.Join('\n',
             ToolVersions.Krypton, prepared.Model.Sha256 ?? prepared.Model.Description, prepared.Model.Graph.Name, prepared.InputSha256, prepared.InputKind,
             string.Join(',', prepared.Normalization.Mean.Select(v => v.ToString("R", inv))), string.Join(',', prepared.Normalization.Std.Select(v => v.ToString("R", inv))),
-            s.Patch, s.Stride, s.Fill, s.Fill is BaselineFill b ? FileHash.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
+            s.Patch, s.Stride, GridKinds.Name(s.GridKind), s.Fill, s.Fill is BaselineFill b ? FileHash.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
             s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
             m.Mode.ToString().ToLowerInvariant(), m.Tau.ToString("R", inv), m.DrillDown?.ToString() ?? "", m.Quality?.ToString("R", inv) ?? "",
             prepared.ProfilePath is { } profile ? FileHash.Sha256(profile) : "", job.Resources.Execution.Device, job.Faithfulness?.ToString() ?? "", job.PerPixel);

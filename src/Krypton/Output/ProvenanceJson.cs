@@ -85,6 +85,7 @@ public static class ProvenanceJson
             {
                 ["patch"] = Json([s.Patch.Height, s.Patch.Width]),
                 ["stride"] = Json([s.Stride.Height, s.Stride.Width]),
+                ["grid"] = GridKinds.Name(s.GridKind),
                 ["fill"] = s.Fill.ToString(),
                 ["fill_model_space"] = Json(e.FillValues),
                 ["fill_blur_sigma"] = s.Fill is BlurFill blur ? blur.SigmaFor(s.Patch) : null,
@@ -131,7 +132,9 @@ public static class ProvenanceJson
                 ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
                 ["pixel_map"] = output.PerPixel ? "heatmap-pixels.npy: float32 [height, width] of the model input, each pixel the mean of the cells whose patch covers it, NaN where none does" : null,
                 ["covered_pixels"] = Json([e.Grid.CoveredHeight, e.Grid.CoveredWidth]),
-                ["grid"] = "cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x)",
+                ["grid"] = e.Grid.Kind == GridKind.Krypton
+                    ? "krypton: cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = floor((H-h+1)/stride_y), columns = floor((W-w+1)/stride_x), every patch whole"
+                    : "full: cell (i, j) has the patch's top-left corner at (i*stride_y, j*stride_x); rows = ceil((H-h)/stride_y)+1, columns = ceil((W-w)/stride_x)+1, every pixel covered, the last patch cut off at the border where it reaches past it (as Captum's Occlusion)",
             },
         };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

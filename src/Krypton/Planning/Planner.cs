@@ -27,7 +27,7 @@ public sealed class Planner
     {
         spec.Validate(model.Height, model.Width);
         spec.Target?.Validate(model.OutputSize);
-        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var grid = spec.GridFor(model.Height, model.Width);
         int positions = spec.Positions?.Count ?? grid.Cells(spec.RegionOfInterest).Count();
         if (positions == 0)
             throw new KryptonException("no patch position overlaps the region of interest");

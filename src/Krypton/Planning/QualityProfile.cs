@@ -48,9 +48,15 @@ public sealed record QualityProfile(
     /// <summary>When the profile was made.</summary>
     public DateTime CreatedUtc { get; init; }
 
+    /// <summary>
+    /// How the tuning grid laid out positions: "full" or "krypton" (<see cref="GridKind"/>). Profiles
+    /// written before the grid could be chosen have no such field and were tuned on KRYPTON's grid.
+    /// </summary>
+    public string GridKind { get; init; } = "krypton";
+
     /// <summary>The grid the profile was tuned on.</summary>
     [JsonIgnore]
-    public OcclusionGrid Grid => new(Model.InputShape[2], Model.InputShape[3], new Size2(Patch[0], Patch[1]), new Size2(Stride[0], Stride[1]));
+    public OcclusionGrid Grid => new(Model.InputShape[2], Model.InputShape[3], new Size2(Patch[0], Patch[1]), new Size2(Stride[0], Stride[1]), GridKinds.Parse(GridKind));
 
     /// <summary>
     /// The fastest settings whose SSIM, at the profile's confidence, is predicted to reach
@@ -122,7 +128,7 @@ public sealed record QualityProfile(
         return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * u / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     }
 
-    /// <summary>Checks that the profile was tuned for this model, patch and stride.</summary>
+    /// <summary>Checks that the profile was tuned for this model, patch, stride and grid.</summary>
     /// <exception cref="KryptonException">It was not.</exception>
     public void CheckApplies(ModelGraph model, OcclusionSpec spec, string? modelSha256 = null)
     {
@@ -134,6 +140,8 @@ public sealed record QualityProfile(
             throw KryptonException.Naming($"the profile was tuned for patch {Size(Patch)}, not {spec.Patch}; run {Term.Tuner} with {Term.Patch} {spec.Patch}");
         if (spec.Stride != new Size2(Stride[0], Stride[1]))
             throw KryptonException.Naming($"the profile was tuned for stride {Size(Stride)}, not {spec.Stride}; run {Term.Tuner} with {Term.Stride} {spec.Stride}");
+        if (GridKinds.Parse(GridKind) != spec.GridKind)
+            throw KryptonException.Naming($"the profile was tuned on the {GridKind} grid, not the {GridKinds.Name(spec.GridKind)} grid; run {Term.Tuner} with {Term.Grid} {GridKinds.Name(spec.GridKind)}");
     }
 
     private static readonly JsonSerializerOptions Json = new()

@@ -128,10 +128,9 @@ public sealed class Faithfulness : IDisposable
 
     private static void AddPatch(Explanation e, int cell, bool[] mask, int width)
     {
-        var (y, x) = e.Grid.Origin(cell);
-        var patch = e.Spec.Patch;
-        for (int r = y; r < y + patch.Height; r++)
-            Array.Fill(mask, true, r * width + x, patch.Width);
+        var patch = e.Grid.PatchAt(cell);
+        for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+            Array.Fill(mask, true, r * width + patch.X, patch.Width);
     }
 
     private static float[] Score(MaskedProgram program, float[] image, float[] fill, IEnumerable<bool[]> masks, int total, int batch, int target, CancellationToken cancellation)

@@ -1,36 +1,64 @@
 namespace Krypton.Spec;
 
 /// <summary>
-/// The positions of an occlusion experiment, exactly as KRYPTON §1 defines them:
-/// H_M = floor((H − h + 1) / S_y) rows and W_M = floor((W − w + 1) / S_x) columns; cell (i, j)
-/// puts the patch's top-left corner at (i·S_y, j·S_x).
-/// Border behaviour: the last cell starts at (H_M − 1)·S_y ≤ H − h, so the patch never leaves the
-/// image. When (H − h) is a multiple of S_y the formula leaves out the position flush with the
-/// bottom edge, as the paper's code does; rows past (H_M − 1)·S_y + h are never occluded, and
+/// The positions of an occlusion experiment: cell (i, j) puts the patch's top-left corner at
+/// (i·S_y, j·S_x). With <see cref="GridKind.Full"/> (the default) the rows are
+/// ⌈(H − h) / S_y⌉ + 1 and every pixel is covered (as Captum places its windows): the last patch is
+/// cut off at the bottom edge when (H − h) is not a multiple of S_y, and covers only the rows it
+/// reaches (<see cref="PatchAt(int)"/>). With <see cref="GridKind.Krypton"/> the rows are KRYPTON §1's
+/// ⌊(H − h + 1) / S_y⌋: every patch is whole, and rows past (H_M − 1)·S_y + h are never occluded.
+/// Columns likewise. A patch as large as the input is one position either way;
 /// <see cref="CoveredHeight"/> / <see cref="CoveredWidth"/> say how far coverage reaches.
 /// </summary>
-public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch, Size2 Stride)
+/// <param name="ImageHeight">Input height H.</param>
+/// <param name="ImageWidth">Input width W.</param>
+/// <param name="Patch">Patch size (h, w).</param>
+/// <param name="Stride">Distance between positions (S_y, S_x).</param>
+/// <param name="Kind">How positions are laid out.</param>
+public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch, Size2 Stride, GridKind Kind = GridKind.Full)
 {
     /// <summary>Rows of the heat map.</summary>
-    public int Rows => Math.Max(0, (ImageHeight - Patch.Height + 1) / Stride.Height);
+    public int Rows => Positions(ImageHeight, Patch.Height, Stride.Height);
 
     /// <summary>Columns of the heat map.</summary>
-    public int Columns => Math.Max(0, (ImageWidth - Patch.Width + 1) / Stride.Width);
+    public int Columns => Positions(ImageWidth, Patch.Width, Stride.Width);
+
+    /// <summary>Positions along one axis of length <paramref name="size"/> for this grid's kind.</summary>
+    private int Positions(int size, int patch, int stride)
+    {
+        if (patch > size || patch < 1 || stride < 1) return 0;
+        if (Kind == GridKind.Krypton)
+            return Math.Max(1, (size - patch + 1) / stride);
+        // ⌈(S − w) / s⌉ + 1, but no window that would start past the input (a stride above the patch).
+        return Math.Min((size - patch + stride - 1) / stride + 1, (size + stride - 1) / stride);
+    }
 
     /// <summary>Number of cells.</summary>
     public int Count => Rows * Columns;
 
     /// <summary>Input rows [0, CoveredHeight) are occluded by at least one position.</summary>
-    public int CoveredHeight => CoveredLength(Rows, Stride.Height, Patch.Height);
+    public int CoveredHeight => Math.Min(CoveredLength(Rows, Stride.Height, Patch.Height), ImageHeight);
 
     /// <summary>Input columns [0, CoveredWidth) are occluded by at least one position.</summary>
-    public int CoveredWidth => CoveredLength(Columns, Stride.Width, Patch.Width);
+    public int CoveredWidth => Math.Min(CoveredLength(Columns, Stride.Width, Patch.Width), ImageWidth);
 
     /// <summary>
     /// Pixels along one axis that <paramref name="positions"/> patches of length <paramref name="patch"/>,
-    /// <paramref name="stride"/> apart, cover from the first one's start: (n − 1)·stride + patch.
+    /// <paramref name="stride"/> apart, cover from the first one's start: (n − 1)·stride + patch
+    /// (before any cut at the border).
     /// </summary>
     public static int CoveredLength(int positions, int stride, int patch) => positions == 0 ? 0 : (positions - 1) * stride + patch;
+
+    /// <summary>The pixels the patch of a cell covers: its top-left corner and its size, cut off at the border.</summary>
+    public PixelRegion PatchAt(int cell)
+    {
+        var (y, x) = Origin(cell);
+        return new PixelRegion(y, x, Math.Min(Patch.Height, ImageHeight - y), Math.Min(Patch.Width, ImageWidth - x));
+    }
+
+    /// <summary>True when some patch is cut off at the border (the full grid where (S − w) is not a multiple of the stride).</summary>
+    public bool HasCutOffPatches =>
+        Rows > 0 && Columns > 0 && ((Rows - 1) * Stride.Height + Patch.Height > ImageHeight || (Columns - 1) * Stride.Width + Patch.Width > ImageWidth);
 
     /// <summary>Top-left pixel of the patch for cell (row, column).</summary>
     public (int Y, int X) Origin(int row, int column) => (row * Stride.Height, column * Stride.Width);
@@ -44,8 +72,8 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
         for (int i = 0; i < Rows; i++)
             for (int j = 0; j < Columns; j++)
             {
-                var (y, x) = Origin(i, j);
-                if (region is null || region.Overlaps(y, x, Patch.Height, Patch.Width))
+                var patch = PatchAt(i * Columns + j);
+                if (region is null || region.Overlaps(patch.Y, patch.X, patch.Height, patch.Width))
                     yield return i * Columns + j;
             }
     }
@@ -69,9 +97,9 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
         for (int cell = 0; cell < Count; cell++)
         {
             if (!float.IsFinite(map[cell])) continue;
-            var (y, x) = Origin(cell);
-            AddRectangle(sum, y, x, map[cell]);
-            AddRectangle(count, y, x, 1.0);
+            var patch = PatchAt(cell);
+            AddRectangle(sum, patch, map[cell]);
+            AddRectangle(count, patch, 1.0);
         }
         foreach (var table in new[] { sum, count })
         {
@@ -89,9 +117,9 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
             }
         return pixels;
 
-        void AddRectangle(double[] table, int y, int x, double v)
+        void AddRectangle(double[] table, PixelRegion r, double v)
         {
-            int y1 = y + Patch.Height, x1 = x + Patch.Width;
+            int y = r.Y, x = r.X, y1 = r.Y + r.Height, x1 = r.X + r.Width;
             table[y * stride + x] += v;
             table[y * stride + x1] -= v;
             table[y1 * stride + x] -= v;

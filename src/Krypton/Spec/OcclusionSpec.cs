@@ -11,6 +11,7 @@ namespace Krypton.Spec;
 /// <param name="Value">What each cell records.</param>
 /// <param name="RegionOfInterest">When set, only positions whose patch overlaps it are computed; the others are NaN.</param>
 /// <param name="Positions">When set, exactly these patch positions (top-left corners, any pixel) instead of the grid: interactive use.</param>
+/// <param name="GridKind">How the grid lays out positions: every pixel covered (the default, as Captum) or KRYPTON's count.</param>
 public sealed record OcclusionSpec(
     Size2 Patch,
     Size2 Stride,
@@ -18,8 +19,12 @@ public sealed record OcclusionSpec(
     TargetSelection? Target = null,
     ValueKind Value = ValueKind.Probability,
     PixelRegion? RegionOfInterest = null,
-    IReadOnlyList<(int Y, int X)>? Positions = null)
+    IReadOnlyList<(int Y, int X)>? Positions = null,
+    GridKind GridKind = GridKind.Full)
 {
+    /// <summary>The grid of this spec's positions over an input of the given size.</summary>
+    public OcclusionGrid GridFor(int height, int width) => new(height, width, Patch, Stride, GridKind);
+
     /// <summary>Parses "y,x;y,x;…" (patch top-left corners).</summary>
     public static IReadOnlyList<(int Y, int X)> ParsePositions(string text)
     {

@@ -47,7 +47,7 @@ public static class Tuner
 
         var training = images.Take(images.Count - holdOut).ToList();
         var heldOut = images.Skip(images.Count - holdOut).ToList();
-        var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
+        var grid = spec.GridFor(model.Height, model.Width);
         var execution = options.Execution ?? ExecutionOptions.Default;
         int threads = execution.Threads > 0 ? execution.Threads : Environment.ProcessorCount;
         int total = training.Count * taus.Length + 1 + heldOut.Count * 3, done = 0;
@@ -112,6 +112,7 @@ public static class Tuner
             spec.Fill.ToString(), spec.Value.ToString().ToLowerInvariant(), execution.Device.ToString(), threads, options.Confidence, taus,
             fits, msPerPosition, naiveMs, training.Select(i => i.Name).ToList())
         {
+            GridKind = GridKinds.Name(spec.GridKind),
             TunedQuality = options.Quality,
             Sweep = sweep,
             CreatedUtc = DateTime.UtcNow,
