@@ -10,7 +10,7 @@ internal sealed class ExperimentOptions
     public Option<string> Patch { get; } = new("--patch", "-p") { Description = "patch size in input pixels", DefaultValueFactory = _ => "16", HelpName = "N[xM]" };
     public Option<string> Stride { get; } = new("--stride", "-s") { Description = "distance between patch positions in pixels (vertical x horizontal)", DefaultValueFactory = _ => "4", HelpName = "N[xM]" };
     public Option<string> Fill { get; } = new("--fill") { Description = "patch colour: gray, black, white, mean (the image's mean colour), blur[:SIGMA] (the image blurred, sigma in pixels, default half the patch), baseline:FILE (another picture or .npy tensor, prepared like the input), a pixel value in [0,1], or tensor:V for a value in the model's input space", DefaultValueFactory = _ => "gray", HelpName = "VALUE" };
-    public Option<string> Value { get; } = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, or drop (unoccluded minus occluded probability)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop" };
+    public Option<string> Value { get; } = new("--value") { Description = "what each cell records: prob (probability of the target under occlusion), logit, drop (unoccluded minus occluded probability), or delta (unoccluded minus occluded model output, f(x) - f(x occluded): Captum's attribution, whatever the model outputs; with --per-pixel it is Captum's Occlusion map)", DefaultValueFactory = _ => "prob", HelpName = "prob|logit|drop|delta" };
     public Option<string> Grid { get; } = new("--grid") { Description = "how positions are laid out: full (every pixel covered, as Captum: windows at k*stride up to the border, the last one cut off there) or krypton (KRYPTON's floor((H-h+1)/stride) positions per axis, every patch whole: the paper's grid)", DefaultValueFactory = _ => "full", HelpName = "full|krypton" };
     public Option<int?> Batch { get; } = new("--batch") { Description = "positions per inference call (default: chosen from the memory budget)", HelpName = "N" };
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: all cores)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -36,6 +36,7 @@ internal sealed class ExperimentOptions
         "prob" or "probability" => ValueKind.Probability,
         "logit" => ValueKind.Logit,
         "drop" => ValueKind.Drop,
-        _ => throw new KryptonException($"--value '{text}' is not prob, logit or drop"),
+        "delta" => ValueKind.Delta,
+        _ => throw new KryptonException($"--value '{text}' is not prob, logit, drop or delta"),
     };
 }

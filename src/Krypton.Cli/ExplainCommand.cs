@@ -166,7 +166,7 @@ internal static class ExplainCommand
         if (dryRun)
         {
             var model = job.Model.Load();
-            var plan = ExplainFolder.Plan(job, model);
+            var plan = ExplainFolder.Plan(job, model, inputs: ExplainFolder.KindsOf(files));
             var grid = job.Spec.GridFor(model.Graph.Height, model.Graph.Width);
             Console.WriteLine($"plan for each of the {files.Count} images in {folder} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
             PrintTargets(job, model.Graph.OutputSize);
@@ -193,7 +193,7 @@ internal static class ExplainCommand
             Console.WriteLine($"targets: {several} ({several.Count(outputSize)} maps from the one sweep)");
     }
 
-    private static string ValueName(ValueKind v) => v == ValueKind.Logit ? "logit" : "probability";
+    private static string ValueName(ValueKind v) => v switch { ValueKind.Logit => "logit", ValueKind.Delta => "output", _ => "probability" };
 
     /// <summary>Parses sizes like 512M, 2G, 1.5G or a plain byte count.</summary>
     internal static long ParseBytes(string text)

@@ -7,7 +7,7 @@ namespace Krypton.Cli;
 /// <summary>The options that state the input normalization, shared by every command that reads images.</summary>
 internal sealed class NormalizationOptions
 {
-    public Option<string?> Mean { get; } = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: the model's own, as for the demo model, else ImageNet's 0.485,0.456,0.406)", HelpName = "R,G,B" };
+    public Option<string?> Mean { get; } = new("--mean") { Description = "per-channel mean of the input normalization, pixel scale [0,1] (default: the model's own, as for the demo model, else ImageNet's 0.485,0.456,0.406 for pictures; a .npy tensor is used as is, and a fill in pixel values needs its normalization stated)", HelpName = "R,G,B" };
     public Option<string?> Std { get; } = new("--std") { Description = "per-channel standard deviation of the input normalization (default: the model's own, else ImageNet's 0.229,0.224,0.225)", HelpName = "R,G,B" };
     public Option<bool> NoNormalize { get; } = new("--no-normalize") { Description = "feed pixel values in [0,1] without normalization" };
 

@@ -17,6 +17,8 @@ internal static class TermFlags
         [Term.Profile] = "--profile",
         [Term.Quality] = "--quality",
         [Term.Patch] = "--patch",
+        [Term.Fill] = "--fill",
+        [Term.Normalization] = "--mean and --std, or --no-normalize",
         [Term.Stride] = "--stride",
         [Term.Grid] = "--grid",
         [Term.DataRange] = "--data-range",

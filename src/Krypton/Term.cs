@@ -45,6 +45,12 @@ public sealed class Term
     /// <summary>A quality target.</summary>
     public static Term Quality { get; } = new("a quality target");
 
+    /// <summary>What the occluding patch is filled with.</summary>
+    public static Term Fill { get; } = new("the fill");
+
+    /// <summary>The input normalization (mean and standard deviation per channel).</summary>
+    public static Term Normalization { get; } = new("the input normalization");
+
     /// <summary>The patch size.</summary>
     public static Term Patch { get; } = new("patch");
 

@@ -122,7 +122,7 @@ public class CliTests : IDisposable
     {
         string path = Path.Combine(_dir, "small.npy");
         NpyFile.Write(path, new float[3 * 32 * 32], [3, 32, 32]);
-        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", path], "the model expects 3x64x64");
+        AssertOneLineError(["--model", TestFiles.TinyMixed, "--input", path, "--fill", "tensor:0"], "the model expects 3x64x64");
     }
 
     [Fact]

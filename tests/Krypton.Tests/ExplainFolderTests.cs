@@ -113,9 +113,9 @@ public class ExplainFolderTests : IDisposable
         string images = Path.Combine(_temp.Path, "tensors"), out_ = Path.Combine(_temp.Path, "out"), alone = Path.Combine(_temp.Path, "alone");
         Directory.CreateDirectory(images);
         string tensor = CliTests.GoldenImageNpy(images);
-        var (code, _, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_));
+        var (code, _, stderr) = CliTests.Krypton(Tiny("--input", images, "--out", out_, "--fill", "tensor:0"));
         Assert.True(code == 0, stderr);
-        Assert.Equal(0, CliTests.Krypton(Tiny("--input", tensor, "--out", alone)).Code);
+        Assert.Equal(0, CliTests.Krypton(Tiny("--input", tensor, "--out", alone, "--fill", "tensor:0")).Code);
         Assert.Equal(NpyFile.Read(Path.Combine(alone, "heatmap.npy")).Data, NpyFile.Read(Path.Combine(out_, "image", "heatmap.npy")).Data);
     }
 

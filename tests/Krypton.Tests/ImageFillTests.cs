@@ -243,7 +243,8 @@ public sealed class ImageFillTests : IDisposable
         }
 
         // A picture baseline goes through the model's resize and normalization, like the input:
-        // a black picture is the black fill.
+        // a black picture is the black fill. Both are in pixel values, so with a tensor input the
+        // normalization is stated.
         string black = dir.File("black.png");
         using (var bitmap = new SkiaSharp.SKBitmap(20, 20))
         {
@@ -251,10 +252,10 @@ public sealed class ImageFillTests : IDisposable
             File.WriteAllBytes(black, bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray());
         }
         var (code2, _, stderr2) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
-            "--patch", "8", "--stride", "8", "--fill", $"baseline:{black}", "--out", dir.File("picture"), "--quiet");
+            "--patch", "8", "--stride", "8", "--fill", $"baseline:{black}", "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225", "--out", dir.File("picture"), "--quiet");
         Assert.True(code2 == 0, stderr2);
         var (code3, _, stderr3) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
-            "--patch", "8", "--stride", "8", "--fill", "black", "--out", dir.File("black"), "--quiet");
+            "--patch", "8", "--stride", "8", "--fill", "black", "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225", "--out", dir.File("black"), "--quiet");
         Assert.True(code3 == 0, stderr3);
         var picture = NpyFile.Read(dir.File("picture/heatmap.npy")).Data;
         var blackMap = NpyFile.Read(dir.File("black/heatmap.npy")).Data;
@@ -263,7 +264,7 @@ public sealed class ImageFillTests : IDisposable
 
         // A missing baseline: one line, exit 2, nothing written.
         var (bad, _, badErr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input,
-            "--fill", $"baseline:{dir.File("nowhere.png")}", "--out", dir.File("bad"));
+            "--fill", $"baseline:{dir.File("nowhere.png")}", "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225", "--out", dir.File("bad"));
         Assert.Equal(2, bad);
         Assert.Single(badErr.Trim().Split('\n'));
         Assert.Contains("baseline file not found", badErr);

@@ -94,7 +94,7 @@ public sealed class OpaqueNetworkTests
         File.WriteAllBytes(dir.File("pinned.onnx"), bytes);
         NpyFile.Write(dir.File("x.npy"), image, [3, 4, 4]);
         var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", dir.File("pinned.onnx"), "--input", dir.File("x.npy"),
-            "--patch", "2", "--stride", "1", "--out", dir.File("out"));
+            "--patch", "2", "--stride", "1", "--fill", "tensor:0", "--out", dir.File("out"));
         Assert.True(code == 0, stderr);
         Assert.DoesNotContain("onnxruntime", stdout + stderr, StringComparison.OrdinalIgnoreCase);
     }
@@ -234,7 +234,7 @@ public sealed class OpaqueNetworkTests
     {
         using var dir = new TempFolder();
         var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", Vit, "--input", TestFiles.Path_("zoo_tiny_vit_input.npy"),
-            "--patch", "8", "--stride", "8", "--out", dir.File("out"));
+            "--patch", "8", "--stride", "8", "--fill", "tensor:0.5", "--out", dir.File("out"));
         Assert.True(code == 0, stderr);
         Assert.Contains("ran in naive mode because the model is run as one opaque network", stdout + stderr);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/explanation.json")));

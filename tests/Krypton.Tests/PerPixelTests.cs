@@ -92,7 +92,7 @@ public class PerPixelTests
         {
             string input = CliTests.GoldenImageNpy(dir), out_ = Path.Combine(dir, "out");
             var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input, "--patch", "8", "--stride", "4",
-                "--per-pixel", "--out", out_, "--quiet");
+                "--fill", "tensor:0", "--per-pixel", "--out", out_, "--quiet");
             Assert.True(code == 0, stderr);
             var pixels = NpyFile.Read(Path.Combine(out_, "heatmap-pixels.npy"));
             var cells = NpyFile.Read(Path.Combine(out_, "heatmap.npy"));

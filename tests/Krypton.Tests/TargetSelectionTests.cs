@@ -173,7 +173,7 @@ public class TargetSelectionTests : IDisposable
     {
         string input = CliTests.GoldenImageNpy(_temp.Path), out_ = Path.Combine(_temp.Path, "out");
         var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", input, "--patch", "8",
-            "--positions", "0,0;12,20", "--target", "4,2", "--out", out_, "--quiet");
+            "--positions", "0,0;12,20", "--target", "4,2", "--fill", "tensor:0", "--out", out_, "--quiet");
         Assert.True(code == 0, stderr);
         var lines = File.ReadAllLines(Path.Combine(out_, "positions.csv"));
         Assert.Equal("y,x,value_4,value_2", lines[0]);

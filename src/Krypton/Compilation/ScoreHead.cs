@@ -45,7 +45,14 @@ public static class ScoreHead
             return model.OutputSize == 1 ? model.WithScores(ScoreFunction.Sigmoid) : model;
         var (last, after) = model.Ending();
         var nodes = model.Nodes.Where(n => !ReferenceEquals(n, last) && !after.Contains(n)).ToList();
-        return model.WithNodes(nodes, last!.Inputs[0]).WithScores(model.EndsWithSigmoid ? ScoreFunction.Sigmoid : ScoreFunction.Softmax);
+        return model.WithNodes(nodes, last!.Inputs[0]).WithScores(model.EndsWithSigmoid ? ScoreFunction.Sigmoid : ScoreFunction.Softmax, OutputFormOf(model));
+    }
+
+    /// <summary>What the model file outputs: its logits, or probabilities (a final softmax or sigmoid), or log-probabilities (a final log-softmax).</summary>
+    public static OutputForm OutputFormOf(ModelGraph model)
+    {
+        if (!model.EndsWithSoftmax && !model.EndsWithSigmoid) return OutputForm.Logits;
+        return model.Ending().Last!.Op is Softmax { Log: true } ? OutputForm.LogProbabilities : OutputForm.Probabilities;
     }
 
     /// <summary>Claims the output names first, so that no model value can take them.</summary>
@@ -71,7 +78,18 @@ public static class ScoreHead
         b.Output(LogitsOutput, [-1, outputSize]);
         b.Output(ProbabilitiesOutput, [-1, outputSize]);
         if (targets is null) return;
-        b.Node("Gather", [value == ValueKind.Logit ? logits : probabilities, targets], ValuesOutput, "select_targets", OnnxAttr.Int("axis", 1));
+        string recorded = value switch
+        {
+            ValueKind.Logit => logits,
+            ValueKind.Delta => network.OutputForm switch
+            {
+                OutputForm.Probabilities => probabilities,
+                OutputForm.LogProbabilities => b.Node("LogSoftmax", [logits], null, "log_probabilities", OnnxAttr.Int("axis", 1)),
+                _ => logits,
+            },
+            _ => probabilities,
+        };
+        b.Node("Gather", [recorded, targets], ValuesOutput, "select_targets", OnnxAttr.Int("axis", 1));
         b.Output(ValuesOutput, [-1, -1]);
     }
 }

@@ -70,6 +70,6 @@ public static class FillValues
 
     /// <summary>A baseline picture or .npy tensor as a model input [1, C, H, W], prepared exactly like the input.</summary>
     /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
-    public static float[] Baseline(BaselineFill fill, int channels, int height, int width, Preprocessing normalization) =>
+    public static float[] Baseline(BaselineFill fill, int channels, int height, int width, Preprocessing? normalization) =>
         ModelInput.Load(fill.Path, channels, height, width, normalization, "baseline").Tensor;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Krypton.Compilation;
 using Krypton.Planning;
 using Krypton.Spec;
 
@@ -58,7 +59,7 @@ public sealed class OcclusionEngine : IDisposable
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
 
         clock.Restart();
-        var maps = new Sweep(evaluator, plan, spec, grid, progress, cancellation).Run(targets, logits, probabilities);
+        var maps = new Sweep(evaluator, plan, spec, grid, ScoreHead.OutputFormOf(model), progress, cancellation).Run(targets, logits, probabilities);
         var sweep = clock.Elapsed;
 
         return new Explanation(spec, grid, plan, maps, primary, top,

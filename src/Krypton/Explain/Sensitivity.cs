@@ -9,11 +9,11 @@ public static class Sensitivity
     /// minus the occluded one (probability or logit, as the map records).
     /// </summary>
     public static float DropOf(Explanation e, float mapValue) =>
-        e.Spec.Value == ValueKind.Drop ? mapValue : e.UnoccludedValue - mapValue;
+        e.Spec.Value.IsDrop() ? mapValue : e.UnoccludedValue - mapValue;
 
     /// <summary>The occluded value behind a heat-map value (probability or logit).</summary>
     public static float OccludedValueOf(Explanation e, float mapValue) =>
-        e.Spec.Value == ValueKind.Drop ? e.UnoccludedValue - mapValue : mapValue;
+        e.Spec.Value.IsDrop() ? e.UnoccludedValue - mapValue : mapValue;
 
     /// <summary>
     /// The computed (finite) cells, most sensitive first: largest drop first, ties by cell index,

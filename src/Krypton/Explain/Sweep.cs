@@ -1,3 +1,4 @@
+using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Spec;
 
@@ -6,21 +7,22 @@ namespace Krypton.Explain;
 /// <summary>
 /// One image's sweep over the plan's positions on a bound evaluator: the grid's cells (those
 /// overlapping the region of interest), explicit positions, or drill-down's two stages; every
-/// target's values from the same calls, turned into drops when the spec asks for them.
+/// target's values from the same calls, turned into drops (of the probability, or of the model's own
+/// output for a delta) when the spec asks for them.
 /// </summary>
-internal sealed class Sweep(IPositionEvaluator evaluator, OcclusionPlan plan, OcclusionSpec spec, OcclusionGrid grid,
+internal sealed class Sweep(IPositionEvaluator evaluator, OcclusionPlan plan, OcclusionSpec spec, OcclusionGrid grid, OutputForm form,
     IProgress<OcclusionProgress>? progress, CancellationToken cancellation)
 {
     /// <summary>Each target's map, in the order of <paramref name="targets"/>.</summary>
     public IReadOnlyList<TargetMap> Run(IReadOnlyList<int> targets, float[] logits, float[] probabilities)
     {
         int k = targets.Count;
-        var unoccluded = targets.Select(t => spec.Value == ValueKind.Logit ? logits[t] : probabilities[t]).ToArray();
+        var unoccluded = targets.Select(t => TargetValues.Unoccluded(spec.Value, form, logits, probabilities, t)).ToArray();
         // Values position-major, [positions, targets].
         float[] Values(IReadOnlyList<(int Y, int X)> at)
         {
             float[] v = OcclusionRunner.Evaluate(evaluator, at, plan.BatchSize, progress, cancellation);
-            if (spec.Value == ValueKind.Drop)
+            if (spec.Value.IsDrop())
                 for (int i = 0; i < v.Length; i++) v[i] = unoccluded[i % k] - v[i];
             return v;
         }

@@ -16,14 +16,17 @@ public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kin
     /// <param name="channels">The model's channels.</param>
     /// <param name="height">The model's input height.</param>
     /// <param name="width">The model's input width.</param>
-    /// <param name="normalization">How pixels become the input.</param>
+    /// <param name="normalization">
+    /// How pixels become the input: needed for a picture; for a tensor only to show it as a picture
+    /// (null when it is not known: the tensor's values are then stretched over the display's range).
+    /// </param>
     /// <param name="what">What the file is, for messages ("input", "baseline").</param>
     /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
-    public static ModelInput Load(string path, int channels, int height, int width, Preprocessing normalization, string what = "input")
+    public static ModelInput Load(string path, int channels, int height, int width, Preprocessing? normalization, string what = "input")
     {
         if (!File.Exists(path))
             throw new KryptonException($"{what} file not found: {path}");
-        if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        if (IsTensorFile(path))
         {
             var tensor = NpyFile.ReadImageTensor(path);
             int[] want = [channels, height, width];
@@ -31,19 +34,30 @@ public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kin
                 throw new KryptonException($"{what} tensor {path} is {string.Join("x", tensor.Shape)}, the model expects {string.Join("x", want)}");
             return new ModelInput(tensor.Data, DisplayOf(tensor.Data, channels, height, width, normalization), "tensor (.npy, used as is)");
         }
+        if (normalization is null)
+            throw new ArgumentNullException(nameof(normalization), "a picture needs its normalization");
         var image = ImageLoader.Load(path);
         var display = image.WithChannels(channels).Resize(width, height);
         return new ModelInput(normalization.ToTensor(display, channels, height, width), display,
             $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {width}x{height}");
     }
 
-    private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing normalization)
+    /// <summary>True for a preprocessed tensor (.npy), which is used as is; false for a picture.</summary>
+    public static bool IsTensorFile(string path) => Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A tensor as a picture: its normalization undone when it is known, else its values stretched
+    /// from their minimum to their maximum (all channels alike, so colours keep their balance).
+    /// </summary>
+    private static LoadedImage? DisplayOf(float[] tensor, int channels, int height, int width, Preprocessing? normalization)
     {
         if (channels is not (1 or 3)) return null;
+        float lo = tensor.Where(float.IsFinite).DefaultIfEmpty(0).Min(), hi = tensor.Where(float.IsFinite).DefaultIfEmpty(1).Max();
+        float Pixel(float v, int c) => normalization is { } n ? n.TensorToPixel(v, c) : hi > lo ? (v - lo) / (hi - lo) : 0.5f;
         var pixels = new float[height * width * channels];
         for (int c = 0; c < channels; c++)
             for (int i = 0; i < height * width; i++)
-                pixels[i * channels + c] = Math.Clamp(normalization.TensorToPixel(tensor[c * height * width + i], c), 0f, 1f);
+                pixels[i * channels + c] = Math.Clamp(Pixel(tensor[c * height * width + i], c), 0f, 1f);
         return new LoadedImage("tensor", width, height, channels, 32, pixels);
     }
 }

@@ -5,6 +5,7 @@ using Krypton.Output;
 using Krypton.Planning;
 using Krypton.Explain;
 using Krypton.IO;
+using Krypton.Imaging;
 using Krypton.Spec;
 
 namespace Krypton.Jobs;
@@ -39,7 +40,7 @@ public static class ExplainFolder
         var clock = Stopwatch.StartNew();
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
-        var plan = Plan(job, model, engine);
+        var plan = Plan(job, model, engine, KindsOf(images));
 
         var names = FolderNames(images);
         var done = new List<FolderImage>();
@@ -81,11 +82,12 @@ public static class ExplainFolder
     /// <summary>
     /// The plan every image of a folder run follows, made from the model and the job alone (the
     /// input's content changes no part of it): checks everything a folder run checks before its
-    /// first image. Compiles on <paramref name="engine"/> when given, for a run to reuse.
+    /// first image, for the kinds of input it holds (<see cref="KindsOf"/>). Compiles on
+    /// <paramref name="engine"/> when given, for a run to reuse.
     /// </summary>
-    public static OcclusionPlan Plan(ExplainJob job, LoadedModel model, OcclusionEngine? engine = null)
+    public static OcclusionPlan Plan(ExplainJob job, LoadedModel model, OcclusionEngine? engine = null, InputKind inputs = InputKind.Picture)
     {
-        var checkedJob = ExplainJobRunner.Check(job, model);
+        var checkedJob = ExplainJobRunner.Check(job, model, inputs);
         var g = model.Graph;
         var request = ExplainJobRunner.RequestFor(job, g, new float[g.Channels * g.Height * g.Width], checkedJob.Normalization, checkedJob.Profile);
         if (engine is not null) return engine.Plan(request);
@@ -112,6 +114,10 @@ public static class ExplainFolder
             return null;   // damaged or from another version: run it again
         }
     }
+
+    /// <summary>The kinds of input among <paramref name="images"/>: pictures, tensors (.npy), or both.</summary>
+    public static InputKind KindsOf(IEnumerable<string> images) =>
+        images.Aggregate((InputKind)0, (kinds, f) => kinds | (ModelInput.IsTensorFile(f) ? InputKind.Tensor : InputKind.Picture));
 
     /// <summary>Each image's output folder: its file name without the extension, or with it where two images share a stem.</summary>
     public static IReadOnlyList<string> FolderNames(IReadOnlyList<string> images)

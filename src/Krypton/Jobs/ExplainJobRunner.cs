@@ -30,7 +30,7 @@ public static class ExplainJobRunner
         if (!File.Exists(inputPath))
             throw new KryptonException($"input file not found: {inputPath}");
         model ??= job.Model.Load();
-        var checkedJob = Check(job, model);
+        var checkedJob = Check(job, model, ModelInput.IsTensorFile(inputPath) ? InputKind.Tensor : InputKind.Picture);
         var g = model.Graph;
         var normalization = checkedJob.Normalization;
         var (input, display, kind) = ModelInput.Load(inputPath, g.Channels, g.Height, g.Width, normalization);
@@ -42,19 +42,31 @@ public static class ExplainJobRunner
         };
     }
 
-    /// <summary>Checks everything about a job that does not depend on its input: normalization, spec, outputs, target, fill, profile.</summary>
+    /// <summary>
+    /// Checks everything about a job that does not depend on its input's content, for inputs of the
+    /// given kinds: normalization, spec, outputs, target, fill, profile.
+    /// </summary>
+    /// <remarks>
+    /// A picture is normalized as the job says, else as the model was trained, else as ImageNet's
+    /// models are. A tensor (.npy) is used as is: its normalization is known only when the job or the
+    /// model states it, and a fill in pixel values (gray, black, a number, a picture baseline) needs it;
+    /// without it such a fill is refused rather than converted through a guess.
+    /// </remarks>
     /// <exception cref="KryptonException">Something does not fit the model or the rest of the job.</exception>
-    public static CheckedJob Check(ExplainJob job, LoadedModel model)
+    public static CheckedJob Check(ExplainJob job, LoadedModel model, InputKind inputs = InputKind.Picture)
     {
         var g = model.Graph;
-        var normalization = model.NormalizationOr(job.Normalization);
-        normalization.CheckChannels(g.Channels);
+        var stated = job.Normalization ?? model.Normalization;
+        var normalization = inputs.HasFlag(InputKind.Picture) ? model.NormalizationOr(job.Normalization) : stated;
+        normalization?.CheckChannels(g.Channels);
         job.Spec.Validate(g.Height, g.Width);
         if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
             throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
         if (job.ReportFile is { } report && Directory.Exists(report))
             throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
         job.Spec.Target?.Validate(g.OutputSize);
+        if (inputs.HasFlag(InputKind.Tensor) && stated is null && NeedsPixelNormalization(job.Spec.Fill))
+            throw KryptonException.Naming($"{Term.Fill} {job.Spec.Fill} is given in pixel values, but a tensor input (.npy) is used as is and its normalization is not known: give the fill in the tensor's own values (tensor:V, mean, blur, or a .npy baseline), or state the normalization ({Term.Normalization})");
         // A baseline is read now, so that a missing or misshapen one stops a folder run before its first image.
         if (job.Spec.Fill is BaselineFill baseline)
             FillValues.Baseline(baseline, g.Channels, g.Height, g.Width, normalization);
@@ -69,12 +81,19 @@ public static class ExplainJobRunner
             profile = QualityProfile.Load(profilePath);
             profile.CheckApplies(g, job.Spec, model.Sha256);
         }
-        return new CheckedJob(normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
+        return new CheckedJob(inputs == InputKind.Tensor ? stated : normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
     }
 
-    /// <summary>The occlusion request of a job on a prepared input.</summary>
-    public static ExplainRequest RequestFor(ExplainJob job, ModelGraph model, float[] input, Preprocessing normalization, QualityProfile? profile) =>
-        new(model, input, job.Spec, normalization) { Method = job.Method with { Profile = profile }, Resources = job.Resources };
+    /// <summary>True for a fill stated in pixel values: converting it needs the input's normalization.</summary>
+    private static bool NeedsPixelNormalization(Fill fill) =>
+        fill is PixelFill || fill is BaselineFill b && !ModelInput.IsTensorFile(b.Path);
+
+    /// <summary>
+    /// The occlusion request of a job on a prepared input; <paramref name="normalization"/> null when
+    /// it is not known (a tensor input whose fill is in its own values: no conversion happens).
+    /// </summary>
+    public static ExplainRequest RequestFor(ExplainJob job, ModelGraph model, float[] input, Preprocessing? normalization, QualityProfile? profile) =>
+        new(model, input, job.Spec, normalization ?? Preprocessing.None) { Method = job.Method with { Profile = profile }, Resources = job.Resources };
 
     /// <summary>The plan of a prepared job, without running it (compiles the incremental graphs to size the memory, opens no session).</summary>
     public static OcclusionPlan Plan(PreparedJob prepared)

@@ -13,7 +13,7 @@ namespace Krypton.Jobs;
 /// <param name="InputPath">The input file, full path.</param>
 /// <param name="InputSha256">SHA-256 of the input file.</param>
 /// <param name="InputKind">What the input was and how it became the model input.</param>
-/// <param name="Normalization">How pixels became the input.</param>
+/// <param name="Normalization">How pixels became the input; null for a tensor whose normalization nobody stated.</param>
 /// <param name="Grid">The positions.</param>
 /// <param name="LoadTime">Time to load the model and the input.</param>
 public sealed record PreparedJob(
@@ -24,7 +24,7 @@ public sealed record PreparedJob(
     string InputPath,
     string InputSha256,
     string InputKind,
-    Preprocessing Normalization,
+    Preprocessing? Normalization,
     OcclusionGrid Grid,
     TimeSpan LoadTime)
 {

@@ -24,7 +24,8 @@ public static class RequestDigest
         var inv = CultureInfo.InvariantCulture;
         string text = string.Join('\n',
             ToolVersions.Krypton, prepared.Model.Sha256 ?? prepared.Model.Description, prepared.Model.Graph.Name, prepared.InputSha256, prepared.InputKind,
-            string.Join(',', prepared.Normalization.Mean.Select(v => v.ToString("R", inv))), string.Join(',', prepared.Normalization.Std.Select(v => v.ToString("R", inv))),
+            prepared.Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", inv))) : "unknown",
+            prepared.Normalization is { } d ? string.Join(',', d.Std.Select(v => v.ToString("R", inv))) : "unknown",
             s.Patch, s.Stride, GridKinds.Name(s.GridKind), s.Fill, s.Fill is BaselineFill b ? FileHash.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
             s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
             m.Mode.ToString().ToLowerInvariant(), m.Tau.ToString("R", inv), m.DrillDown?.ToString() ?? "", m.Quality?.ToString("R", inv) ?? "",

@@ -124,13 +124,19 @@ public sealed class ModelGraph
     /// </summary>
     public ScoreFunction Scores { get; private init; }
 
-    /// <summary>A copy of this graph with other nodes (same input, name and scores); shapes are inferred again.</summary>
-    public ModelGraph WithNodes(IReadOnlyList<Node> nodes, string? output = null) =>
-        new(InputName, InputShape, nodes, output ?? Output, Name) { Scores = Scores };
+    /// <summary>
+    /// What the model file's output is relative to this graph's output (its logits, when a final
+    /// activation was taken off): set with the scores. The logits themselves by default.
+    /// </summary>
+    public OutputForm OutputForm { get; private init; }
 
-    /// <summary>This graph, its outputs turned into probabilities by <paramref name="scores"/>.</summary>
-    public ModelGraph WithScores(ScoreFunction scores) =>
-        new(InputName, InputShape, Nodes, Output, Name) { Scores = scores };
+    /// <summary>A copy of this graph with other nodes (same input, name, scores and output form); shapes are inferred again.</summary>
+    public ModelGraph WithNodes(IReadOnlyList<Node> nodes, string? output = null) =>
+        new(InputName, InputShape, nodes, output ?? Output, Name) { Scores = Scores, OutputForm = OutputForm };
+
+    /// <summary>This graph, its outputs turned into probabilities by <paramref name="scores"/>; the file's own output is <paramref name="form"/>.</summary>
+    public ModelGraph WithScores(ScoreFunction scores, OutputForm form = OutputForm.Logits) =>
+        new(InputName, InputShape, Nodes, Output, Name) { Scores = scores, OutputForm = form };
 
     /// <summary>Bytes of all activations of one sample (an upper bound on what a forward pass keeps alive).</summary>
     public long ActivationBytes => 4L * (_shapes.Values.Sum(s => s.Skip(1).Aggregate(1L, (p, d) => p * d))) + Nodes.Sum(n => n.Op.HiddenBytes);

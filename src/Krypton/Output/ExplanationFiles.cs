@@ -118,7 +118,9 @@ public static class ExplanationFiles
         var e = output.Explanation;
         var run = output.Run;
         var inv = CultureInfo.InvariantCulture;
-        string normalization = $"mean {string.Join(", ", run.Normalization.Mean.Select(v => v.ToString(inv)))}, std {string.Join(", ", run.Normalization.Std.Select(v => v.ToString(inv)))}";
+        string normalization = run.Normalization is { } n
+            ? $"mean {string.Join(", ", n.Mean.Select(v => v.ToString(inv)))}, std {string.Join(", ", n.Std.Select(v => v.ToString(inv)))}"
+            : "not stated (a tensor used as is)";
         var provenance = new ReportProvenance(
             run.ModelText, run.ModelFile, run.ModelSha256,
             run.InputFile, run.InputSha256, run.InputKind, normalization,
@@ -137,6 +139,7 @@ public static class ExplanationFiles
         {
             ValueKind.Probability => $"probability of {target} under occlusion",
             ValueKind.Logit => $"logit of {target} under occlusion",
+            ValueKind.Delta => $"drop in the model's output for {target}",
             _ => $"drop in probability of {target}",
         };
     }

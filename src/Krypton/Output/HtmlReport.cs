@@ -35,7 +35,7 @@ public static class HtmlReport
         if (e.HeatMap.Length == 0)
             throw new KryptonException("a report needs a heat map; explicit positions have none");
         var regions = Sensitivity.TopRegions(e, content.TopRegions);
-        string dropUnit = e.Spec.Value == ValueKind.Logit ? "logit" : "probability";
+        string dropUnit = e.Spec.Value switch { ValueKind.Logit => "logit", ValueKind.Delta => "output", _ => "probability" };
         var html = new StringBuilder();
         string title = $"Occlusion heat map of {p.Input} under {p.Model}";
 
@@ -99,7 +99,7 @@ public static class HtmlReport
         // Most sensitive regions.
         html.Append("<h2>Most sensitive regions</h2>\n<p>Cells ranked by the ").Append(dropUnit)
             .Append(" drop they cause: the target's ").Append(dropUnit).Append(" without occlusion (")
-            .Append(Num(e.Spec.Value == ValueKind.Logit ? e.UnoccludedValue : e.UnoccludedProbability))
+            .Append(Num(e.Spec.Value is ValueKind.Logit or ValueKind.Delta ? e.UnoccludedValue : e.UnoccludedProbability))
             .Append(") minus its value with the patch occluded.</p>\n")
             .Append("<table id=\"regions\">\n<thead><tr><th>rank</th><th>cell (row, column)</th><th>patch top-left (y, x)</th><th>patch size</th><th>")
             .Append(dropUnit).Append(" drop</th><th>").Append(dropUnit).Append(" when occluded</th></tr></thead>\n<tbody>\n");

@@ -79,7 +79,7 @@ public static class ProvenanceJson
                 ["file"] = run.InputFile,
                 ["sha256"] = run.InputSha256,
                 ["kind"] = run.InputKind,
-                ["normalization"] = new JsonObject { ["mean"] = Json(run.Normalization.Mean), ["std"] = Json(run.Normalization.Std) },
+                ["normalization"] = run.Normalization is { } n ? new JsonObject { ["mean"] = Json(n.Mean), ["std"] = Json(n.Std) } : null,
             },
             ["spec"] = new JsonObject
             {

@@ -28,8 +28,8 @@ public sealed record RunRecord
     /// <summary>What the input was and how it became the model input.</summary>
     public required string InputKind { get; init; }
 
-    /// <summary>How pixels became the model input.</summary>
-    public required Preprocessing Normalization { get; init; }
+    /// <summary>How pixels became the model input; null for a tensor used as is whose normalization nobody stated.</summary>
+    public required Preprocessing? Normalization { get; init; }
 
     /// <summary>The tuning profile the planner used, or null.</summary>
     public string? ProfileFile { get; init; }

@@ -114,7 +114,7 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
     {
         int count = (int)Math.Ceiling(Fraction * predicted.Length);
         var candidates = Enumerable.Range(0, predicted.Length).Where(c => !computed.Contains(c));
-        var ordered = value == ValueKind.Drop
+        var ordered = value.IsDrop()
             ? candidates.OrderByDescending(c => predicted[c]).ThenBy(c => c)
             : candidates.OrderBy(c => predicted[c]).ThenBy(c => c);
         return ordered.Take(count).ToList();
