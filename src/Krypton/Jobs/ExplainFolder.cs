@@ -23,7 +23,8 @@ public static class ExplainFolder
     public const string SummaryFile = "summary.csv";
 
     /// <summary>
-    /// Checks the job once (spec, target, settings and plan, on the model alone: a mistake there
+    /// Checks the job once (its settings and that <paramref name="outDir"/> can be made and written,
+    /// before the model is loaded; then spec, target and plan on the model alone: a mistake there
     /// fails the run before any image), then explains the images one after the other. An image
     /// that cannot be read or explained is recorded with its reason and the run goes on.
     /// <paramref name="progress"/> counts positions over the whole run; <paramref name="imageDone"/>
@@ -37,6 +38,8 @@ public static class ExplainFolder
         if (job.ReportFile is not null)
             throw KryptonException.Naming($"{Term.Report} writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
         var clock = Stopwatch.StartNew();
+        ExplainJobRunner.CheckSettings(job);
+        OutputLocation.CheckFolder(Term.OutputFolder, outDir);
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
         var plan = Plan(job, model, engine);

@@ -27,6 +27,7 @@ public sealed class Planner
     {
         spec.Validate(model.Height, model.Width);
         spec.Target?.Validate(model.OutputSize);
+        resources.Check();
         var grid = new OcclusionGrid(model.Height, model.Width, spec.Patch, spec.Stride);
         int positions = spec.Positions?.Count ?? grid.Cells(spec.RegionOfInterest).Count();
         if (positions == 0)
