@@ -177,7 +177,19 @@ internal static class ExplainCommand
             return 0;
         }
         Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {ModeNames.Of(job.Method.Mode)}");
-        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume), cancellation));
+        FolderResult result;
+        try
+        {
+            // Not Task.Run(..., cancellation): a task started with the token would turn the run's
+            // FolderRunCancelledException into a bare TaskCanceledException.
+            result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume)));
+        }
+        catch (FolderRunCancelledException c)
+        {
+            Console.Error.WriteLine($"krypton: cancelled after {c.Finished} of {files.Count} images; their files, {ExplainFolder.SummaryFile} and {ExplainFolder.GalleryFile} "
+                + $"are in {c.OutputFolder}; run again with --resume to finish");
+            return Cli.Cancelled;
+        }
         int ok = result.Images.Count - result.Failed.Count;
         Console.WriteLine($"{ok} of {result.Images.Count} images explained{ExplainFolder.KeptText(result)} in {result.Time.TotalSeconds:0.0} s ({result.Plan.Method})");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile} and a folder per image");
