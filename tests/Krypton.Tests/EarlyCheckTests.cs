@@ -20,12 +20,7 @@ public class EarlyCheckTests : IDisposable
 
     private string Missing => _temp.File("missing.onnx");
 
-    private string AFile()
-    {
-        string path = _temp.File("a.txt");
-        File.WriteAllText(path, "mine");
-        return path;
-    }
+    private string AFile() => _temp.WriteText("a.txt", "mine");
 
     private static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist");
 

@@ -9,12 +9,7 @@ public class OutputLocationTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private string AFile()
-    {
-        string path = _temp.File("a.txt");
-        File.WriteAllText(path, "mine");
-        return path;
-    }
+    private string AFile() => _temp.WriteText("a.txt", "mine");
 
     [Fact]
     public void A_folder_that_can_be_made_is_fine_and_nothing_is_left_behind()
