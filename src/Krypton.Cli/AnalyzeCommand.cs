@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Krypton.Incremental;
+using Krypton.Planning;
 using Krypton.Spec;
 
 namespace Krypton.Cli;
@@ -35,15 +36,17 @@ internal static class AnalyzeCommand
 
     private static int Run(ParseResult parse)
     {
-        var model = ModelChoice.Source(parse).Load();
         var patch = Size2.Parse(parse.GetValue(Patch)!, "patch");
+        patch.CheckPositive(Term.Patch);
+        new MethodOptions(Tau: parse.GetValue(Tau)).Check();
         var rule = parse.GetValue(Merge)!.Trim().ToLowerInvariant() switch
         {
             "bbox" or "bounding-box" => MergeRule.BoundingBox,
             "last-input" or "last" => MergeRule.LastInput,
             var m => throw new KryptonException($"--merge '{m}' is not bbox or last-input"),
         };
-        if (patch.Height > model.Graph.Height || patch.Width > model.Graph.Width || patch.Height < 1 || patch.Width < 1)
+        var model = ModelChoice.Source(parse).Load();
+        if (patch.Height > model.Graph.Height || patch.Width > model.Graph.Width)
             throw new KryptonException($"patch {patch} does not fit the {model.Graph.Height}x{model.Graph.Width} input");
         var analysis = Analyzer.Analyze(model.Graph, patch.Height, patch.Width, parse.GetValue(Tau), rule);
         if (parse.GetValue(Json))

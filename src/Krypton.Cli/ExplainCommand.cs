@@ -122,8 +122,10 @@ internal static class ExplainCommand
             return await RunFolderAsync(job, folder, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
         if (parse.GetValue(Resume))
             throw new KryptonException("--resume goes with a folder of images (--input DIR): it keeps the images an earlier run finished");
-        var prepared = ExplainJobRunner.Prepare(job);
-        if (parse.GetValue(DryRun))
+        bool dryRun = parse.GetValue(DryRun);
+        // A dry run writes nothing: only a run checks, before loading, that --out can take the files.
+        var prepared = dryRun ? ExplainJobRunner.Prepare(job) : ExplainJobRunner.Prepare(job, outDir);
+        if (dryRun)
         {
             var plan = ExplainJobRunner.Plan(prepared);
             Console.WriteLine($"plan for {prepared.InputDescription} with {prepared.ModelDescription}: {prepared.Grid.Rows}x{prepared.Grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
@@ -165,6 +167,7 @@ internal static class ExplainCommand
         var files = ImageFolder.Files(folder, tensors: true);
         if (dryRun)
         {
+            ExplainJobRunner.CheckSettings(job);
             var model = job.Model.Load();
             var plan = ExplainFolder.Plan(job, model, inputs: ExplainFolder.KindsOf(files));
             var grid = job.Spec.GridFor(model.Graph.Height, model.Graph.Width);
@@ -176,7 +179,19 @@ internal static class ExplainCommand
             return 0;
         }
         Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {ModeNames.Of(job.Method.Mode)}");
-        var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume), cancellation));
+        FolderResult result;
+        try
+        {
+            // Not Task.Run(..., cancellation): a task started with the token would turn the run's
+            // FolderRunCancelledException into a bare TaskCanceledException.
+            result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume)));
+        }
+        catch (FolderRunCancelledException c)
+        {
+            Console.Error.WriteLine($"krypton: cancelled after {c.Finished} of {files.Count} images; their files, {ExplainFolder.SummaryFile} and {ExplainFolder.GalleryFile} "
+                + $"are in {c.OutputFolder}; run again with --resume to finish");
+            return Cli.Cancelled;
+        }
         int ok = result.Images.Count - result.Failed.Count;
         Console.WriteLine($"{ok} of {result.Images.Count} images explained{ExplainFolder.KeptText(result)} in {result.Time.TotalSeconds:0.0} s ({result.Plan.Method})");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile} and a folder per image");
@@ -201,9 +216,11 @@ internal static class ExplainCommand
         string t = text.Trim().ToUpperInvariant().TrimEnd('B', 'I');
         double scale = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : t.EndsWith('T') ? 1L << 40 : 1;
         if (scale > 1) t = t[..^1];
-        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0)
-            return (long)(v * scale);
-        throw new KryptonException($"memory budget '{text}' is not a size like 512M or 2G");
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+            throw new KryptonException($"memory budget '{text}' is not a size like 512M or 2G");
+        if (!(v * scale >= 1))
+            throw new KryptonException($"--memory-budget {text} must be positive: a size like 512M or 2G");
+        return (long)(v * scale);
     }
 }
 

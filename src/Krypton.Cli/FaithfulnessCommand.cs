@@ -50,6 +50,13 @@ internal static class FaithfulnessCommand
         var spec = Experiment.Spec(parse);
         var mode = ModeNames.Parse(parse.GetValue(Mode)!);
         var options = new FaithfulnessOptions(parse.GetValue(Steps), parse.GetValue(RandomOrders), parse.GetValue(OrderSeed));
+        var resources = new ResourceOptions { BatchSize = parse.GetValue(Experiment.Batch), Execution = Experiment.Execution(parse) };
+        // Everything that needs no model is checked before it is loaded.
+        spec.Validate();
+        options.Check();
+        resources.Check();
+        if (parse.GetValue(Csv) is { } csvFile)
+            OutputLocation.CheckFile(Term.AreasCsv, csvFile, "areas.csv");
         var model = ModelChoice.Source(parse).Load();
         spec.Validate(model.Graph.Height, model.Graph.Width);
         bool quiet = parse.GetValue(Quiet);
@@ -59,7 +66,7 @@ internal static class FaithfulnessCommand
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
         var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), new MethodOptions(mode), options,
-            new ResourceOptions { BatchSize = parse.GetValue(Experiment.Batch), Execution = Experiment.Execution(parse) }, progress, cancellation);
+            resources, progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;
         if (parse.GetValue(Csv) is { } csv)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Krypton.IO;
 using Krypton.Jobs;
 using Krypton.Planning;
 using Krypton.Tuning;
@@ -55,8 +56,10 @@ internal static class TuneCommand
         var options = new TuneOptions(parse.GetValue(Quality), ParseTaus(parse.GetValue(Taus)!), ParseDrillDowns(parse.GetValue(DrillDowns)!),
             parse.GetValue(HoldOut), parse.GetValue(Confidence), BatchSize: parse.GetValue(Experiment.Batch), Execution: Experiment.Execution(parse));
         string outFile = parse.GetValue(Out)!;
-        if (Directory.Exists(outFile))
-            throw new KryptonException($"--out {outFile} is a folder; give a file name such as profile.json");
+        // Everything that needs no model is checked before it is loaded: tuning takes minutes.
+        spec.Validate();
+        options.Check(files.Count);
+        OutputLocation.CheckFile(Term.ProfileOutput, outFile, "profile.json");
         var model = ModelChoice.Source(parse).Load();
         spec.Validate(model.Graph.Height, model.Graph.Width);
         var normalization = model.NormalizationOr(NormalizationChoice.Resolve(parse));

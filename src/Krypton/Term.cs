@@ -75,6 +75,39 @@ public sealed class Term
     /// <summary>The tuner, which makes tuning profiles.</summary>
     public static Term Tuner { get; } = new("the tuner");
 
+    /// <summary>The folder a run writes its files into.</summary>
+    public static Term OutputFolder { get; } = new("the output folder");
+
+    /// <summary>Where the HTML report of one image goes.</summary>
+    public static Term ReportFile { get; } = new("the report file");
+
+    /// <summary>Where the tuner writes its profile.</summary>
+    public static Term ProfileOutput { get; } = new("the profile file");
+
+    /// <summary>Where the faithfulness areas of every image go, as CSV.</summary>
+    public static Term AreasCsv { get; } = new("the areas CSV file");
+
+    /// <summary>Where the trained demo head goes.</summary>
+    public static Term HeadFile { get; } = new("the head file");
+
+    /// <summary>Where the composed demo model goes as one ONNX file.</summary>
+    public static Term OnnxExport { get; } = new("the ONNX file to write");
+
+    /// <summary>The folder of cached backbone features.</summary>
+    public static Term FeatureCache { get; } = new("the feature cache");
+
+    /// <summary>The folder the demo's sample pictures are exported to.</summary>
+    public static Term SamplesFolder { get; } = new("the samples folder");
+
+    /// <summary>Inference threads.</summary>
+    public static Term Threads { get; } = new("the number of threads");
+
+    /// <summary>Positions (or images) per inference call.</summary>
+    public static Term BatchSize { get; } = new("the batch size");
+
+    /// <summary>The memory a run may use.</summary>
+    public static Term MemoryBudget { get; } = new("the memory budget");
+
     /// <inheritdoc/>
     public override string ToString() => Concept;
 }

@@ -100,5 +100,13 @@ internal sealed class TempFolder : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes a text file into the folder and returns its path.</summary>
+    public string WriteText(string name, string text)
+    {
+        string path = File(name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }

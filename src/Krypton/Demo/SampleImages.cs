@@ -34,6 +34,7 @@ public static class SampleImages
     {
         if (perClass < 1)
             throw new KryptonException($"images per class ({perClass}) must be at least 1");
+        OutputLocation.CheckFolder(Term.SamplesFolder, directory);
         Directory.CreateDirectory(directory);
         var paths = new List<string>();
         for (int label = 0; label < FashionMnist.ClassNames.Count; label++)

@@ -24,59 +24,84 @@ public static class ExplainFolder
     public const string SummaryFile = "summary.csv";
 
     /// <summary>
-    /// Checks the job once (spec, target, settings and plan, on the model alone: a mistake there
+    /// Checks the job once (its settings and that <paramref name="outDir"/> can be made and written,
+    /// before the model is loaded; then spec, target and plan on the model alone: a mistake there
     /// fails the run before any image), then explains the images one after the other. An image
     /// that cannot be read or explained is recorded with its reason and the run goes on.
     /// <paramref name="progress"/> counts positions over the whole run; <paramref name="imageDone"/>
     /// hears of each image as it finishes. With <paramref name="resume"/>, an image whose folder
     /// holds an explanation.json written with the same settings, model and image (its request
     /// digest, <see cref="RequestDigest.Sha256"/>) keeps those files and is not run again.
+    /// Cancelled after some images, the run still writes summary.csv and index.html for them (the
+    /// images not reached listed as not run) and throws <see cref="FolderRunCancelledException"/>;
+    /// cancelled before any image finished, it writes nothing and throws a plain
+    /// <see cref="OperationCanceledException"/>.
     /// </summary>
+    /// <exception cref="FolderRunCancelledException">Cancelled after at least one image; its files and the index are written.</exception>
     public static FolderResult Run(ExplainJob job, IReadOnlyList<string> images, string outDir, IProgress<OcclusionProgress>? progress = null,
         Action<FolderImage>? imageDone = null, CancellationToken cancellation = default, bool resume = false)
     {
         if (job.ReportFile is not null)
             throw KryptonException.Naming($"{Term.Report} writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
         var clock = Stopwatch.StartNew();
+        ExplainJobRunner.CheckSettings(job);
+        OutputLocation.CheckFolder(Term.OutputFolder, outDir);
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
         var plan = Plan(job, model, engine, KindsOf(images));
 
         var names = FolderNames(images);
         var done = new List<FolderImage>();
-        Directory.CreateDirectory(outDir);
         int perImage = plan.EvaluatedPositions;
-        foreach (var (image, i) in images.Select((f, i) => (f, i)))
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            var imageClock = Stopwatch.StartNew();
-            var sweep = progress is null ? null : new SyncProgress<OcclusionProgress>(p => progress.Report(
-                new OcclusionProgress(i * perImage + (p.Total == 0 ? 0 : (int)((long)p.Done * perImage / p.Total)), images.Count * perImage, clock.Elapsed)));
-            FolderImage entry;
-            string imageDir = Path.Combine(outDir, names[i]);
-            try
+            foreach (var (image, i) in images.Select((f, i) => (f, i)))
             {
-                var prepared = ExplainJobRunner.Prepare(job with { InputFile = image }, model);
-                if (resume && Earlier(imageDir, RequestDigest.Sha256(prepared)) is { } earlier)
-                    entry = new FolderImage(image, names[i], earlier, null, null, Kept: true);
-                else
+                cancellation.ThrowIfCancellationRequested();
+                var imageClock = Stopwatch.StartNew();
+                var sweep = progress is null ? null : new SyncProgress<OcclusionProgress>(p => progress.Report(
+                    new OcclusionProgress(i * perImage + (p.Total == 0 ? 0 : (int)((long)p.Done * perImage / p.Total)), images.Count * perImage, clock.Elapsed)));
+                FolderImage entry;
+                string imageDir = Path.Combine(outDir, names[i]);
+                try
                 {
-                    var result = ExplainJobRunner.Run(prepared, sweep, cancellation, engine);
-                    ExplainJobRunner.Write(result, imageDir);
-                    entry = new FolderImage(image, names[i], ImageSummary.Of(result, imageClock.Elapsed), result, null);
+                    var prepared = ExplainJobRunner.Prepare(job with { InputFile = image }, model);
+                    if (resume && Earlier(imageDir, RequestDigest.Sha256(prepared)) is { } earlier)
+                        entry = new FolderImage(image, names[i], earlier, null, null, Kept: true);
+                    else
+                    {
+                        var result = ExplainJobRunner.Run(prepared, sweep, cancellation, engine);
+                        ExplainJobRunner.Write(result, imageDir);
+                        entry = new FolderImage(image, names[i], ImageSummary.Of(result, imageClock.Elapsed), result, null);
+                    }
                 }
+                catch (KryptonException e)
+                {
+                    entry = new FolderImage(image, names[i], null, null, e.Message);
+                }
+                done.Add(entry);
+                imageDone?.Invoke(entry);
             }
-            catch (KryptonException e)
-            {
-                entry = new FolderImage(image, names[i], null, null, e.Message);
-            }
-            done.Add(entry);
-            imageDone?.Invoke(entry);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested && done.Count > 0)
+        {
+            // What finished stays usable: listed with the images not reached, for a resumed run to finish.
+            var notRun = images.Skip(done.Count).Select((image, k) => new FolderImage(image, names[done.Count + k], null, null, null, NotRun: true));
+            var partial = new FolderResult([.. done, .. notRun], plan, clock.Elapsed);
+            WriteIndex(partial, job, model, outDir);
+            throw new FolderRunCancelledException(partial, Path.GetFullPath(outDir), cancellation);
         }
         var folder = new FolderResult(done, plan, clock.Elapsed);
+        WriteIndex(folder, job, model, outDir);
+        return folder;
+    }
+
+    /// <summary>summary.csv and index.html, written atomically into the output folder (made when no image wrote into it).</summary>
+    private static void WriteIndex(FolderResult folder, ExplainJob job, LoadedModel model, string outDir)
+    {
+        Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, SummaryFile), SummaryCsv(folder));
         AtomicFile.WriteAllText(Path.Combine(outDir, GalleryFile), Gallery(folder, job, model, outDir));
-        return folder;
     }
 
     /// <summary>
@@ -136,16 +161,19 @@ public static class ExplainFolder
     {
         var inv = CultureInfo.InvariantCulture;
         var s = job.Spec;
-        int ok = folder.Images.Count - folder.Failed.Count;
-                string[] facts =
+        int ok = folder.Images.Count(i => i.Summary is not null), notRun = folder.NotRun.Count;
+        string[] facts =
         [
             $"model: {model.Describe()}",
             $"patch {s.Patch}, stride {s.Stride}, fill {s.Fill}, value {s.Value.ToString().ToLowerInvariant()}, target {s.Target ?? TargetSelection.Predicted}",
             $"plan: {folder.Plan.Method}{(folder.Plan.Approximation.IsExact ? "" : $" ({folder.Plan.Approximation})")}, {folder.Plan.EvaluatedPositions} positions per image",
-            string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s"),
+            notRun == 0 ? string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s")
+                : string.Create(inv, $"cancelled after {folder.Images.Count - notRun} of {folder.Images.Count} images ({ok} explained{KeptText(folder)}) in {folder.Time.TotalSeconds:0.0} s; the other {notRun} were not run"),
         ];
         var entries = folder.Images.Select(i =>
         {
+            if (i.NotRun)
+                return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, null, NotRunCaption, null);
             if (i.Summary is not { } m)
                 return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, null, null, i.Error);
             string range = m.Min is double lo && m.Max is double hi ? string.Create(inv, $"; map {lo:0.####} to {hi:0.####}") : "";
@@ -156,7 +184,10 @@ public static class ExplainFolder
         return FolderGallery.Render($"Occlusion heat maps of {folder.Images.Count} images", facts, entries, SummaryFile);
     }
 
-    /// <summary>summary.csv: one row per image, in name order; status ok, kept (an earlier run's files, resumed) or error.</summary>
+    /// <summary>The gallery's caption of an image a cancelled run did not reach.</summary>
+    private const string NotRunCaption = "not run: the run was cancelled before this image";
+
+    /// <summary>summary.csv: one row per image, in name order; status ok, kept (an earlier run's files, resumed), error, or not run (a cancelled run did not reach it; no values).</summary>
     public static string SummaryCsv(FolderResult folder)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -164,6 +195,11 @@ public static class ExplainFolder
         foreach (var image in folder.Images)
         {
             string name = Csv.Field(Path.GetFileName(image.Image)), dir = Csv.Field(image.Folder);
+            if (image.NotRun)
+            {
+                lines.Add($"{name},{dir},not run,,,,,,,,,,,");
+                continue;
+            }
             if (image.Summary is not { } m)
             {
                 lines.Add($"{name},{dir},{Csv.Field("error: " + image.Error)},,,,,,,,,,,");

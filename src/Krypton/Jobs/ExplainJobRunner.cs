@@ -16,8 +16,20 @@ public static class ExplainJobRunner
     /// <summary>The sample image shipped with the tool: a Fashion-MNIST test image (an ankle boot) for the demo model.</summary>
     public static string SampleImagePath => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
 
-    /// <summary>Loads the model and the input and checks the spec against them.</summary>
-    public static PreparedJob Prepare(ExplainJob job) => Prepare(job, null);
+    /// <summary>Checks the job's settings (<see cref="CheckSettings"/>), then loads the model and the input and checks the spec against them.</summary>
+    public static PreparedJob Prepare(ExplainJob job) => Prepare(job, (LoadedModel?)null);
+
+    /// <summary>
+    /// Prepares the job as <see cref="Prepare(ExplainJob)"/> does, after checking, before anything
+    /// is loaded, that <paramref name="outDir"/> (where <see cref="Write"/> will put the files) can
+    /// be made and written: a mistake there stops the job before the sweep.
+    /// </summary>
+    public static PreparedJob Prepare(ExplainJob job, string outDir)
+    {
+        CheckSettings(job);
+        OutputLocation.CheckFolder(Term.OutputFolder, outDir);
+        return Prepare(job);
+    }
 
     /// <summary>
     /// Loads the input and checks the spec against it and the model: <paramref name="model"/> when
@@ -29,7 +41,11 @@ public static class ExplainJobRunner
         string inputPath = job.InputFile ?? SampleImagePath;
         if (!File.Exists(inputPath))
             throw new KryptonException($"input file not found: {inputPath}");
-        model ??= job.Model.Load();
+        if (model is null)
+        {
+            CheckSettings(job);
+            model = job.Model.Load();
+        }
         var checkedJob = Check(job, model, ModelInput.IsTensorFile(inputPath) ? InputKind.Tensor : InputKind.Picture);
         var g = model.Graph;
         var normalization = checkedJob.Normalization;
@@ -40,6 +56,27 @@ public static class ExplainJobRunner
             Profile = checkedJob.Profile,
             ProfilePath = checkedJob.ProfilePath,
         };
+    }
+
+    /// <summary>
+    /// Checks what needs neither the model nor the input, so that a mistake stops the job before
+    /// anything is loaded: the patch and stride, the ranges of the method, resources and
+    /// faithfulness settings, settings that do not go together, and that the report file can be
+    /// written. <see cref="Prepare(ExplainJob)"/> and <see cref="ExplainFolder.Run"/> call it first.
+    /// </summary>
+    /// <exception cref="KryptonException">A setting is out of range, contradicts another, or names a report file that cannot be written.</exception>
+    public static void CheckSettings(ExplainJob job)
+    {
+        job.Spec.Validate();
+        job.Method.Check();
+        job.Resources.Check();
+        job.Faithfulness?.Check();
+        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
+            throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
+        if (job.ProfileFile is not null && job.Method.Quality is null)
+            throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
+        if (job.ReportFile is { } report)
+            OutputLocation.CheckFile(Term.ReportFile, report, "report.html");
     }
 
     /// <summary>
@@ -55,15 +92,12 @@ public static class ExplainJobRunner
     /// <exception cref="KryptonException">Something does not fit the model or the rest of the job.</exception>
     public static CheckedJob Check(ExplainJob job, LoadedModel model, InputKind inputs = InputKind.Picture)
     {
+        CheckSettings(job);
         var g = model.Graph;
         var stated = job.Normalization ?? model.Normalization;
         var normalization = inputs.HasFlag(InputKind.Picture) ? model.NormalizationOr(job.Normalization) : stated;
         normalization?.CheckChannels(g.Channels);
         job.Spec.Validate(g.Height, g.Width);
-        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
-            throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
-        if (job.ReportFile is { } report && Directory.Exists(report))
-            throw new KryptonException($"report file {report} is a folder; give a file name such as report.html");
         job.Spec.Target?.Validate(g.OutputSize);
         if (inputs.HasFlag(InputKind.Tensor) && stated is null && NeedsPixelNormalization(job.Spec.Fill))
             throw KryptonException.Naming($"{Term.Fill} {job.Spec.Fill} is given in pixel values, but a tensor input (.npy) is used as is and its normalization is not known: give the fill in the tensor's own values (tensor:V, mean, blur, or a .npy baseline), or state the normalization ({Term.Normalization})");
@@ -71,8 +105,6 @@ public static class ExplainJobRunner
         if (job.Spec.Fill is BaselineFill baseline)
             FillValues.Baseline(baseline, g.Channels, g.Height, g.Width, normalization);
         var grid = job.Spec.GridFor(g.Height, g.Width);
-        if (job.ProfileFile is not null && job.Method.Quality is null)
-            throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
         string? profilePath = job.ProfileFile ?? (job.Method.Quality is not null && job.Model.IsDemo
             ? DemoModel.ProfilePath(job.Spec.Patch, job.Spec.Stride, job.Spec.GridKind) : null);
         QualityProfile? profile = null;
@@ -123,8 +155,12 @@ public static class ExplainJobRunner
     /// Writes the job's files into the folder (<see cref="ExplanationFiles.Write"/>: maps, overlays,
     /// explanation.json, each written atomically) and the HTML report when the job names one.
     /// </summary>
-    public static void Write(JobResult result, string outDir) =>
+    /// <exception cref="KryptonException">The folder cannot be made or written (checked again: it may have changed since <see cref="Prepare(ExplainJob, string)"/>).</exception>
+    public static void Write(JobResult result, string outDir)
+    {
+        OutputLocation.CheckFolder(Term.OutputFolder, outDir);
         result.WrittenFiles.AddRange(ExplanationFiles.Write(OutputOf(result), outDir));
+    }
 
     /// <summary>What the report of a finished job shows; <paramref name="overlay"/> is the overlay PNG, when there is one.</summary>
     public static ReportContent ReportContentOf(JobResult result, byte[]? overlay) => ExplanationFiles.ReportContentOf(OutputOf(result), overlay);

@@ -30,6 +30,10 @@ public static class FaithfulnessStudy
     {
         if (inputs.Count == 0)
             throw new KryptonException("no images to measure");
+        spec.Validate();
+        method?.Check();
+        resources?.Check();
+        options?.Check();
         if (spec.Positions is not null)
             throw new KryptonException("faithfulness needs a heat map; it does not go with explicit positions");
         var clock = Stopwatch.StartNew();

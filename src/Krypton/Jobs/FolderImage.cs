@@ -1,10 +1,11 @@
 namespace Krypton.Jobs;
 
-/// <summary>One image of a folder run: where its files went and what they show, or why it failed.</summary>
+/// <summary>One image of a folder run: where its files went and what they show, why it failed, or that a cancelled run did not reach it.</summary>
 /// <param name="Image">The image file.</param>
 /// <param name="Folder">Its output folder's name (under the run's output folder).</param>
 /// <param name="Summary">What its map shows, or null when it failed.</param>
 /// <param name="Result">The job run now, or null when it failed or an earlier run's files were kept.</param>
 /// <param name="Error">Why it failed (one line), or null.</param>
 /// <param name="Kept">True when a resumed run kept the files an earlier run wrote with the same settings.</param>
-public sealed record FolderImage(string Image, string Folder, ImageSummary? Summary, JobResult? Result, string? Error, bool Kept = false);
+/// <param name="NotRun">True when a cancelled run did not reach it: no summary, no error, no files.</param>
+public sealed record FolderImage(string Image, string Folder, ImageSummary? Summary, JobResult? Result, string? Error, bool Kept = false, bool NotRun = false);

@@ -17,13 +17,20 @@ public sealed record DrillDown(double TargetSpeedup = 3.0, double Fraction = 0.2
     /// </summary>
     public int CoarseFactor()
     {
+        Check();
+        return Math.Max(2, (int)Math.Round(Math.Sqrt(TargetSpeedup / (1 - Fraction * TargetSpeedup))));
+    }
+
+    /// <summary>Checks the settings: r in (0, 1), a target speedup above 1 and below 1/r.</summary>
+    /// <exception cref="KryptonException">They cannot work.</exception>
+    public void Check()
+    {
         if (!(Fraction > 0 && Fraction < 1))
             throw new KryptonException($"drill-down fraction r = {Fraction} must lie in (0, 1)");
         if (!(TargetSpeedup > 1))
             throw new KryptonException($"drill-down target speedup {TargetSpeedup} must be above 1");
         if (TargetSpeedup * Fraction >= 1)
             throw new KryptonException($"drill-down cannot reach a {TargetSpeedup}x speedup while recomputing {Fraction:P0} of the cells: it needs a target below 1/r = {1 / Fraction:0.##}");
-        return Math.Max(2, (int)Math.Round(Math.Sqrt(TargetSpeedup / (1 - Fraction * TargetSpeedup))));
     }
 
     /// <summary>

@@ -93,13 +93,11 @@ public static class MemoryBudget
     /// else <paramref name="automatic"/> (from the budget), never above the model's
     /// <see cref="Model.ModelGraph.MaxBatch"/> (a file that fixes its batch at 1).
     /// </summary>
-    /// <exception cref="KryptonException">The requested size is not positive, or more than the model takes.</exception>
+    /// <exception cref="KryptonException">The requested size is more than the model takes (its range is <see cref="ResourceOptions.Check"/>'s).</exception>
     public static int For(Model.ModelGraph model, int? requested, Func<int> automatic)
     {
         if (requested is not int asked)
             return Math.Min(automatic(), model.MaxBatch);
-        if (asked <= 0)
-            throw new KryptonException($"batch size {asked} must be positive");
         if (asked > model.MaxBatch)
             throw new KryptonException($"the model fixes its batch at {model.MaxBatch} image(s), so batch size {asked} cannot run (export it with a dynamic batch axis to run positions together)");
         return asked;

@@ -10,8 +10,7 @@ internal static class MethodChoice
     /// <exception cref="KryptonException">The settings contradict each other or the spec.</exception>
     public static (Approximation Approximation, string Reason, double? PredictedSsim) Choose(ModelGraph model, OcclusionSpec spec, MethodOptions method)
     {
-        if (!(method.Tau > 0 && method.Tau <= 1))
-            throw new KryptonException($"projective-field threshold tau = {method.Tau} must lie in (0, 1]");
+        method.Check();
         if (method.Tau < 1 && method.Mode == OcclusionMode.Naive)
             throw new KryptonException("tau applies to incremental inference; it has no meaning in naive mode");
         bool gridOnly = spec.Positions is null && spec.RegionOfInterest is null;
@@ -28,7 +27,6 @@ internal static class MethodChoice
                 : asked.IsExact ? "exact incremental inference (the default)" : "the approximation was asked for";
             return (asked, why, null);
         }
-        QualityProfile.CheckQuality(quality);
         if (method.Tau < 1 || method.DrillDown is not null)
             throw new KryptonException("give a quality target or tau/drill-down settings, not both: with a quality target the planner chooses them");
         if (method.Mode == OcclusionMode.Naive)

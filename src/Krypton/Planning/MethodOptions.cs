@@ -21,4 +21,15 @@ public sealed record MethodOptions(
 
     /// <summary>Naive inference, one full inference per position.</summary>
     public static MethodOptions Naive { get; } = new(OcclusionMode.Naive);
+
+    /// <summary>Checks the ranges, which need no model: τ in (0, 1], the quality target in (0, 1], drill-down's speedup and fraction.</summary>
+    /// <exception cref="KryptonException">One is out of range.</exception>
+    public void Check()
+    {
+        if (!(Tau > 0 && Tau <= 1))
+            throw new KryptonException($"projective-field threshold tau = {Tau} must lie in (0, 1]");
+        if (Quality is double quality)
+            QualityProfile.CheckQuality(quality);
+        DrillDown?.Check();
+    }
 }

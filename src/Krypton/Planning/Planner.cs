@@ -27,6 +27,7 @@ public sealed class Planner
     {
         spec.Validate(model.Height, model.Width);
         spec.Target?.Validate(model.OutputSize);
+        resources.Check();
         var grid = spec.GridFor(model.Height, model.Width);
         int positions = spec.Positions?.Count ?? grid.Cells(spec.RegionOfInterest).Count();
         if (positions == 0)

@@ -16,4 +16,15 @@ public sealed record ResourceOptions
 
     /// <summary>Device and threads.</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
+
+    /// <summary>Checks the ranges: a batch size and a memory budget, when given, are positive; threads 0 (all cores) or positive.</summary>
+    /// <exception cref="KryptonException">One is out of range.</exception>
+    public void Check()
+    {
+        if (BatchSize is <= 0)
+            throw KryptonException.Naming($"{Term.BatchSize} {BatchSize} must be positive");
+        if (MemoryBudgetBytes is <= 0)
+            throw KryptonException.Naming($"{Term.MemoryBudget} of {MemoryBudgetBytes} bytes must be positive");
+        Execution.Check();
+    }
 }

@@ -30,10 +30,7 @@ public sealed class Faithfulness : IDisposable
     {
         var clock = Stopwatch.StartNew();
         options ??= FaithfulnessOptions.Default;
-        if (options.Steps < 1)
-            throw new KryptonException($"faithfulness needs at least 1 step, got {options.Steps}");
-        if (options.RandomOrders < 1)
-            throw new KryptonException($"faithfulness needs at least 1 random order, got {options.RandomOrders}");
+        options.Check();
         if (explanation.HeatMap.Length == 0)
             throw new KryptonException("faithfulness needs a heat map; explicit positions have none");
         var model = request.Model;

@@ -1,3 +1,5 @@
+using Krypton.Planning;
+
 namespace Krypton.Quality;
 
 /// <summary>How a deletion curve is measured.</summary>
@@ -10,4 +12,15 @@ public sealed record FaithfulnessOptions(int Steps = 20, int RandomOrders = 5, i
 {
     /// <summary>The defaults: 20 steps, 5 random orders, seed 0.</summary>
     public static FaithfulnessOptions Default { get; } = new();
+
+    /// <summary>Checks the ranges: at least one step and one random order; a batch size and a memory budget, when given, positive.</summary>
+    /// <exception cref="KryptonException">One is out of range.</exception>
+    public void Check()
+    {
+        if (Steps < 1)
+            throw new KryptonException($"faithfulness needs at least 1 step, got {Steps}");
+        if (RandomOrders < 1)
+            throw new KryptonException($"faithfulness needs at least 1 random order, got {RandomOrders}");
+        new ResourceOptions { BatchSize = BatchSize, MemoryBudgetBytes = MemoryBudgetBytes }.Check();
+    }
 }

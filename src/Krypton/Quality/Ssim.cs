@@ -12,6 +12,8 @@ public static class Ssim
     public static double Compute(ReadOnlySpan<double> reference, ReadOnlySpan<double> other, int rows, int columns, SsimOptions? options = null)
     {
         options ??= new SsimOptions();
+        if (options.DataRange is double given && !(given > 0))
+            throw KryptonException.Naming($"{Term.DataRange} {given} must be positive");
         if (reference.Length != rows * columns || other.Length != rows * columns)
             throw new KryptonException($"SSIM needs two {rows}x{columns} maps, got {reference.Length} and {other.Length} values");
         foreach (var v in reference) if (!double.IsFinite(v)) throw new KryptonException("SSIM of a map with NaN or infinite values is undefined");

@@ -14,4 +14,12 @@ public sealed record ExecutionOptions(int Threads = 0, Device Device = default, 
 
     /// <summary>Intra-op threads as run: <see cref="Threads"/>, or one per core when it is 0.</summary>
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    /// <summary>Checks the thread count: 0 (all cores) or positive.</summary>
+    /// <exception cref="KryptonException">It is negative.</exception>
+    public void Check()
+    {
+        if (Threads < 0)
+            throw KryptonException.Naming($"{Term.Threads} {Threads} must be 0 (all cores) or a positive number of threads");
+    }
 }

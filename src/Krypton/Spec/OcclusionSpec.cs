@@ -44,13 +44,19 @@ public sealed record OcclusionSpec(
     /// <summary>The usual experiment: patch 16, stride 4, gray fill, predicted class, probability.</summary>
     public static OcclusionSpec Default { get; } = new(Size2.Square(16), Size2.Square(4), Fill.Gray);
 
+    /// <summary>Checks what needs no input: the patch and the stride are positive.</summary>
+    /// <exception cref="KryptonException">One is not.</exception>
+    public void Validate()
+    {
+        Patch.CheckPositive(Term.Patch);
+        Stride.CheckPositive(Term.Stride);
+    }
+
     /// <summary>Checks the spec against an input of the given size.</summary>
+    /// <exception cref="KryptonException">It does not fit.</exception>
     public void Validate(int height, int width)
     {
-        if (Patch.Height <= 0 || Patch.Width <= 0)
-            throw new KryptonException($"patch {Patch} must be positive");
-        if (Stride.Height <= 0 || Stride.Width <= 0)
-            throw new KryptonException($"stride {Stride} must be positive");
+        Validate();
         if (Patch.Height > height || Patch.Width > width)
             throw new KryptonException($"patch {Patch} is larger than the {height}x{width} input");
         if (RegionOfInterest is { } r && (r.Y >= height || r.X >= width))

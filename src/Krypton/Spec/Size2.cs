@@ -19,6 +19,14 @@ public readonly record struct Size2(int Height, int Width)
         throw new KryptonException($"{what} '{text}' is not a size: use N or HxW (for example 16 or 16x8)");
     }
 
+    /// <summary>Checks that both sides are positive; a message names the size as <paramref name="what"/>.</summary>
+    /// <exception cref="KryptonException">A side is zero or negative.</exception>
+    public void CheckPositive(Term what)
+    {
+        if (Height <= 0 || Width <= 0)
+            throw KryptonException.Naming($"{what} {this} must be positive");
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Height == Width ? $"{Height}" : $"{Height}x{Width}";
 }

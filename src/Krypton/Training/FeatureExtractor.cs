@@ -28,14 +28,21 @@ public sealed class FeatureExtractor : IDisposable
     /// <summary>Creates the extractor; <paramref name="cacheDir"/> holds the cached features (one sub-folder per backbone file).</summary>
     public FeatureExtractor(ModelGraph backbone, string backboneSha256, string cacheDir, int batchSize = 32, ExecutionOptions? execution = null)
     {
-        if (batchSize < 1)
-            throw new KryptonException($"batch size must be at least 1, got {batchSize}");
+        CheckBatchSize(batchSize);
         _backbone = backbone;
         _batch = batchSize;
         // The key names what changes the features: the backbone file and the preprocessing.
         string key = $"{backboneSha256[..16]}-mean{string.Join("_", DemoModel.Normalization.Mean.Select(m => Math.Round(m * 255, 3)))}";
         _cacheDir = Path.Combine(cacheDir, key);
         _session = new OnnxSession(OnnxExporter.ToOnnx(backbone), execution);
+    }
+
+    /// <summary>Checks images per inference call: at least one.</summary>
+    /// <exception cref="KryptonException">It is not.</exception>
+    internal static void CheckBatchSize(int batchSize)
+    {
+        if (batchSize < 1)
+            throw KryptonException.Naming($"{Term.BatchSize} {batchSize} must be positive");
     }
 
     /// <summary>Features ([count, 512] row-major) of the images of <paramref name="data"/> at <paramref name="indices"/>, in that order.</summary>

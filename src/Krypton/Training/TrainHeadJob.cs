@@ -40,9 +40,26 @@ public sealed record TrainHeadJob(
         return order.Take(count).Order().ToArray();
     }
 
-    /// <summary>Runs the job; <paramref name="log"/> gets one line per step.</summary>
+    /// <summary>
+    /// Checks, before any data is loaded, what the job needs up to its end: a positive batch size,
+    /// threads 0 (all cores) or positive, and that the head, the ONNX file and the feature cache can
+    /// be written (the head is written last, after minutes of work).
+    /// </summary>
+    /// <exception cref="KryptonException">A setting is out of range or an output cannot be written.</exception>
+    public void Check()
+    {
+        FeatureExtractor.CheckBatchSize(BatchSize);
+        Execution?.Check();
+        OutputLocation.CheckFile(Term.HeadFile, HeadPath, "fashion_head.safetensors");
+        if (OnnxPath is not null)
+            OutputLocation.CheckFile(Term.OnnxExport, OnnxPath, "demo.onnx");
+        OutputLocation.CheckFolder(Term.FeatureCache, CacheDirectory);
+    }
+
+    /// <summary>Runs the job (checked first, <see cref="Check"/>); <paramref name="log"/> gets one line per step.</summary>
     public TrainHeadResult Run(Action<string> log, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellation = default)
     {
+        Check();
         var total = Stopwatch.StartNew();
         var train = FashionMnist.Load(DataSplit.Train, DataDirectory);
         var test = FashionMnist.Load(DataSplit.Test, DataDirectory);

@@ -28,4 +28,31 @@ public sealed record TuneOptions(
     /// <summary>Drill-down settings from mild (2× fewer inferences, a quarter refined) to strong (about 11×, 5 % refined).</summary>
     public static IReadOnlyList<DrillDown> DefaultDrillDowns { get; } =
         [new(2, 0.25), new(3, 0.2), new(4, 0.15), new(6, 0.1), new(8, 0.05), new(12, 0.05)];
+
+    /// <summary>The images held out of <paramref name="images"/>: <see cref="HoldOut"/>, or a third of them (at least one).</summary>
+    public int HoldOutOf(int images) => HoldOut ?? Math.Max(1, images / 3);
+
+    /// <summary>
+    /// Checks the settings for tuning on <paramref name="images"/> images, before anything is
+    /// loaded or run: the quality and confidence, the held-out share, every τ and drill-down
+    /// setting, the batch size and threads.
+    /// </summary>
+    /// <exception cref="KryptonException">A setting is out of range.</exception>
+    public void Check(int images)
+    {
+        QualityProfile.CheckQuality(Quality);
+        QualityProfile.Quantile(Confidence);
+        if (images < 2)
+            throw new KryptonException($"tuning needs at least 2 images (some to tune on, at least one held out to check); got {images}");
+        int holdOut = HoldOutOf(images);
+        if (holdOut < 1 || holdOut >= images)
+            throw new KryptonException($"held-out images must number between 1 and {images - 1}, got {holdOut}");
+        foreach (var t in Taus ?? PaperTaus)
+            if (!(t > 0 && t <= 1)) throw new KryptonException($"tau {t} must lie in (0, 1]");
+        foreach (var d in DrillDowns ?? DefaultDrillDowns)
+            d.Check();
+        if (NaivePositions < 1)
+            throw new KryptonException($"the naive baseline needs at least 1 position to time, got {NaivePositions}");
+        new ResourceOptions { BatchSize = BatchSize, Execution = Execution ?? ExecutionOptions.Default }.Check();
+    }
 }

@@ -25,24 +25,16 @@ public static class Tuner
         CancellationToken cancellation = default)
     {
         options ??= new TuneOptions();
-        QualityProfile.CheckQuality(options.Quality);
-        QualityProfile.Quantile(options.Confidence);
+        options.Check(images.Count);
         if (spec.Positions is not null || spec.RegionOfInterest is not null)
             throw new KryptonException("tuning needs whole heat maps; it does not go with explicit positions or a region of interest");
-        if (images.Count < 2)
-            throw new KryptonException($"tuning needs at least 2 images (some to tune on, at least one held out to check); got {images.Count}");
-        int holdOut = options.HoldOut ?? Math.Max(1, images.Count / 3);
-        if (holdOut < 1 || holdOut >= images.Count)
-            throw new KryptonException($"held-out images must number between 1 and {images.Count - 1}, got {holdOut}");
+        int holdOut = options.HoldOutOf(images.Count);
         var taus = (options.Taus ?? TuneOptions.PaperTaus).Append(1.0).Distinct().OrderByDescending(t => t).ToArray();
-        foreach (var t in taus)
-            if (!(t > 0 && t <= 1)) throw new KryptonException($"tau {t} must lie in (0, 1]");
         // An opaque network runs naively whatever τ says: every τ would sweep the same map. Drill-down
         // still saves inferences, so only it is tuned.
         if (model.OpaqueReason is not null)
             taus = [1.0];
         var drills = options.DrillDowns ?? TuneOptions.DefaultDrillDowns;
-        foreach (var d in drills) d.CoarseFactor();
         spec.Validate(model.Height, model.Width);
 
         var training = images.Take(images.Count - holdOut).ToList();
