@@ -154,4 +154,28 @@ public class GoldenHeatmapTests
 
         Assert.Throws<KryptonException>(() => new DrillDown(4, 0.25).CoarseFactor());   // 4 ≥ 1/r
     }
+
+    [Fact]
+    public void On_the_full_grid_drill_down_and_tau_follow_the_cut_off_patches()
+    {
+        // Patch 8, stride 5 on 64: the full grid's last row and column start at 60 and are cut off
+        // after 4 pixels. Drill-down's computed cells equal the exact map there too; τ approximates it.
+        var g = Golden();
+        var model = OnnxImporter.Load(TestFiles.TinyMixed);
+        var spec = new OcclusionSpec(Size2.Square(8), Size2.Square(5), new TensorFill(g.Fill), Value: ValueKind.Drop);
+        var exact = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None));
+        Assert.Equal((13, 13), (exact.Grid.Rows, exact.Grid.Columns));
+        Assert.True(exact.Grid.HasCutOffPatches);
+        var drill = new DrillDown(3, 0.25);
+        var result = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(DrillDown: drill) });
+        var (rows, cols, coarse) = DrillDown.CoarseStage(result.Grid, drill.CoarseFactor());
+        Assert.Contains(12, rows);
+        foreach (int c in coarse) Assert.Equal(exact.HeatMap[c], result.HeatMap[c], 6);
+        int matching = Enumerable.Range(0, exact.Grid.Count).Count(i => Math.Abs(result.HeatMap[i] - exact.HeatMap[i]) <= 1e-6);
+        Assert.True(matching >= result.Positions, $"{matching} cells equal the exact map, {result.Positions} were computed");
+        var approximate = Explainer.Explain(new ExplainRequest(model, g.Image, spec, Preprocessing.None) { Method = new(Tau: 0.5) });
+        Assert.Equal("approximate", approximate.Mode);
+        Assert.All(approximate.HeatMap, v => Assert.True(float.IsFinite(v)));
+        Assert.True(Quality.Ssim.Compute(exact.HeatMap, approximate.HeatMap, 13, 13) > 0.3);
+    }
 }
