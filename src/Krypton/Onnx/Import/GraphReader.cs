@@ -38,6 +38,9 @@ internal sealed class GraphReader
 
     public ModelGraph Read()
     {
+        GraphStructure.Check(_graph);
+        if (_graph.Output.Count == 0)
+            throw new KryptonException($"model '{_name}' declares no output");
         foreach (var t in _graph.Initializer) _constants.Add(t.Name, t);
         var inputs = _graph.Input.Where(i => !_constants.IsConstant(i.Name)).ToList();
         if (inputs.Count != 1)
@@ -51,8 +54,6 @@ internal sealed class GraphReader
 
         foreach (var node in _graph.Node) ReadNode(node);
 
-        if (_graph.Output.Count == 0)
-            throw new KryptonException($"model '{_name}' declares no output");
         string output = _translated.Resolve(_graph.Output[0].Name);
         return new ModelGraph(input.Name, inputShape, _translated.Nodes, output, _name);
     }
