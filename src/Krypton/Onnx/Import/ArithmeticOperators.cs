@@ -24,7 +24,6 @@ internal static class ArithmeticOperators
             throw n.Unsupported($"{n.OpType} with legacy broadcast");
         bool c0 = n.TryFloats(0, out var k0);
         bool c1 = n.TryFloats(1, out var k1);
-        if (c0 && c1) throw new KryptonException($"node '{n.Name}' combines two constants; fold it before export");
         return c1 ? new Binary(kind, k1) : c0 ? new Binary(kind, k0, ConstantFirst: true) : new Binary(kind);
     }
 
