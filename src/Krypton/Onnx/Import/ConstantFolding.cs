@@ -57,6 +57,9 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
             }
             case "Gather" when In(0) is { } data && In(1) is { } indices && node.IntAttribute("axis", 0) == 0:
             {
+                foreach (long i in indices)
+                    if (i < -data.Length || i >= data.Length)
+                        throw new KryptonException($"Gather node '{nodeName}' takes element {i} of a shape of {data.Length}");
                 var at = indices.Select(i => (int)(i < 0 ? i + data.Length : i)).ToArray();
                 var batch = BatchOf(0);
                 return (at.Select(i => data[i]).ToArray(), at.Select(i => batch[i]).ToArray());
@@ -75,7 +78,7 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
                 int from = Index(a, d.Length), to = Math.Max(from, Index(Math.Min(b, d.Length), d.Length));
                 return (d[from..to], BatchOf(0)[from..to]);
             }
-            case "Add" or "Sub" or "Mul" or "Div" when In(0) is { } x && In(1) is { } y && (x.Length == y.Length || x.Length == 1 || y.Length == 1):
+            case "Add" or "Sub" or "Mul" or "Div" when In(0) is { Length: > 0 } x && In(1) is { Length: > 0 } y && (x.Length == y.Length || x.Length == 1 || y.Length == 1):
             {
                 if (constants.BatchElements(node.Input[0]) is not null || constants.BatchElements(node.Input[1]) is not null)
                     throw new UnsupportedOperatorException($"{node.OpType} with the batch size in shape arithmetic", nodeName);

@@ -58,6 +58,8 @@ internal sealed class GraphReader
         foreach (var node in _graph.Node) ReadNode(node);
 
         string output = _translated.Resolve(_graph.Output[0].Name);
+        if (output == input.Name)
+            throw new KryptonException($"model '{_name}' computes nothing: its output '{_graph.Output[0].Name}' is its input");
         return new ModelGraph(input.Name, inputShape, _translated.Nodes, output, _name);
     }
 
