@@ -59,6 +59,8 @@ public sealed class IncrementalPlan
     {
         if (graph.OpaqueReason is { } opaque)
             throw new IncrementalNotSupportedException($"the model is run as one opaque network ({opaque})");
+        if (graph.Nodes.Count == 0)
+            throw new IncrementalNotSupportedException("the model has no layer before its final activation: there is nothing to compute incrementally");
         int h = graph.Height, w = graph.Width;
         if (patchHeight > h || patchWidth > w || patchHeight < 1 || patchWidth < 1)
             throw new KryptonException($"patch {patchHeight}x{patchWidth} does not fit the {h}x{w} input");

@@ -65,6 +65,8 @@ public sealed record Conv(Window2D Window, int Groups, ConstantTensor Weight, Co
         var x = RequireRank(inputs[0], 4, "Conv");
         if (x[1] != InChannels)
             throw new KryptonException($"Conv expects {InChannels} input channels, got {x[1]}");
+        if (Bias is not null && Bias.ElementCount != OutChannels)
+            throw new KryptonException($"Conv has {OutChannels} output channels and a bias of {Bias.ElementCount}");
         return [x[0], OutChannels, Window.OutputHeight(x[2]), Window.OutputWidth(x[3])];
     }
 
@@ -86,8 +88,10 @@ public sealed record BatchNorm(ConstantTensor Scale, ConstantTensor Bias, Consta
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
         var x = inputs[0];
-        if (x.Length < 2 || x[1] != Scale.Shape[0])
-            throw new KryptonException($"BatchNormalization over {Scale.Shape[0]} channels got input [{string.Join(",", x)}]");
+        if (x.Length < 2 || x[1] != Scale.ElementCount)
+            throw new KryptonException($"BatchNormalization over {Scale.ElementCount} channels got input [{string.Join(",", x)}]");
+        if (new[] { Bias, Mean, Variance }.FirstOrDefault(p => p.ElementCount != Scale.ElementCount) is { } other)
+            throw new KryptonException($"BatchNormalization over {Scale.ElementCount} channels has a parameter of {other.ElementCount}");
         return x;
     }
 
@@ -364,6 +368,8 @@ public sealed record Gemm(ConstantTensor B, ConstantTensor? C, float Alpha = 1f,
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
         var a = RequireRank(inputs[0], 2, "Gemm");
+        if (B.Shape.Length != 2)
+            throw new KryptonException($"Gemm's weight [{string.Join(",", B.Shape)}] is not a matrix");
         int k = TransA ? a[0] : a[1];
         if (k != InFeatures)
             throw new KryptonException($"Gemm expects {InFeatures} input features, got {k}");
@@ -466,6 +472,8 @@ public sealed record Reshape(long[] Shape) : Op
         long known = 1;
         for (int i = 0; i < Shape.Length; i++)
         {
+            if (Shape[i] == 0 && i >= x.Length)
+                throw new KryptonException($"cannot reshape [{string.Join(",", x)}] to [{string.Join(",", Shape)}]: a 0 at axis {i} copies an axis the input lacks");
             if (Shape[i] == 0) r[i] = x[i];
             else if (Shape[i] == -1) { inferred = i; continue; }
             else r[i] = (int)Shape[i];
@@ -514,6 +522,8 @@ public sealed record Unsqueeze(int[] Axes) : Op
         var x = inputs[0];
         int rank = x.Length + Axes.Length;
         var axes = Axes.Select(a => NormalizeAxis(a, rank)).ToHashSet();
+        if (axes.Count != Axes.Length)
+            throw new KryptonException($"Unsqueeze names an axis twice ({string.Join(",", Axes)})");
         var r = new int[rank];
         int src = 0;
         for (int i = 0; i < rank; i++) r[i] = axes.Contains(i) ? 1 : x[src++];

@@ -38,7 +38,7 @@ public static class OnnxImporter
         if (opset == 0)
             throw new KryptonException($"'{name}' does not import the standard ONNX operator set");
         // The reader never changes the graph it reads: an opaque network gets it as written.
-        var reader = new GraphReader(model.Graph, opset, name, imageSize);
+        var reader = new GraphReader(model, opset, name, imageSize);
         try { return reader.Read(); }
         catch (UnsupportedOperatorException e) when (opaque)
         {

@@ -36,6 +36,9 @@ internal static class OpaqueImport
         bool fixedBatch = !(symbolicBatch && batches);
         if (!measured.TryGetValue(output, out var outputShape))
             throw Refuse($"its output '{output}' is not a float tensor");
+        // Occlusion runs positions as a batch and reads each one's output: one image must give a batch of one.
+        if (outputShape is not [1, ..])
+            throw Refuse($"its output '{output}' has shape [{string.Join(",", outputShape)}] for one image, whose first axis is not the batch");
 
         // A final softmax or log-softmax over the classes (the one axis besides the batch that is
         // not 1: [N, K] or [N, K, 1, 1]), or a final sigmoid, becomes an op of its own; the score
@@ -78,6 +81,8 @@ internal static class OpaqueImport
     /// <summary>The softmax's axis when it runs over the classes (the only axis besides the batch that is not 1), else null.</summary>
     private static int? ClassAxis(NodeProto softmax, int[] shape)
     {
+        if (shape.Length < 2)
+            return null;
         long axis = softmax.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? -1;
         int normalized = (int)(axis < 0 ? axis + shape.Length : axis);
         var classes = Enumerable.Range(1, shape.Length - 1).Where(i => shape[i] != 1).ToList();

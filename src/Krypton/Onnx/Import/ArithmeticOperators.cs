@@ -22,9 +22,20 @@ internal static class ArithmeticOperators
         var kind = Enum.Parse<BinaryKind>(n.OpType);
         if (n.Opset < 7 && n.HasAttribute("broadcast"))
             throw n.Unsupported($"{n.OpType} with legacy broadcast");
+        if (n.Inputs.Count != 2)
+            throw new KryptonException($"{n.OpType} node '{n.Name}' has {n.Inputs.Count} inputs; {n.OpType} takes 2");
         bool c0 = n.TryFloats(0, out var k0);
         bool c1 = n.TryFloats(1, out var k1);
-        if (c0 && c1) throw new KryptonException($"node '{n.Name}' combines two constants; fold it before export");
+        if (n.Values.Count + (c0 ? 1 : 0) + (c1 ? 1 : 0) != 2)
+            throw new KryptonException($"{n.OpType} node '{n.Name}' reads {(n.Inputs.Contains("") ? "an omitted input" : "an integer constant")}; {n.OpType} takes two float tensors");
+        // The batch axis must stay the first: a constant of higher rank than the value, or with more
+        // than one row on the batch axis, would move or multiply it; so would two values of different ranks.
+        int rank = n.Shapes[0].Length;
+        bool movesBatch = (c1 ? k1 : c0 ? k0 : null) is { Shape: var s }
+            ? s.Length > rank || s.Length == rank && rank > 0 && s[0] != 1
+            : n.Shapes[1].Length != rank;
+        if (movesBatch)
+            throw n.Unsupported($"{n.OpType} that broadcasts over the batch axis");
         return c1 ? new Binary(kind, k1) : c0 ? new Binary(kind, k0, ConstantFirst: true) : new Binary(kind);
     }
 

@@ -73,7 +73,7 @@ internal sealed class ChannelsLastViews(GraphProto graph, ValueReaders readers, 
             case "ReduceMean" when shapes[0].Length == 4 && context.Int("keepdims", 1) != 0 && context.ReduceAxes() is [-1 or 3]:
                 AddView(context, new ChannelPool(PoolKind.Average));
                 return true;
-            case "MatMul" when shapes[0].Length == 4 && constants.TryFloats(node.Input[1], out var b) && b.Shape is [var inC, var outC] && inC == shapes[0][1]:
+            case "MatMul" when shapes[0].Length == 4 && node.Input.Count > 1 && constants.TryFloats(node.Input[1], out var b) && b.Shape is [var inC, var outC] && inC == shapes[0][1]:
             {
                 var weight = new float[outC * inC];
                 for (int k = 0; k < outC; k++)

@@ -3,22 +3,28 @@ using Krypton.Onnx.Proto;
 namespace Krypton.Onnx.Import;
 
 /// <summary>
-/// Nodes that compute constants, worked out while reading instead of becoming model-graph nodes:
-/// Constant, integer arithmetic on shapes, and Identity or Dropout of a constant.
+/// Nodes that compute constants, worked out instead of becoming model-graph nodes: what computes
+/// from constants alone (<see cref="ConstantSubgraph"/>, evaluated before reading), Constant,
+/// integer arithmetic on the image's shape, and Identity or Dropout of a constant.
 /// </summary>
 internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph translated)
 {
+    private IReadOnlySet<NodeProto> _evaluated = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Evaluates the nodes of <paramref name="model"/> that compute from constants alone, once its initializers are known.</summary>
+    public void EvaluateConstantSubgraph(ModelProto model, string name) => _evaluated = ConstantSubgraph.Evaluate(model, name, constants);
+
     /// <summary>True when the node computes a constant, now known under its output's name.</summary>
     public bool TryFold(NodeProto node, string nodeName)
     {
-        if (node.OpType == "Constant")
+        if (_evaluated.Contains(node))
+            return true;
+        if (node.OpType == "Constant" && node.AttributeNamed("value")?.T is { } value)
         {
-            var value = node.AttributeNamed("value")
-                ?? throw new KryptonException($"Constant node '{nodeName}' has no tensor value");
-            constants.Add(node.Output[0], value.T);
+            constants.Add(node.Output[0], value);
             return true;
         }
-        if (FoldShapeArithmetic(node) is var (folded, batch))
+        if (FoldShapeArithmetic(node, nodeName) is var (folded, batch))
         {
             constants.SetInts(node.Output[0], folded, batch);
             return true;
@@ -37,7 +43,7 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
     /// so such chains fold to the constant a Reshape needs, the batch size's elements marked.
     /// Null when the node is not such arithmetic.
     /// </summary>
-    private (long[] Values, bool[] Batch)? FoldShapeArithmetic(NodeProto node)
+    private (long[] Values, bool[] Batch)? FoldShapeArithmetic(NodeProto node, string nodeName)
     {
         long[]? In(int i) => i < node.Input.Count && node.Input[i] != "" && constants.TryInts(node.Input[i], out var v) ? v : null;
         bool[] BatchOf(int i) => constants.BatchElements(node.Input[i]) ?? new bool[constants.Ints(node.Input[i]).Length];
@@ -51,6 +57,9 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
             }
             case "Gather" when In(0) is { } data && In(1) is { } indices && node.IntAttribute("axis", 0) == 0:
             {
+                foreach (long i in indices)
+                    if (i < -data.Length || i >= data.Length)
+                        throw new KryptonException($"Gather node '{nodeName}' takes element {i} of a shape of {data.Length}");
                 var at = indices.Select(i => (int)(i < 0 ? i + data.Length : i)).ToArray();
                 var batch = BatchOf(0);
                 return (at.Select(i => data[i]).ToArray(), at.Select(i => batch[i]).ToArray());
@@ -69,10 +78,10 @@ internal sealed class ConstantFolding(ConstantStore constants, TranslatedGraph t
                 int from = Index(a, d.Length), to = Math.Max(from, Index(Math.Min(b, d.Length), d.Length));
                 return (d[from..to], BatchOf(0)[from..to]);
             }
-            case "Add" or "Sub" or "Mul" or "Div" when In(0) is { } x && In(1) is { } y && (x.Length == y.Length || x.Length == 1 || y.Length == 1):
+            case "Add" or "Sub" or "Mul" or "Div" when In(0) is { Length: > 0 } x && In(1) is { Length: > 0 } y && (x.Length == y.Length || x.Length == 1 || y.Length == 1):
             {
                 if (constants.BatchElements(node.Input[0]) is not null || constants.BatchElements(node.Input[1]) is not null)
-                    throw new UnsupportedOperatorException($"{node.OpType} with the batch size in shape arithmetic", node.Name);
+                    throw new UnsupportedOperatorException($"{node.OpType} with the batch size in shape arithmetic", nodeName);
                 if (node.OpType == "Div" && y.Contains(0)) return null;
                 int n = Math.Max(x.Length, y.Length);
                 var values = Enumerable.Range(0, n).Select(i =>

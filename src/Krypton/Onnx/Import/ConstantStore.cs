@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Krypton.Model;
 using Krypton.Onnx.Proto;
@@ -7,8 +8,9 @@ namespace Krypton.Onnx.Import;
 
 /// <summary>
 /// The constants known while a graph is read: float tensors (weights) and integer tensors, held
-/// flat as shape vectors are. Integer elements that stand for the batch size are tracked: shape
-/// arithmetic may move them around but not compute with them, and a Reshape keeps them symbolic.
+/// flat as shape vectors are, and the names and types of constants of other types. Integer
+/// elements that stand for the batch size are tracked: shape arithmetic may move them around but
+/// not compute with them, and a Reshape keeps them symbolic.
 /// A constant can be replaced for one node's input alone (turned to match a channels-first
 /// reading): the file's graph is never changed, and other nodes still read the original.
 /// </summary>
@@ -17,10 +19,12 @@ internal sealed class ConstantStore
     private readonly Dictionary<string, ConstantTensor> _floats = [];
     private readonly Dictionary<string, long[]> _ints = [];
     private readonly Dictionary<string, bool[]> _batchElements = [];
+    // Constants of other types (int8, bool, float16…): their type, and whether the file holds them as they are.
+    private readonly Dictionary<string, (string Type, bool InFile)> _others = [];
     private readonly Dictionary<NodeProto, Dictionary<int, ConstantTensor>> _replaced = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>True when the value is a known constant, float or integer.</summary>
-    public bool IsConstant(string value) => _floats.ContainsKey(value) || _ints.ContainsKey(value);
+    /// <summary>True when the value is a known constant, of any type.</summary>
+    public bool IsConstant(string value) => _floats.ContainsKey(value) || _ints.ContainsKey(value) || _others.ContainsKey(value);
 
     public bool TryFloats(string value, [MaybeNullWhen(false)] out ConstantTensor tensor) => _floats.TryGetValue(value, out tensor);
 
@@ -31,7 +35,8 @@ internal sealed class ConstantStore
     {
         if (_replaced.TryGetValue(node, out var inputs) && inputs.TryGetValue(index, out tensor))
             return true;
-        return _floats.TryGetValue(node.Input[index], out tensor);
+        tensor = null;
+        return index < node.Input.Count && _floats.TryGetValue(node.Input[index], out tensor);
     }
 
     /// <summary>Replaces the float constant that <paramref name="node"/> reads as input #<paramref name="index"/>, for that node alone.</summary>
@@ -63,37 +68,67 @@ internal sealed class ConstantStore
     public void Copy(string constant, string value)
     {
         if (_floats.TryGetValue(constant, out var f)) _floats[value] = f;
-        else _ints[value] = _ints[constant];
+        else if (_ints.TryGetValue(constant, out var i)) _ints[value] = i;
+        else _others[value] = _others[constant];
     }
 
-    /// <summary>Adds a tensor of the file (an initializer or a Constant node's value).</summary>
-    public void Add(string value, TensorProto t)
+    /// <summary>
+    /// Adds a tensor: the file's (an initializer or a Constant node's value) or one computed from
+    /// them (<paramref name="computed"/>). Its values must fill its shape.
+    /// </summary>
+    public void Add(string value, TensorProto t, bool computed = false)
     {
+        if (t.DataLocation == TensorProto.Types.DataLocation.External)
+            throw new KryptonException($"tensor '{value}' is stored in an external file, which Krypton does not read");
+        if (t.Dims.Any(d => d is < 0 or > int.MaxValue))
+            throw new KryptonException($"tensor '{value}' has shape [{string.Join(",", t.Dims)}], with a dimension below 0 or above {int.MaxValue}");
         var shape = t.Dims.Select(d => (int)d).ToArray();
+        long count = t.Dims.Aggregate(1L, (p, d) => p * d);
         switch ((TensorProto.Types.DataType)t.DataType)
         {
             case TensorProto.Types.DataType.Float:
-                _floats[value] = new ConstantTensor(shape, t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray());
+                _floats[value] = new ConstantTensor(shape, Elements(value, t, count, t.FloatData));
                 break;
             case TensorProto.Types.DataType.Double:
-                _floats[value] = new ConstantTensor(shape, (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, double>(t.RawData.Span).ToArray() : t.DoubleData.ToArray()).Select(v => (float)v).ToArray());
+                _floats[value] = new ConstantTensor(shape, Elements(value, t, count, t.DoubleData).Select(v => (float)v).ToArray());
                 break;
             case TensorProto.Types.DataType.Int64:
-                _ints[value] = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();
+                _ints[value] = Elements(value, t, count, t.Int64Data);
                 break;
             case TensorProto.Types.DataType.Int32:
-                _ints[value] = (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray() : t.Int32Data.ToArray()).Select(v => (long)v).ToArray();
+                _ints[value] = Elements(value, t, count, t.Int32Data).Select(v => (long)v).ToArray();
                 break;
             default:
-                if (t.DataLocation == TensorProto.Types.DataLocation.External)
-                    throw ExternalData(t);
-                throw new KryptonException($"tensor '{t.Name}' has ONNX data type {(TensorProto.Types.DataType)t.DataType}; Krypton reads float32, float64, int32 and int64");
+                // Only what ONNX Runtime computes with (while folding) may read it.
+                _others[value] = (t.DataType == 0 ? "no data type" : $"ONNX data type {(TensorProto.Types.DataType)t.DataType}", !computed);
+                break;
         }
-        // A supported type stored in an external file has no data here.
-        if (t.DataLocation == TensorProto.Types.DataLocation.External)
-            throw ExternalData(t);
     }
 
-    private static KryptonException ExternalData(TensorProto t) =>
-        new($"tensor '{t.Name}' is stored in an external file, which Krypton does not read");
+    /// <summary>
+    /// Why a node that is not folded cannot read its constants, or null when it can: a tensor of
+    /// the file in another type than float32, float64, int32 and int64 (quantized weights) is
+    /// refused; one computed in such a type leaves the node to ONNX Runtime, as an operator the op
+    /// set does not express.
+    /// </summary>
+    public KryptonException? Unreadable(NodeProto node, string nodeName)
+    {
+        foreach (var input in node.Input)
+            if (_others.TryGetValue(input, out var other))
+                return other.InFile
+                    ? new KryptonException($"tensor '{input}' has {other.Type}; Krypton reads float32, float64, int32 and int64")
+                    : new UnsupportedOperatorException($"{node.OpType} of a constant with {other.Type}", nodeName);
+        return null;
+    }
+
+    /// <summary>The tensor's elements, from its raw bytes or its typed field, exactly as many as its shape holds.</summary>
+    private static T[] Elements<T>(string value, TensorProto t, long count, IEnumerable<T> typed) where T : unmanaged
+    {
+        var raw = t.RawData.Span;
+        int size = Unsafe.SizeOf<T>();
+        long held = raw.Length > 0 ? raw.Length / size : typed.LongCount();
+        if (held != count || raw.Length % size != 0)
+            throw new KryptonException($"tensor '{value}' holds {(raw.Length % size == 0 ? $"{held} values" : $"{raw.Length} bytes")} where its shape [{string.Join(",", t.Dims)}] needs {count}");
+        return raw.Length > 0 ? MemoryMarshal.Cast<byte, T>(raw).ToArray() : typed.ToArray();
+    }
 }

@@ -11,6 +11,7 @@ namespace Krypton.Onnx.Import;
 /// </summary>
 internal sealed class GraphReader
 {
+    private readonly ModelProto _model;
     private readonly GraphProto _graph;
     private readonly int _opset;
     private readonly string _name;
@@ -23,9 +24,10 @@ internal sealed class GraphReader
     private readonly ChannelsLastFlatten _flatten;
     private readonly ChannelShuffles _shuffles;
 
-    public GraphReader(GraphProto graph, int opset, string name, (int Height, int Width)? imageSize)
+    public GraphReader(ModelProto model, int opset, string name, (int Height, int Width)? imageSize)
     {
-        (_graph, _opset, _name, _imageSize) = (graph, opset, name, imageSize);
+        var graph = model.Graph;
+        (_model, _graph, _opset, _name, _imageSize) = (model, graph, opset, name, imageSize);
         _readers = new ValueReaders(graph);
         _folding = new ConstantFolding(_constants, _translated);
         _views = new ChannelsLastViews(graph, _readers, _constants, _translated);
@@ -38,6 +40,9 @@ internal sealed class GraphReader
 
     public ModelGraph Read()
     {
+        GraphStructure.Check(_graph);
+        if (_graph.Output.Count == 0)
+            throw new KryptonException($"model '{_name}' declares no output");
         foreach (var t in _graph.Initializer) _constants.Add(t.Name, t);
         var inputs = _graph.Input.Where(i => !_constants.IsConstant(i.Name)).ToList();
         if (inputs.Count != 1)
@@ -49,11 +54,12 @@ internal sealed class GraphReader
         // Read channels-first: its arithmetic turns its constants, its Transpose ends the view.
         if (channelsLast) _views.AddInput(input.Name);
 
+        _folding.EvaluateConstantSubgraph(_model, _name);
         foreach (var node in _graph.Node) ReadNode(node);
 
-        if (_graph.Output.Count == 0)
-            throw new KryptonException($"model '{_name}' declares no output");
         string output = _translated.Resolve(_graph.Output[0].Name);
+        if (output == input.Name)
+            throw new KryptonException($"model '{_name}' computes nothing: its output '{_graph.Output[0].Name}' is its input");
         return new ModelGraph(input.Name, inputShape, _translated.Nodes, output, _name);
     }
 
@@ -68,6 +74,13 @@ internal sealed class GraphReader
             throw new UnsupportedOperatorException($"{node.Domain}.{node.OpType}", nodeName);
         if (_folding.TryFold(node, nodeName))
             return;
+        if (_constants.Unreadable(node, nodeName) is { } unreadable)
+            throw unreadable;
+        // Constants alone that were not evaluated: the image's shape in arithmetic that is not a
+        // Reshape's (the batch size would be frozen at 1), or random numbers.
+        if (node.Input.All(i => i == "" || _constants.IsConstant(i)))
+            throw new UnsupportedOperatorException(ConstantSubgraph.RandomOperators.Contains(node.OpType)
+                ? $"{node.OpType}, which draws new numbers on every run" : $"{node.OpType} of the input's shape", nodeName);
         if (node.OpType == "Dropout" && node.Output.Count > 1 && node.Output[1] != "" && _readers.Any(node.Output[1]))
             throw new KryptonException($"Dropout node '{nodeName}' has its mask output in use, which an inference model should not need");
 

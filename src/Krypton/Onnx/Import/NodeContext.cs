@@ -60,7 +60,12 @@ internal sealed class NodeContext(NodeProto node, string name, int opset, IReadO
         index < node.Input.Count && node.Input[index] != "" ? Floats(index) : null;
 
     /// <summary>The first element of the float constant at input #<paramref name="index"/>, or null when the input is omitted.</summary>
-    public float? OptionalScalar(int index) => OptionalFloats(index)?.Data[0];
+    public float? OptionalScalar(int index) => OptionalFloats(index) switch
+    {
+        null => null,
+        { ElementCount: 1 } t => t.Data[0],
+        var t => throw new KryptonException($"node '{node.Name}' ({node.OpType}) has {t.ElementCount} values at input #{index}, where it takes one"),
+    };
 
     /// <summary>True, with the constant, when input #<paramref name="index"/> is a float constant.</summary>
     public bool TryFloats(int index, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out ConstantTensor tensor) =>

@@ -13,7 +13,9 @@ internal static class ShapeOperators
         ["Squeeze"] = Squeeze,
         ["Unsqueeze"] = n => new Unsqueeze(Axes(n)?.Select(a => (int)a).ToArray()
             ?? throw new KryptonException($"Unsqueeze node '{n.Name}' has no axes")),
-        ["Concat"] = n => new Concat((int)n.Int("axis", 1), n.Inputs.Count(i => i != "")),
+        ["Concat"] = n => n.Values.Count == n.Inputs.Count(i => i != "")
+            ? new Concat((int)n.Int("axis", 1), n.Values.Count)
+            : throw n.Unsupported("Concat with a constant"),
         ["Slice"] = ChannelSlice,
         ["Split"] = ChannelSplit,
         ["Pad"] = Pad,
@@ -27,7 +29,7 @@ internal static class ShapeOperators
         var target = (n.OptionalInts(1) ?? n.Ints("shape") ?? throw new KryptonException($"Reshape node '{n.Name}' has no shape")).ToArray();
         RefuseBatchOffFirstAxis(n);
         // A file exported with batch 1 hard-codes it; copying the batch axis keeps the graph batchable.
-        if (target.Length > 0 && target[0] == n.Shapes[0][0] && target[0] != -1) target[0] = 0;
+        if (target.Length > 0 && n.Shapes[0].Length > 0 && target[0] == n.Shapes[0][0] && target[0] != -1) target[0] = 0;
         if (n.Int("allowzero", 0) != 0 && target.Contains(0L))
             throw n.Unsupported("Reshape with allowzero");
         return new Reshape(target);
@@ -125,6 +127,8 @@ internal static class ShapeOperators
         float value = n.Opset >= 11 ? n.OptionalScalar(2) ?? 0f : n.Float("value", 0f);
         if (n.Opset >= 18 && n.OptionalInts(3) is { } axes)
         {
+            if (pads.Length != 2 * axes.Length)
+                throw new KryptonException($"Pad node '{n.Name}' has {pads.Length} pads for {axes.Length} axes");
             // Pads for the listed axes only: the others get none.
             var full = new long[2 * rank];
             for (int i = 0; i < axes.Length; i++)

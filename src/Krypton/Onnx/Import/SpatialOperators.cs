@@ -31,12 +31,12 @@ internal static class SpatialOperators
             throw new KryptonException($"{n.OpType} node '{n.Name}' is not 2-D pooling");
         if (n.Outputs.Count > 1 && n.Outputs[1] != "")
             throw n.Unsupported("MaxPool with indices output");
-        return new Pool(n.OpType == "MaxPool" ? PoolKind.Max : PoolKind.Average, Window(n, (int)k[0], (int)k[1]),
+        return new Pool(n.OpType == "MaxPool" ? PoolKind.Max : PoolKind.Average, Window(n, k[0], k[1]),
             n.Int("ceil_mode", 0) != 0, n.Int("count_include_pad", 0) != 0);
     }
 
     /// <summary>A convolution's or pooling's window from its attributes; auto_pad's "same" padding is the window's to work out.</summary>
-    private static Window2D Window(NodeContext n, int kernelH, int kernelW)
+    private static Window2D Window(NodeContext n, long kernelH, long kernelW)
     {
         int[] input = n.Shapes[0];
         var strides = n.Ints("strides") ?? [1, 1];
@@ -44,8 +44,11 @@ internal static class SpatialOperators
         var pads = n.Ints("pads") ?? [0, 0, 0, 0];
         if (strides.Length != 2 || dilations.Length != 2 || pads.Length != 4)
             throw new KryptonException($"node '{n.Name}' ({n.OpType}) is not a 2-D window");
+        if (new[] { kernelH, kernelW }.Concat(strides).Concat(dilations).Any(v => v is < 1 or > int.MaxValue) || pads.Any(p => p is < 0 or > int.MaxValue))
+            throw new KryptonException($"node '{n.Name}' ({n.OpType}) has kernel {kernelH}x{kernelW}, strides {string.Join(",", strides)}, dilations {string.Join(",", dilations)} "
+                + $"and pads {string.Join(",", pads)}: kernel, strides and dilations must be positive, pads not negative");
         string autoPad = n.String("auto_pad", "NOTSET");
-        var unpadded = new Window2D(kernelH, kernelW, (int)strides[0], (int)strides[1], DilationH: (int)dilations[0], DilationW: (int)dilations[1]);
+        var unpadded = new Window2D((int)kernelH, (int)kernelW, (int)strides[0], (int)strides[1], DilationH: (int)dilations[0], DilationW: (int)dilations[1]);
         return autoPad switch
         {
             "SAME_UPPER" or "SAME_LOWER" => unpadded.SamePadded(input[2], input[3], extraAtStart: autoPad == "SAME_LOWER"),

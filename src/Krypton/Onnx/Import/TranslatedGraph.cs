@@ -44,8 +44,13 @@ internal sealed class TranslatedGraph
     /// </summary>
     public void Add(Model.Node node, string onnxNode, string opType)
     {
-        try { _shapes[node.Output] = node.Op.InferShape(node.Inputs.Select(v => _shapes[v]).ToList()); }
+        int[] shape;
+        try { shape = node.Op.InferShape(node.Inputs.Select(v => _shapes[v]).ToList()); }
         catch (KryptonException e) { throw new KryptonException($"node '{onnxNode}' ({opType}): {e.Message}"); }
+        // An empty axis (or a negative one, from a bad attribute) leaves nothing to occlude or explain.
+        if (shape.Any(d => d < 1))
+            throw new KryptonException($"node '{onnxNode}' ({opType}) computes a tensor of shape [{string.Join(",", shape)}], which holds no values");
+        _shapes[node.Output] = shape;
         _nodes.Add(node);
     }
 }
