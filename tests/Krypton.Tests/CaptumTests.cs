@@ -122,6 +122,32 @@ public class CaptumTests
         AssertClose([8, 35, 12], Attribution(MultiLayer(), [2, 10, 3], new Size2(1, 1), Size2.Square(1), new TensorFill(0f), mode), "second sample");
     }
 
+    /// <summary>
+    /// Captum's <c>BasicModel3</c>, f(x1, x2) = ReLU(ReLU(x1 − 1) − ReLU(x2)), with x2 held fixed: a
+    /// ReLU whose only input is a constant, which PyTorch exports as such (folded at import).
+    /// </summary>
+    private static ModelGraph BasicModel3(float x2)
+    {
+        var bytes = new OnnxTestModel(13, [1, 1, 1, 1])
+            .Floats("one", [1, 1, 1, 1], [1f]).Floats("x2", [1, 1, 1, 1], [x2])
+            .Node("Sub", ["x", "one"], ["s"])
+            .Node("Relu", ["s"], ["r1"])
+            .Node("Relu", ["x2"], ["r2"])
+            .Node("Sub", ["r1", "r2"], ["d"])
+            .Node("Relu", ["d"], ["y"])
+            .Output("y").Bytes();
+        return OnnxImporter.Parse(bytes, "basic-model-3");
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Captum_simple_multi_input(OcclusionMode mode)
+    {
+        // test_simple_multi_input: inputs (-10, -5) and (3, 1), window 1; Captum expects 0 and 1 for the first input.
+        AssertClose([0f], Attribution(BasicModel3(-5f), [-10f], Size2.Square(1), Size2.Square(1), new TensorFill(0f), mode), "first sample");
+        AssertClose([1f], Attribution(BasicModel3(1f), [3f], Size2.Square(1), Size2.Square(1), new TensorFill(0f), mode), "second sample");
+    }
+
     public static TheoryData<OcclusionMode, int, int, bool> ImageCases => new()
     {
         { OcclusionMode.Naive, 8, 5, false },
