@@ -33,6 +33,7 @@ internal static class ExplainCommand
     private static readonly Option<double?> Quality = new("--quality") { Description = "the heat-map quality you need, as SSIM against the exact map (for example 0.9): the planner chooses exact inference, tau and drill-down itself, from a tuning profile (krypton tune; the demo model ships one for patch 16, stride 4); without a profile it stays exact", HelpName = "SSIM" };
     private static readonly Option<string?> Profile = new("--profile") { Description = "tuning profile written by krypton tune, for --quality", HelpName = "FILE.json" };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan (method, positions, batch, inference and layer calls, memory, estimated time) and stop: nothing is computed or written" };
+    private static readonly Option<string?> Labels = new("--labels") { Description = "class names: a text file with one name per line in output order, or a JSON list (default: the model's own, from its ONNX metadata; ImageNet-1k's for a model with 1,000 outputs)", HelpName = "FILE" };
     private static readonly Option<string?> SpecFile = new("--spec") { Description = "read the experiment from a JSON file whose keys are this command's options without '--' (for example {\"input\": \"cat.png\", \"patch\": 16, \"quality\": 0.9}); options on the command line override it; paths are relative to the file", HelpName = "FILE.json" };
 
     private static readonly ModelOptions ModelChoice = new();
@@ -70,7 +71,7 @@ internal static class ExplainCommand
         ModelChoice.AddTo(command);
         command.Options.Add(Input);
         Experiment.AddTo(command);
-        foreach (var o in new Option[] { Target, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
+        foreach (var o in new Option[] { Target, Labels, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
                      MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
@@ -104,6 +105,7 @@ internal static class ExplainCommand
                 parse.GetValue(DrillDownOption) is { } speedup ? new DrillDown(speedup, parse.GetValue(DrillFraction)) : null,
                 parse.GetValue(Quality)),
             ProfileFile = parse.GetValue(Profile),
+            LabelsFile = parse.GetValue(Labels),
             Resources = new ResourceOptions
             {
                 BatchSize = parse.GetValue(Experiment.Batch),

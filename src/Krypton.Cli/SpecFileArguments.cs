@@ -15,7 +15,7 @@ namespace Krypton.Cli;
 /// </summary>
 internal static class SpecFileArguments
 {
-    private static readonly HashSet<string> PathKeys = ["model", "weights", "input", "profile", "out", "report"];
+    private static readonly HashSet<string> PathKeys = ["model", "weights", "input", "profile", "out", "report", "labels"];
     private static readonly HashSet<string> SizeKeys = ["patch", "stride", "image-size"];
 
     /// <summary>The parse of the file's arguments followed by the command line's own.</summary>

@@ -227,8 +227,13 @@ public class CliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("theoretical speedup R = 2.19", stdout);
         Assert.Contains("layer4.1.conv2", stdout);
+        Assert.Contains("positions at stride 4: 53 x 53 = 2,809 on the full grid (krypton grid: 52 x 52 = 2,704)", stdout);
 
         Assert.DoesNotContain("changes whole feature maps", stdout);
+
+        (code, stdout, _) = Krypton("analyze", "--arch", "resnet18", "--patch", "16", "--stride", "8", "--grid", "krypton");
+        Assert.Equal(0, code);
+        Assert.Contains("positions at stride 8: 26 x 26 = 676 on the krypton grid (full grid: 27 x 27 = 729)", stdout);
 
         (code, stdout, _) = Krypton("analyze", "--model", TestFiles.Path_("zoo_mobilenet_v3.onnx"), "--patch", "8");
         Assert.Equal(0, code);
@@ -239,6 +244,8 @@ public class CliTests : IDisposable
         using var doc = JsonDocument.Parse(stdout);
         Assert.True(doc.RootElement.GetProperty("theoretical_speedup").GetDouble() > 1);
         Assert.True(doc.RootElement.GetProperty("layers").GetArrayLength() > 10);
+        Assert.Equal("full", doc.RootElement.GetProperty("grid").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("positions").GetArrayLength());
     }
 
     [Fact]

@@ -201,7 +201,7 @@ public class DemoModelTests
     public void The_shipped_demo_model_classifies_the_shipped_samples_as_their_true_classes()
     {
         var model = ModelSource.Default.Load();
-        Assert.Equal(FashionMnist.ClassNames, model.ClassNames);
+        Assert.Equal(FashionMnist.ClassNames, model.Labels!.Names);
         Assert.Same(DemoModel.Normalization, model.Normalization);
         var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist"), "*.png").Order().ToList();
         Assert.Equal(10, files.Count);

@@ -97,6 +97,34 @@ public sealed class FaithfulnessTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(ValueKind.Probability)]
+    [InlineData(ValueKind.Drop)]
+    public void Top_regions_are_distinct_patches_most_sensitive_first(ValueKind value)
+    {
+        var e = Explainer.Explain(Request(16, 4, value));
+        var regions = Sensitivity.TopRegions(e, 5);
+        var order = Sensitivity.Order(e);
+
+        Assert.Equal(order[0], regions[0].Cell);
+        Assert.Equal(Enumerable.Range(1, regions.Count), regions.Select(r => r.Rank));
+        Assert.True(regions.Count > 1);
+        foreach (var (a, i) in regions.Select((r, i) => (r, i)))
+        {
+            Assert.Equal(e.Grid.PatchAt(a.Cell), new PixelRegion(a.Y, a.X, a.Height, a.Width));
+            foreach (var b in regions.Skip(i + 1))
+            {
+                Assert.False(new PixelRegion(a.Y, a.X, a.Height, a.Width).Overlaps(b.Y, b.X, b.Height, b.Width), $"regions {a.Rank} and {b.Rank} overlap");
+                Assert.True(a.Drop >= b.Drop);
+            }
+        }
+        // Non-maximum suppression: every cell ranked above a chosen region and left out overlaps one chosen before it.
+        var chosen = regions.Select(r => r.Cell).ToHashSet();
+        foreach (var r in regions)
+            foreach (int cell in order.TakeWhile(c => c != r.Cell).Where(c => !chosen.Contains(c)))
+                Assert.Contains(regions.TakeWhile(q => q.Rank < r.Rank), q => e.Grid.PatchAt(cell).Overlaps(q.Y, q.X, q.Height, q.Width));
+    }
+
     [Fact]
     public void Areas_follow_the_trapezoid_rule_and_lie_within_the_curves()
     {

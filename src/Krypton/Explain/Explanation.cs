@@ -1,3 +1,4 @@
+using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Spec;
 
@@ -57,8 +58,8 @@ public sealed record Explanation(
     /// <summary>The planner's estimate of the working memory of one batch, in bytes.</summary>
     public long EstimatedBytes => Plan.EstimatedBytes;
 
-    /// <summary>Names of the model's outputs (class labels), indexed like the flattened output; null when the model has none.</summary>
-    public IReadOnlyList<string>? ClassNames { get; init; }
+    /// <summary>Names of the model's outputs (class labels) and where they came from; null when nothing names them.</summary>
+    public ClassLabels? Labels { get; init; }
 
     /// <summary>
     /// Where incremental inference kept the cached feature maps while the positions ran, as ONNX
@@ -77,5 +78,5 @@ public sealed record Explanation(
     }
 
     /// <summary>The label of an output index, or null when there is none.</summary>
-    public string? ClassName(int index) => ClassNames is { } names && index >= 0 && index < names.Count ? names[index] : null;
+    public string? ClassName(int index) => Labels?.NameOf(index);
 }

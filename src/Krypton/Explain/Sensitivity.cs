@@ -31,14 +31,25 @@ public static class Sensitivity
             .ToArray();
     }
 
-    /// <summary>The <paramref name="k"/> most sensitive regions, most sensitive first.</summary>
+    /// <summary>
+    /// The <paramref name="k"/> most sensitive distinct regions, most sensitive first: non-maximum
+    /// suppression at the patch size, so a cell whose patch overlaps a region already chosen is
+    /// skipped (neighbouring cells a stride apart are one region seen twice, not a second finding).
+    /// Fewer than k when the map has fewer disjoint patches.
+    /// </summary>
     public static IReadOnlyList<SensitiveRegion> TopRegions(Explanation e, int k)
     {
-        return Order(e).Take(Math.Max(k, 0)).Select((cell, i) =>
+        var chosen = new List<SensitiveRegion>();
+        foreach (int cell in Order(e))
         {
+            if (chosen.Count >= k)
+                break;
             var patch = e.Grid.PatchAt(cell);
+            if (chosen.Any(r => patch.Overlaps(r.Y, r.X, r.Height, r.Width)))
+                continue;
             float v = e.HeatMap[cell];
-            return new SensitiveRegion(i + 1, cell, cell / e.Grid.Columns, cell % e.Grid.Columns, patch.Y, patch.X, patch.Height, patch.Width, DropOf(e, v), OccludedValueOf(e, v));
-        }).ToList();
+            chosen.Add(new SensitiveRegion(chosen.Count + 1, cell, cell / e.Grid.Columns, cell % e.Grid.Columns, patch.Y, patch.X, patch.Height, patch.Width, DropOf(e, v), OccludedValueOf(e, v)));
+        }
+        return chosen;
     }
 }

@@ -1,4 +1,5 @@
 using Krypton.Imaging;
+using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Spec;
 
@@ -9,4 +10,8 @@ namespace Krypton.Jobs;
 /// <param name="Grid">The positions.</param>
 /// <param name="Profile">The tuning profile for the quality target, or null.</param>
 /// <param name="ProfilePath">Where <paramref name="Profile"/> came from.</param>
-public sealed record CheckedJob(Preprocessing? Normalization, OcclusionGrid Grid, QualityProfile? Profile, string? ProfilePath);
+public sealed record CheckedJob(Preprocessing? Normalization, OcclusionGrid Grid, QualityProfile? Profile, string? ProfilePath)
+{
+    /// <summary>The class names the job's outputs show, or null (<see cref="LoadedModel.LabelsWith"/>).</summary>
+    public ClassLabels? Labels { get; init; }
+}

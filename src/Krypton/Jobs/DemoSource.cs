@@ -1,5 +1,6 @@
 using Krypton.Demo;
 using Krypton.IO;
+using Krypton.Model;
 
 namespace Krypton.Jobs;
 
@@ -16,7 +17,7 @@ internal sealed record DemoSource : ModelSource
             "demo: ImageNet ResNet18 (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18) + Fashion-MNIST head")
         {
             Normalization = DemoModel.Normalization,
-            ClassNames = classifier.ClassNames,
+            Labels = new ClassLabels(classifier.ClassNames, "the demo's head (Fashion-MNIST)"),
         };
     }
 }

@@ -55,6 +55,7 @@ public static class ExplainJobRunner
         {
             Profile = checkedJob.Profile,
             ProfilePath = checkedJob.ProfilePath,
+            Labels = checkedJob.Labels,
         };
     }
 
@@ -77,6 +78,8 @@ public static class ExplainJobRunner
             throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
         if (job.ReportFile is { } report)
             OutputLocation.CheckFile(Term.ReportFile, report, "report.html");
+        if (job.LabelsFile is { } labels)
+            ClassLabels.Read(labels);
     }
 
     /// <summary>
@@ -113,7 +116,10 @@ public static class ExplainJobRunner
             profile = QualityProfile.Load(profilePath);
             profile.CheckApplies(g, job.Spec, model.Sha256);
         }
-        return new CheckedJob(inputs == InputKind.Tensor ? stated : normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!));
+        return new CheckedJob(inputs == InputKind.Tensor ? stated : normalization, grid, profile, profile is null ? null : Path.GetFullPath(profilePath!))
+        {
+            Labels = model.LabelsWith(job.LabelsFile),
+        };
     }
 
     /// <summary>True for a fill stated in pixel values: converting it needs the input's normalization.</summary>
@@ -144,7 +150,7 @@ public static class ExplainJobRunner
         var job = prepared.Job;
         var request = prepared.Request;
         var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
-            with { ClassNames = prepared.Model.ClassNames };
+            with { Labels = prepared.Labels };
         var faithfulness = job.Faithfulness is { } options
             ? Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.Resources.MemoryBudgetBytes }, cancellation)
             : null;

@@ -13,7 +13,10 @@ public sealed record OnnxFileSource(string Path, Size2? ImageSize = null) : Mode
     /// <inheritdoc/>
     public override LoadedModel Load()
     {
-        var graph = OnnxImporter.Load(Path, ImageSize is { } s ? (s.Height, s.Width) : null);
-        return new LoadedModel(BatchNormFolding.Fold(graph), System.IO.Path.GetFullPath(Path), FileHash.Sha256(Path), "onnx file");
+        var (graph, metadata) = OnnxImporter.LoadWithMetadata(Path, ImageSize is { } s ? (s.Height, s.Width) : null);
+        return new LoadedModel(BatchNormFolding.Fold(graph), System.IO.Path.GetFullPath(Path), FileHash.Sha256(Path), "onnx file")
+        {
+            Labels = ClassLabels.FromMetadata(metadata),
+        };
     }
 }

@@ -1,5 +1,6 @@
 using Krypton.Explain;
 using Krypton.Imaging;
+using Krypton.Model;
 using Krypton.Planning;
 using Krypton.Spec;
 
@@ -33,6 +34,9 @@ public sealed record PreparedJob(
 
     /// <summary>Where <see cref="Profile"/> came from.</summary>
     public string? ProfilePath { get; init; }
+
+    /// <summary>The class names the outputs show, or null.</summary>
+    public ClassLabels? Labels { get; init; }
 
     /// <summary>The occlusion request this job runs.</summary>
     public ExplainRequest Request => ExplainJobRunner.RequestFor(Job, Model.Graph, Input, Normalization, Profile);

@@ -16,22 +16,36 @@ public static class OnnxImporter
     /// read it as one <see cref="OpaqueNetwork"/> that runs naively (the default); false throws instead.
     /// </param>
     public static ModelGraph Load(string path, (int Height, int Width)? imageSize = null, bool opaque = true)
+        => LoadWithMetadata(path, imageSize, opaque).Graph;
+
+    /// <summary>Loads an ONNX file as <see cref="Load"/> does, with the file's metadata (ModelProto.metadata_props: key to value).</summary>
+    public static (ModelGraph Graph, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path, (int Height, int Width)? imageSize = null, bool opaque = true)
     {
         if (!File.Exists(path))
             throw new KryptonException($"model file not found: {path}");
-        byte[] bytes = File.ReadAllBytes(path);
-        return Parse(bytes, Path.GetFileNameWithoutExtension(path), imageSize, opaque);
+        string name = Path.GetFileNameWithoutExtension(path);
+        var model = ParseModel(File.ReadAllBytes(path), name);
+        var metadata = new Dictionary<string, string>();
+        foreach (var entry in model.MetadataProps)
+            metadata.TryAdd(entry.Key, entry.Value);
+        return (Read(model, name, imageSize, opaque), metadata);
     }
 
     /// <summary>Parses ONNX bytes (parameters as <see cref="Load"/>).</summary>
-    public static ModelGraph Parse(byte[] bytes, string name = "model", (int Height, int Width)? imageSize = null, bool opaque = true)
+    public static ModelGraph Parse(byte[] bytes, string name = "model", (int Height, int Width)? imageSize = null, bool opaque = true) =>
+        Read(ParseModel(bytes, name), name, imageSize, opaque);
+
+    private static ModelProto ParseModel(byte[] bytes, string name)
     {
-        ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        try { return ModelProto.Parser.ParseFrom(bytes); }
         catch (InvalidProtocolBufferException e)
         {
             throw new KryptonException($"'{name}' is not a valid ONNX file ({e.Message.TrimEnd('.')})");
         }
+    }
+
+    private static ModelGraph Read(ModelProto model, string name, (int Height, int Width)? imageSize, bool opaque)
+    {
         if (model.Graph is null || model.Graph.Node.Count == 0)
             throw new KryptonException($"'{name}' is not a valid ONNX file (it holds no graph)");
         int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();

@@ -73,6 +73,7 @@ public static class ProvenanceJson
                 ["output_size"] = g.OutputSize,
                 ["parameters"] = g.ParameterCount,
                 ["multiply_adds"] = g.MultiplyAdds,
+                ["class_names"] = e.Labels?.Source,
             },
             ["input"] = new JsonObject
             {
