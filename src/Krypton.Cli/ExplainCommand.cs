@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Krypton.Jobs;
+using Krypton.Output;
 using Spectre.Console;
 using Krypton.Explain;
 using Krypton.Planning;
@@ -34,6 +35,7 @@ internal static class ExplainCommand
     private static readonly Option<string?> Profile = new("--profile") { Description = "tuning profile written by krypton tune, for --quality", HelpName = "FILE.json" };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan (method, positions, batch, inference and layer calls, memory, estimated time) and stop: nothing is computed or written" };
     private static readonly Option<string?> Labels = new("--labels") { Description = "class names: a text file with one name per line in output order, or a JSON list (default: the model's own, from its ONNX metadata; ImageNet-1k's for a model with 1,000 outputs)", HelpName = "FILE" };
+    private static readonly Option<string> Scale = new("--scale") { Description = "what the overlay's colours span: absolute (from no change to the target's unoccluded probability, so a flat map looks flat; several targets and a folder's maps share one scale) or relative (stretched to the map's own largest change; the picture says so)", DefaultValueFactory = _ => "absolute", HelpName = "absolute|relative" };
     private static readonly Option<string?> SpecFile = new("--spec") { Description = "read the experiment from a JSON file whose keys are this command's options without '--' (for example {\"input\": \"cat.png\", \"patch\": 16, \"quality\": 0.9}); options on the command line override it; paths are relative to the file", HelpName = "FILE.json" };
 
     private static readonly ModelOptions ModelChoice = new();
@@ -71,7 +73,7 @@ internal static class ExplainCommand
         ModelChoice.AddTo(command);
         command.Options.Add(Input);
         Experiment.AddTo(command);
-        foreach (var o in new Option[] { Target, Labels, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
+        foreach (var o in new Option[] { Target, Labels, Scale, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
                      MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
@@ -106,6 +108,7 @@ internal static class ExplainCommand
                 parse.GetValue(Quality)),
             ProfileFile = parse.GetValue(Profile),
             LabelsFile = parse.GetValue(Labels),
+            Overlay = new OverlayOptions(OverlayOptions.ParseScale(parse.GetValue(Scale)!)),
             Resources = new ResourceOptions
             {
                 BatchSize = parse.GetValue(Experiment.Batch),

@@ -21,6 +21,7 @@ internal static class TermFlags
         [Term.Normalization] = "--mean and --std, or --no-normalize",
         [Term.Stride] = "--stride",
         [Term.Grid] = "--grid",
+        [Term.Scale] = "--scale",
         [Term.DataRange] = "--data-range",
         [Term.TrainCount] = "--train-count",
         [Term.DataFolder] = "--data",

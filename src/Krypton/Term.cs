@@ -57,6 +57,9 @@ public sealed class Term
     /// <summary>How the grid lays out positions.</summary>
     public static Term Grid { get; } = new("grid");
 
+    /// <summary>What an overlay's colour scale spans.</summary>
+    public static Term Scale { get; } = new("the overlay scale");
+
     /// <summary>The stride.</summary>
     public static Term Stride { get; } = new("stride");
 

@@ -213,114 +213,169 @@ public sealed class OutputTests : IDisposable
     private static SKColor At(SKBitmap figure, (int Left, int Top, int Width, int Height) area, int scale, double x, double y) =>
         figure.GetPixel(area.Left + (int)(x * scale), area.Top + (int)(y * scale));
 
-    [Fact]
-    public void Overlay_blends_viridis_at_patch_centres_over_the_image()
+    private static readonly OverlayText Label = new("drop in probability when occluded");
+
+    /// <summary>The colour a change of <paramref name="t"/> (of the scale) gives over gray <paramref name="gray"/>.</summary>
+    private static (int R, int G, int B) Expected(double t, OverlayScale scale, byte gray)
     {
-        var heat = new float[3, 4];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 4; j++)
-                heat[i, j] = i * 4 + j;
-        var image = Gray(32, 24, 0.5f);
+        var (c, a) = OverlayRenderer.ColourOf(t, scale, new OverlayStyle());
+        int Mix(byte v) => (int)Math.Round(gray * (1 - a) + v * a);
+        return (Mix(c.R), Mix(c.G), Mix(c.B));
+    }
 
-        var png = OverlayRenderer.Render(image, heat, new OverlayGeometry(8, 8, 8, 8), "probability of class 3");
+    private static void AssertNear((int R, int G, int B) expected, SKColor actual, int tolerance = 4)
+    {
+        Assert.InRange(actual.Red, expected.R - tolerance, expected.R + tolerance);
+        Assert.InRange(actual.Green, expected.G - tolerance, expected.G + tolerance);
+        Assert.InRange(actual.Blue, expected.B - tolerance, expected.B + tolerance);
+    }
+
+    [Fact]
+    public void Overlay_is_transparent_where_nothing_changes_and_strongest_at_the_largest_drop()
+    {
+        // A known map of drops on a scale of 0.8: zero (the top-left 2x2 cells), a quarter, a half and the whole scale.
+        var drops = new float[3, 3] { { 0f, 0f, 0.2f }, { 0f, 0f, 0.2f }, { 0.4f, 0.4f, 0.8f } };
+        var scale = new OverlayScale(0.8, Diverging: false);
+        var image = Gray(48, 48, 0.5f);   // 128 after 8-bit rounding
+
+        var png = OverlayRenderer.Render(image, drops, new OverlayGeometry(16, 16, 16, 16), scale, Label);
         using var figure = SKBitmap.Decode(png);
+        Assert.Equal(OverlayRenderer.FigureSize(48, 48), (figure.Width, figure.Height));
+        var area = OverlayRenderer.ImageArea(48, 48);
+        int factor = area.Width / 48;
 
-        Assert.NotNull(figure);
-        Assert.Equal(OverlayRenderer.FigureSize(32, 24), (figure.Width, figure.Height));
-        var area = OverlayRenderer.ImageArea(32, 24);
-        int scale = area.Width / 32;
-        Assert.True(scale >= 1 && area.Width == 32 * scale && area.Height == 24 * scale);
-        var viridis = new ScottPlot.Colormaps.Viridis();
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 4; j++)
-            {
-                var colour = viridis.GetColor(heat[i, j] / 11.0);
-                var pixel = At(figure, area, scale, j * 8 + 4, i * 8 + 4);
-                Assert.InRange(pixel.Red, (colour.R + 128) / 2 - 5, (colour.R + 128) / 2 + 5);
-                Assert.InRange(pixel.Green, (colour.G + 128) / 2 - 5, (colour.G + 128) / 2 + 5);
-                Assert.InRange(pixel.Blue, (colour.B + 128) / 2 - 5, (colour.B + 128) / 2 + 5);
-            }
+        // No change: the picture itself, untouched.
+        foreach (var (x, y) in new[] { (2, 2), (8, 8), (20, 12) })
+        {
+            var none = At(figure, area, factor, x, y);
+            Assert.Equal((128, 128, 128), (none.Red, none.Green, none.Blue));
+        }
+        // Each cell's centre: its colour at its opacity over the gray picture.
+        AssertNear(Expected(0.25, scale, 128), At(figure, area, factor, 44, 12));
+        AssertNear(Expected(0.5, scale, 128), At(figure, area, factor, 12, 44));
+        AssertNear(Expected(1.0, scale, 128), At(figure, area, factor, 46, 46));
+        // Strongest at the largest drop: furthest from the picture's gray, and the scale's top colour.
+        int Distance(SKColor c) => Math.Abs(c.Red - 128) + Math.Abs(c.Green - 128) + Math.Abs(c.Blue - 128);
+        var centres = new[] { (8, 8), (44, 12), (12, 44), (46, 46) }.Select(p => Distance(At(figure, area, factor, p.Item1, p.Item2))).ToArray();
+        Assert.Equal(centres.Max(), centres[3]);
+        Assert.True(centres[0] < centres[1] && centres[1] < centres[2] && centres[2] < centres[3], string.Join(", ", centres));
+        var top = OverlayRenderer.DropColour(1);
+        Assert.True(top.R > 200 && top.G > 180 && top.B < 140, $"the strongest drop is yellow: {top}");
+    }
+
+    [Fact]
+    public void Overlay_colour_bar_spans_the_stated_range_with_its_label_clear_of_the_ticks()
+    {
+        var drops = new float[4, 4];
+        for (int i = 0; i < 16; i++) drops[i / 4, i % 4] = i / 30f;
+        var scale = new OverlayScale(0.6, Diverging: false);
+        var text = new OverlayText("drop in probability when occluded", "class 3: probability 0.6 without occlusion", ["flat map: a note"]);
+        var png = OverlayRenderer.Render(Gray(64, 64, 0.2f), drops, new OverlayGeometry(16, 16, 16, 16), scale, text);
+        if (Environment.GetEnvironmentVariable("KRYPTON_OVERLAY_SAMPLE") is { } sample) File.WriteAllBytes(sample, png);
+        using var figure = SKBitmap.Decode(png);
+        var area = OverlayRenderer.ImageArea(64, 64, titleLines: 2);
+        Assert.Equal(OverlayRenderer.FigureSize(64, 64, titleLines: 2), (figure.Width, figure.Height));
+
+        // The bar: the first run of columns right of the picture whose pixels take many colours.
+        var barColumns = Enumerable.Range(area.Left + area.Width + 1, figure.Width - area.Left - area.Width - 1)
+            .Where(x => Enumerable.Range(area.Top, area.Height).Select(y => figure.GetPixel(x, y)).Distinct().Count() > 40)
+            .ToList();
+        Assert.NotEmpty(barColumns);
+        int barRight = barColumns[0];
+        while (barColumns.Contains(barRight + 1)) barRight++;
+        int barX = (barColumns[0] + barRight) / 2;
+        // Top and bottom of the bar: the colours of 0.6 (the whole scale) and of 0, as drawn over mid-gray.
+        AssertNear(Expected(1, scale, OverlayRenderer.BarBackground), figure.GetPixel(barX, area.Top + 2), 12);
+        AssertNear(Expected(0, scale, OverlayRenderer.BarBackground), figure.GetPixel(barX, area.Top + area.Height - 3), 12);
+
+        // Ink right of the bar: tick labels, then a gap, then the label; none of it above the picture.
+        bool Dark(int x, int y) { var c = figure.GetPixel(x, y); return c.Red < 110 && c.Green < 110 && c.Blue < 110; }
+        var inked = Enumerable.Range(barRight + 8, figure.Width - barRight - 8).Where(x => Enumerable.Range(area.Top, area.Height).Any(y => Dark(x, y))).ToList();
+        var runs = new List<(int From, int To)>();
+        foreach (int x in inked)
+            if (runs.Count > 0 && runs[^1].To >= x - 3) runs[^1] = (runs[^1].From, x); else runs.Add((x, x));
+        Assert.True(runs.Count >= 2, $"tick labels and the bar label should be apart: ink at {string.Join(", ", runs)}");
+        Assert.True(runs[^1].From - runs[^2].To > 4, $"the label touches the tick labels: {string.Join(", ", runs)}");
+        Assert.True(runs[^1].To - runs[^1].From >= 8, "the label is drawn");
+        // The title and the note sit above the picture, clear of the bar's label.
+        int titleInk = Enumerable.Range(0, area.Top).Sum(y => Enumerable.Range(0, figure.Width).Count(x => Dark(x, y)));
+        Assert.True(titleInk > 200, $"title text did not render ({titleInk} dark pixels)");
+        Assert.DoesNotContain(Enumerable.Range(0, area.Top - 1), y => Enumerable.Range(runs[^1].From, runs[^1].To - runs[^1].From + 1).Any(x => Dark(x, y) && y > area.Top - 4));
+    }
+
+    [Fact]
+    public void Overlay_diverges_where_occlusion_raises_the_target()
+    {
+        var changes = new float[1, 2] { { -0.5f, 0.5f } };
+        var scale = new OverlayScale(0.5, Diverging: true);
+        var png = OverlayRenderer.Render(Gray(32, 16, 0.5f), changes, new OverlayGeometry(16, 16, 16, 16), scale, Label);
+        using var figure = SKBitmap.Decode(png);
+        var area = OverlayRenderer.ImageArea(32, 16);
+        int factor = area.Width / 32;
+        var raise = At(figure, area, factor, 8, 8);
+        var drop = At(figure, area, factor, 24, 8);
+        AssertNear(Expected(-1, scale, 128), raise);
+        AssertNear(Expected(1, scale, 128), drop);
+        Assert.True(raise.Blue > raise.Red + 60, $"a raise is blue: {raise}");
+        Assert.True(drop.Red > drop.Blue + 60, $"a drop is warm: {drop}");
+        // On a sequential scale the same raise is left transparent.
+        png = OverlayRenderer.Render(Gray(32, 16, 0.5f), changes, new OverlayGeometry(16, 16, 16, 16), scale with { Diverging = false }, Label);
+        using var sequential = SKBitmap.Decode(png);
+        var left = At(sequential, area, factor, 8, 8);
+        Assert.Equal((128, 128, 128), (left.Red, left.Green, left.Blue));
     }
 
     [Fact]
     public void Overlay_leaves_the_image_uncoloured_outside_the_patches()
     {
         var image = Gray(32, 32, 0.5f);
-        var heat = new float[1, 2] { { 0f, 1f } };
+        var drops = new float[1, 2] { { 1f, 1f } };
+        var scale = new OverlayScale(1, Diverging: false);
 
-        var png = OverlayRenderer.Render(image, heat, new OverlayGeometry(8, 8, 4, 4, OriginY: 8, OriginX: 8), "drop in probability");
+        var png = OverlayRenderer.Render(image, drops, new OverlayGeometry(8, 8, 4, 4, OriginY: 8, OriginX: 8), scale, Label);
         using var figure = SKBitmap.Decode(png);
         var area = OverlayRenderer.ImageArea(32, 32);
-        int scale = area.Width / 32;
+        int factor = area.Width / 32;
 
-        var outside = At(figure, area, scale, 2, 2);
+        var outside = At(figure, area, factor, 2, 2);
         Assert.Equal((128, 128, 128), (outside.Red, outside.Green, outside.Blue));
-        var belowGrid = At(figure, area, scale, 12, 20);
+        var belowGrid = At(figure, area, factor, 12, 20);
         Assert.Equal((128, 128, 128), (belowGrid.Red, belowGrid.Green, belowGrid.Blue));
-        // Covered area: columns 8..20, rows 8..16. The left edge gets cell 0's colour (extended to the border).
-        var viridisLow = new ScottPlot.Colormaps.Viridis().GetColor(0);
-        var leftEdge = At(figure, area, scale, 8.5, 12);
-        Assert.InRange(leftEdge.Red, (viridisLow.R + 128) / 2 - 5, (viridisLow.R + 128) / 2 + 5);
-        Assert.InRange(leftEdge.Blue, (viridisLow.B + 128) / 2 - 5, (viridisLow.B + 128) / 2 + 5);
+        // Covered area: columns 8..20, rows 8..16, every pixel of it the full drop's colour.
+        AssertNear(Expected(1, scale, 128), At(figure, area, factor, 8.5, 12));
+        AssertNear(Expected(1, scale, 128), At(figure, area, factor, 19.5, 15.5));
     }
 
     [Fact]
-    public void Overlay_has_a_colour_bar_and_label_text_right_of_the_image()
+    public void Overlay_shows_the_picture_in_gray_under_the_colours()
     {
-        var heat = new float[4, 4];
-        for (int i = 0; i < 16; i++) heat[i / 4, i % 4] = i;
-        var png = OverlayRenderer.Render(Gray(64, 64, 0.2f), heat, new OverlayGeometry(16, 16, 16, 16), "probability of class 3");
-        if (Environment.GetEnvironmentVariable("KRYPTON_OVERLAY_SAMPLE") is { } sample) File.WriteAllBytes(sample, png);
+        var red = new LoadedImage("red", 16, 16, 3, 8, Enumerable.Range(0, 16 * 16 * 3).Select(i => i % 3 == 0 ? 1f : 0f).ToArray());
+        var png = OverlayRenderer.Render(red, new float[1, 1], new OverlayGeometry(16, 16, 16, 16), new OverlayScale(1, false), Label);
         using var figure = SKBitmap.Decode(png);
-        var area = OverlayRenderer.ImageArea(64, 64);
-
-        // The colour bar: the columns right of the image with many distinct colours.
-        var barColumns = Enumerable.Range(area.Left + area.Width + 1, figure.Width - area.Left - area.Width - 1)
-            .Where(x => Enumerable.Range(0, figure.Height).Select(y => figure.GetPixel(x, y)).Distinct().Count() > 50)
-            .ToList();
-        Assert.NotEmpty(barColumns);
-        // The bar is the first run of such columns (text further right can also have many shades).
-        int barRight = barColumns[0];
-        while (barColumns.Contains(barRight + 1)) barRight++;
-        int barX = (barColumns[0] + barRight) / 2;
-        var column = Enumerable.Range(0, figure.Height).Select(y => figure.GetPixel(barX, y))
-            .Where(c => !(c.Red > 240 && c.Green > 240 && c.Blue > 240) && c.Red + c.Green + c.Blue > 60).ToList();
-        var viridis = new ScottPlot.Colormaps.Viridis();
-        AssertNear(viridis.GetColor(1), column[1]);   // top: the maximum
-        AssertNear(viridis.GetColor(0), column[^2]);  // bottom: the minimum
-
-        // Text (tick numbers and the label) draws dark pixels right of the bar, beyond its tick marks.
-        int dark = 0;
-        for (int x = barRight + 10; x < figure.Width; x++)
-            for (int y = 0; y < figure.Height; y++)
-            {
-                var c = figure.GetPixel(x, y);
-                if (c.Red < 90 && c.Green < 90 && c.Blue < 90) dark++;
-            }
-        Assert.True(dark > 300, $"colour bar text did not render ({dark} dark pixels)");
-    }
-
-    private static void AssertNear(ScottPlot.Color expected, SKColor actual)
-    {
-        Assert.InRange(actual.Red, expected.R - 25, expected.R + 25);
-        Assert.InRange(actual.Green, expected.G - 25, expected.G + 25);
-        Assert.InRange(actual.Blue, expected.B - 25, expected.B + 25);
+        var area = OverlayRenderer.ImageArea(16, 16);
+        var pixel = At(figure, area, area.Width / 16, 8, 8);
+        Assert.Equal(pixel.Red, pixel.Green);
+        Assert.Equal(pixel.Red, pixel.Blue);
+        Assert.InRange(pixel.Red, 50, 56);   // Rec. 709 luma of pure red: 0.2126 * 255
     }
 
     [Fact]
-    public void Overlay_refuses_a_zero_stride()
+    public void Overlay_refuses_a_zero_stride_or_scale()
     {
         var e = Assert.Throws<KryptonException>(() =>
-            OverlayRenderer.Render(Gray(8, 8, 0.5f), new float[1, 1], new OverlayGeometry(4, 4, 0, 4), "x"));
+            OverlayRenderer.Render(Gray(8, 8, 0.5f), new float[1, 1], new OverlayGeometry(4, 4, 0, 4), new OverlayScale(1, false), Label));
         Assert.Contains("stride", e.Message);
+        e = Assert.Throws<KryptonException>(() =>
+            OverlayRenderer.Render(Gray(8, 8, 0.5f), new float[1, 1], new OverlayGeometry(4, 4, 4, 4), new OverlayScale(0, false), Label));
+        Assert.Contains("scale", e.Message);
     }
 
     [Fact]
-    public void Overlay_of_a_flat_or_non_finite_heat_map_still_renders()
+    public void Overlay_of_a_non_finite_map_still_renders()
     {
-        var flat = OverlayRenderer.Render(Gray(8, 8, 0.5f), new float[2, 2] { { 1, 1 }, { 1, float.NaN } },
-            new OverlayGeometry(4, 4, 4, 4), "x");
-        using var figure = SKBitmap.Decode(flat);
+        var png = OverlayRenderer.Render(Gray(8, 8, 0.5f), new float[2, 2] { { 1, 1 }, { 1, float.NaN } },
+            new OverlayGeometry(4, 4, 4, 4), new OverlayScale(1, false), Label);
+        using var figure = SKBitmap.Decode(png);
         Assert.NotNull(figure);
     }
 }

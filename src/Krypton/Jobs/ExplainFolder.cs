@@ -45,6 +45,7 @@ public static class ExplainFolder
             throw KryptonException.Naming($"{Term.Report} writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
         var clock = Stopwatch.StartNew();
         ExplainJobRunner.CheckSettings(job);
+        job = job with { Overlay = SharedScale(job) };
         OutputLocation.CheckFolder(Term.OutputFolder, outDir);
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
@@ -95,6 +96,16 @@ public static class ExplainFolder
         WriteIndex(folder, job, model, outDir);
         return folder;
     }
+
+    /// <summary>
+    /// The overlays of a folder share one scale by default: on an absolute scale, maps of
+    /// probabilities (prob, drop) are all drawn from 0 to a probability of 1, so that images compare
+    /// at a glance. Logit and delta maps have no common bound and keep their own.
+    /// </summary>
+    public static OverlayOptions SharedScale(ExplainJob job) =>
+        job.Overlay is { Scale: ScaleKind.Absolute, SharedMax: null } && job.Spec.Value is ValueKind.Probability or ValueKind.Drop
+            ? job.Overlay with { SharedMax = 1 }
+            : job.Overlay;
 
     /// <summary>summary.csv and index.html, written atomically into the output folder (made when no image wrote into it).</summary>
     private static void WriteIndex(FolderResult folder, ExplainJob job, LoadedModel model, string outDir)
@@ -167,6 +178,12 @@ public static class ExplainFolder
             $"model: {model.Describe()}",
             $"patch {s.Patch}, stride {s.Stride}, fill {s.Fill}, value {s.Value.ToString().ToLowerInvariant()}, target {s.Target ?? TargetSelection.Predicted}",
             $"plan: {folder.Plan.Method}{(folder.Plan.Approximation.IsExact ? "" : $" ({folder.Plan.Approximation})")}, {folder.Plan.EvaluatedPositions} positions per image",
+            job.Overlay switch
+            {
+                { Scale: ScaleKind.Relative } => "overlays: each stretched to its own largest change (relative scale): compare shapes, not strengths",
+                { SharedMax: double max } => string.Create(inv, $"overlays: one scale for all, drops in probability from 0 to {max:0.##}"),
+                _ => "overlays: each on its own absolute scale (0 to its unoccluded value)",
+            },
             notRun == 0 ? string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s")
                 : string.Create(inv, $"cancelled after {folder.Images.Count - notRun} of {folder.Images.Count} images ({ok} explained{KeptText(folder)}) in {folder.Time.TotalSeconds:0.0} s; the other {notRun} were not run"),
         ];
@@ -177,7 +194,7 @@ public static class ExplainFolder
             if (i.Summary is not { } m)
                 return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, null, null, i.Error);
             string range = m.Min is double lo && m.Max is double hi ? string.Create(inv, $"; map {lo:0.####} to {hi:0.####}") : "";
-            string caption = string.Create(inv, $"{m.ValueLabel}; {m.UnoccludedProbability:P1} without occlusion{range}; {m.Seconds:0.0} s{(i.Kept ? " (earlier run)" : "")}");
+            string caption = string.Create(inv, $"{(m.Flat ? "flat map (no region matters); " : "")}{m.ValueLabel}; {m.UnoccludedProbability:P1} without occlusion{range}; {m.Seconds:0.0} s{(i.Kept ? " (earlier run)" : "")}");
             bool overlay = File.Exists(Path.Combine(outDir, i.Folder, "overlay.png"));
             return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, overlay ? "overlay.png" : null, caption, null);
         }).ToList();
@@ -191,23 +208,23 @@ public static class ExplainFolder
     public static string SummaryCsv(FolderResult folder)
     {
         var inv = CultureInfo.InvariantCulture;
-        var lines = new List<string> { "image,folder,status,target,target_label,unoccluded_probability,predicted,predicted_label,predicted_probability,heatmap_min,heatmap_max,mode,seconds,deletion_auc,random_auc" };
+        var lines = new List<string> { "image,folder,status,target,target_label,unoccluded_probability,predicted,predicted_label,predicted_probability,heatmap_min,heatmap_max,flat_map,mode,seconds,deletion_auc,random_auc" };
         foreach (var image in folder.Images)
         {
             string name = Csv.Field(Path.GetFileName(image.Image)), dir = Csv.Field(image.Folder);
             if (image.NotRun)
             {
-                lines.Add($"{name},{dir},not run,,,,,,,,,,,,");
+                lines.Add($"{name},{dir},not run,,,,,,,,,,,,,");
                 continue;
             }
             if (image.Summary is not { } m)
             {
-                lines.Add($"{name},{dir},{Csv.Field("error: " + image.Error)},,,,,,,,,,,,");
+                lines.Add($"{name},{dir},{Csv.Field("error: " + image.Error)},,,,,,,,,,,,,");
                 continue;
             }
             string F(double? v) => v is double d ? d.ToString("R", inv) : "";
             lines.Add(string.Join(',', name, dir, image.Kept ? "kept" : "ok", m.Target.ToString(inv), Csv.Field(m.TargetLabel ?? ""), F(m.UnoccludedProbability),
-                m.Predicted.ToString(inv), Csv.Field(m.PredictedLabel ?? ""), F(m.PredictedProbability), F(m.Min), F(m.Max), m.Mode, m.Seconds.ToString("0.###", inv), F(m.DeletionAuc), F(m.RandomAuc)));
+                m.Predicted.ToString(inv), Csv.Field(m.PredictedLabel ?? ""), F(m.PredictedProbability), F(m.Min), F(m.Max), m.Flat ? "true" : "false", m.Mode, m.Seconds.ToString("0.###", inv), F(m.DeletionAuc), F(m.RandomAuc)));
         }
         return string.Join('\n', lines) + "\n";
     }

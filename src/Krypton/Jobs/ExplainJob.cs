@@ -1,4 +1,5 @@
 using Krypton.Imaging;
+using Krypton.Output;
 using Krypton.Planning;
 using Krypton.Quality;
 using Krypton.Spec;
@@ -34,6 +35,9 @@ public sealed record ExplainJob(ModelSource Model, string? InputFile, OcclusionS
 
     /// <summary>Measure the deletion curve with these options; null to skip it.</summary>
     public FaithfulnessOptions? Faithfulness { get; init; }
+
+    /// <summary>How overlays are scaled (absolute by default).</summary>
+    public OverlayOptions Overlay { get; init; } = OverlayOptions.Default;
 
     /// <summary>Also write heatmap-pixels.npy: the map at input resolution, each pixel the mean of the cells whose patch covers it (<see cref="OcclusionGrid.PerPixel"/>).</summary>
     public bool PerPixel { get; init; }

@@ -199,6 +199,7 @@ public static class ExplainJobRunner
             DisplayImage = p.DisplayImage,
             PerPixel = job.PerPixel,
             ReportFile = job.ReportFile,
+            Overlay = job.Overlay,
         };
     }
 }

@@ -12,20 +12,21 @@ namespace Krypton.Jobs;
 /// <param name="PredictedProbability">Its probability.</param>
 /// <param name="Min">The smallest finite value of the map, or null when it has none.</param>
 /// <param name="Max">The largest.</param>
+/// <param name="Flat">True when the map is flat (<see cref="Explain.Importance.IsFlat"/>): no region matters.</param>
 /// <param name="Mode">How it was computed.</param>
 /// <param name="ValueLabel">What the values mean.</param>
 /// <param name="DeletionAuc">The deletion curve's area, when measured.</param>
 /// <param name="RandomAuc">The random orders' area, when measured.</param>
 /// <param name="Seconds">Loading, explaining and writing it.</param>
 public sealed record ImageSummary(int Target, string? TargetLabel, double UnoccludedProbability, int Predicted, string? PredictedLabel, double PredictedProbability,
-    double? Min, double? Max, string Mode, string ValueLabel, double? DeletionAuc, double? RandomAuc, double Seconds)
+    double? Min, double? Max, bool Flat, string Mode, string ValueLabel, double? DeletionAuc, double? RandomAuc, double Seconds)
 {
     /// <summary>The summary of a job just run.</summary>
     public static ImageSummary Of(JobResult result, TimeSpan time)
     {
         var e = result.Explanation;
         var (min, max) = e.Range;
-        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.ClassName(e.TopClasses[0].Index), e.TopClasses[0].Probability, min, max, e.Mode, ExplanationFiles.ValueLabel(e, e.Target),
+        return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.ClassName(e.TopClasses[0].Index), e.TopClasses[0].Probability, min, max, Explain.Importance.IsFlat(e, e.Primary), e.Mode, ExplanationFiles.ValueLabel(e, e.Target),
             result.Faithfulness?.DeletionAuc, result.Faithfulness?.RandomAuc, time.TotalSeconds);
     }
 
@@ -39,6 +40,7 @@ public sealed record ImageSummary(int Target, string? TargetLabel, double Unoccl
         var faithfulness = explanation.GetProperty("faithfulness");
         return new(r.GetProperty("target").GetInt32(), r.GetProperty("target_label").GetString(), r.GetProperty("unoccluded_probability").GetDouble(),
             top.GetProperty("index").GetInt32(), top.TryGetProperty("label", out var label) ? label.GetString() : null, top.GetProperty("probability").GetDouble(), Number(r, "heatmap_min"), Number(r, "heatmap_max"),
+            r.TryGetProperty("flat_map", out var flat) && flat.ValueKind == JsonValueKind.True,
             explanation.GetProperty("plan").GetProperty("mode").GetString()!, r.GetProperty("value_label").GetString()!,
             Number(faithfulness, "deletion_auc"), Number(faithfulness, "random_auc"), explanation.GetProperty("timings_seconds").GetProperty("total").GetDouble());
     }

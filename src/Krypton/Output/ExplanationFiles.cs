@@ -46,11 +46,12 @@ public static class ExplanationFiles
         }
 
         // Render everything first, so a failure leaves the folder as it was.
+        double? shared = SharedScale(output);
         var targetOverlays = output.DisplayImage is null || e.Maps.Count == 1 ? []
-            : e.MostLikely(MaxTargetOverlays).Select(m => (m.Target, Png: OverlayFor(output, m))).ToList();
+            : e.MostLikely(MaxTargetOverlays).Select(m => (m.Target, Png: OverlayFor(output, m, shared))).ToList();
         // The primary target's overlay is among those when it is one of the most likely: rendered once.
         byte[]? overlay = output.DisplayImage is null ? null
-            : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(output, e.Primary);
+            : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(output, e.Primary, shared);
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
         string json = ProvenanceJson.Render(output);
         string? report = output.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(output, overlay) with
@@ -134,7 +135,7 @@ public static class ExplanationFiles
     /// <summary>The colour-bar label of a target's map: what the values mean, with units.</summary>
     public static string ValueLabel(Explanation e, int targetIndex)
     {
-        string target = e.ClassName(targetIndex) is { } name ? $"class {targetIndex} ({name})" : $"class {targetIndex}";
+        string target = TargetText(e, targetIndex);
         return e.Spec.Value switch
         {
             ValueKind.Probability => $"probability of {target} under occlusion",
@@ -144,11 +145,64 @@ public static class ExplanationFiles
         };
     }
 
-    private static byte[] OverlayFor(ExplanationOutput output, TargetMap map)
+    /// <summary>
+    /// The absolute scale every overlay of the result is drawn on, or null for each its own: the
+    /// run's (a folder's), else, for several targets of one sweep, the largest of theirs, so that a
+    /// class at p = 0.003 looks as faint as it is beside one at 0.98.
+    /// </summary>
+    public static double? SharedScale(ExplanationOutput output)
+    {
+        var e = output.Explanation;
+        return output.Overlay.Scale == ScaleKind.Absolute
+            ? output.Overlay.SharedMax ?? (e.Maps.Count > 1 ? e.Maps.Max(m => Importance.AbsoluteScale(e, m)) : null)
+            : null;
+    }
+
+    /// <summary>The scale a target's overlay is drawn on (<see cref="ScaleKind"/>), given the run's shared absolute scale, if any.</summary>
+    public static OverlayScale ScaleOf(Explanation e, TargetMap map, OverlayOptions options, double? shared = null)
+    {
+        var changes = Importance.Changes(e, map);
+        double absolute = Importance.AbsoluteScale(e, map);
+        double max = options.Scale == ScaleKind.Relative ? Importance.LargestChange(changes) : shared ?? absolute;
+        if (!(max > 0))
+            max = absolute > 0 ? absolute : 1;   // nothing changes and nothing to compare with: any scale draws nothing
+        return new OverlayScale(max, Importance.RaisesAnywhere(changes, max));
+    }
+
+    /// <summary>What a target's overlay says: the colour bar's label, the target and its unoccluded value, and notes for a relative scale or a flat map.</summary>
+    public static OverlayText TextOf(Explanation e, TargetMap map, OverlayScale scale, OverlayOptions options)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string units = UnitsOf(e.Spec.Value);
+        string target = TargetText(e, map.Target);
+        double unoccluded = e.Spec.Value is ValueKind.Probability or ValueKind.Drop ? map.UnoccludedProbability : map.UnoccludedValue;
+        var notes = new List<string>();
+        if (options.Scale == ScaleKind.Relative)
+            notes.Add(string.Create(inv, $"relative scale: stretched to this map's largest change ({scale.Max:0.####})"));
+        if (Importance.IsFlat(e, map))
+            notes.Add(string.Create(inv, $"flat map: no region matters (changes span {Importance.Span(Importance.Changes(e, map)):0.####}, under {Importance.FlatThreshold:P0} of {Importance.AbsoluteScale(e, map):0.####})"));
+        return new OverlayText(
+            scale.Diverging ? $"drop in {units} when occluded (below 0: occlusion raises it)" : $"drop in {units} when occluded",
+            string.Create(inv, $"{target}: {units} {unoccluded:0.###} without occlusion"),
+            notes);
+    }
+
+    private static string UnitsOf(ValueKind value) => value switch
+    {
+        ValueKind.Logit => "logit",
+        ValueKind.Delta => "model output",
+        _ => "probability",
+    };
+
+    private static string TargetText(Explanation e, int targetIndex) =>
+        e.ClassName(targetIndex) is { } name ? $"class {targetIndex} ({name})" : $"class {targetIndex}";
+
+    private static byte[] OverlayFor(ExplanationOutput output, TargetMap map, double? shared)
     {
         var e = output.Explanation;
         var s = e.Spec;
-        return OverlayRenderer.Render(output.DisplayImage!, map.HeatMap, e.Grid.Rows, e.Grid.Columns,
-            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), ValueLabel(e, map.Target));
+        var scale = ScaleOf(e, map, output.Overlay, shared);
+        return OverlayRenderer.Render(output.DisplayImage!, Importance.Changes(e, map), e.Grid.Rows, e.Grid.Columns,
+            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), scale, TextOf(e, map, scale, output.Overlay));
     }
 }

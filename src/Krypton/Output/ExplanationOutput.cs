@@ -18,6 +18,9 @@ public sealed record ExplanationOutput(Explanation Explanation, RunRecord Run)
     /// <summary>Also write heatmap-pixels.npy.</summary>
     public bool PerPixel { get; init; }
 
+    /// <summary>How overlays are scaled.</summary>
+    public OverlayOptions Overlay { get; init; } = OverlayOptions.Default;
+
     /// <summary>Where to write the HTML report; null for none.</summary>
     public string? ReportFile { get; init; }
 }

@@ -71,11 +71,16 @@ public static class HtmlReport
         if (content.OverlayPng is { } overlayPng)
             html.Append("<figure class=\"wide\">\n<img id=\"overlay\" src=\"").Append(DataUri(overlayPng))
                 .Append("\" alt=\"the heat map over the image, with its colour bar\">\n<figcaption>")
-                .Append(Esc(content.ValueLabel)).Append(" (viridis; colour bar on the right)</figcaption>\n</figure>\n");
+                .Append("How much the prediction depends on each region: the drop when a patch covers it, transparent where nothing changes (the image in gray; colour bar on the right). Map values: ")
+                .Append(Esc(content.ValueLabel)).Append("</figcaption>\n</figure>\n");
         html.Append("</div>\n");
+        if (Importance.IsFlat(e, e.Primary))
+            html.Append("<p class=\"note\" id=\"flat-map\"><strong>Flat map:</strong> no region matters more than another: the changes span ")
+                .Append(Num(Importance.Span(Importance.Changes(e, e.Primary)))).Append(", less than ").Append(Num(Importance.FlatThreshold * 100)).Append(" % of ")
+                .Append(Num(Importance.AbsoluteScale(e, e.Primary))).Append(". Occluding any patch of this size hardly moves the prediction; a larger patch, another fill or another target may.</p>\n");
         if (content.OtherTargets is { Count: > 0 } others)
         {
-            html.Append("<h2>Other targets</h2>\n<p>The same sweep computed these classes' maps (each with its own colour scale).</p>\n<div class=\"figures\" id=\"other-targets\">\n");
+            html.Append("<h2>Other targets</h2>\n<p>The same sweep computed these classes' maps, drawn on the target's scale unless the scale is relative.</p>\n<div class=\"figures\" id=\"other-targets\">\n");
             foreach (var o in others)
                 html.Append("<figure class=\"wide\">\n<img src=\"").Append(DataUri(o.Png)).Append("\" alt=\"heat map of class ").Append(o.Target)
                     .Append(" over the image\">\n<figcaption>").Append(Esc(o.ValueLabel)).Append("</figcaption>\n</figure>\n");

@@ -13,7 +13,10 @@ internal static class OverlayFont
 {
     public const string Name = "Krypton DejaVu Sans";
 
-    private static readonly Lazy<SKTypeface> Typeface = new(Load);
+    private static readonly Lazy<SKTypeface> Face = new(Load);
+
+    /// <summary>The typeface, for text drawn with Skia directly.</summary>
+    public static SKTypeface Typeface => Face.Value;
     private static readonly object Gate = new();
     private static bool _registered;
 
@@ -41,9 +44,9 @@ internal static class OverlayFont
     private sealed class Resolver : IFontResolver
     {
         public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing spacing) =>
-            fontName == Name ? Typeface.Value : null;
+            fontName == Name ? Face.Value : null;
 
         public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
-            fontName == Name ? Typeface.Value : null;
+            fontName == Name ? Face.Value : null;
     }
 }

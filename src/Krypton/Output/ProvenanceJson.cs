@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -129,6 +130,9 @@ public static class ProvenanceJson
                 ["heatmap_min"] = min,
                 ["heatmap_max"] = max,
                 ["value_label"] = ExplanationFiles.ValueLabel(e, e.Target),
+                ["flat_map"] = e.PositionValues is null ? Importance.IsFlat(e, e.Primary) : null,
+                ["flat_rule"] = e.PositionValues is null ? $"a map is flat when its changes (unoccluded minus occluded value) span less than {Importance.FlatThreshold.ToString(CultureInfo.InvariantCulture)} of its absolute scale (the unoccluded probability; for logit and delta maps the larger of |unoccluded value| and the largest change)" : null,
+                ["overlay"] = e.PositionValues is null ? OverlayJson(output) : null,
                 ["targets"] = new JsonArray(e.Maps.Select(m => (JsonNode)TargetJson(e, m)).ToArray()),
                 ["heatmaps"] = e.Maps.Count > 1 && e.PositionValues is null ? "heatmaps.npy: float32 [targets, rows, columns], targets in the order of \"targets\"" : null,
                 ["pixel_map"] = output.PerPixel ? "heatmap-pixels.npy: float32 [height, width] of the model input, each pixel the mean of the cells whose patch covers it, NaN where none does" : null,
@@ -152,6 +156,22 @@ public static class ProvenanceJson
             ["unoccluded_probability"] = m.UnoccludedProbability,
             ["min"] = min,
             ["max"] = max,
+            ["flat_map"] = e.PositionValues is null ? Importance.IsFlat(e, m) : null,
+        };
+    }
+
+    private static JsonObject OverlayJson(ExplanationOutput output)
+    {
+        var e = output.Explanation;
+        var scale = ExplanationFiles.ScaleOf(e, e.Primary, output.Overlay, ExplanationFiles.SharedScale(output));
+        return new JsonObject
+        {
+            ["scale"] = OverlayOptions.Name(output.Overlay.Scale),
+            ["scale_max"] = scale.Max,
+            ["colours"] = scale.Diverging
+                ? "diverging: drops (occlusion lowers the target) red to yellow, raises blue to cyan, colour bar from -scale_max to scale_max"
+                : "sequential: drops red to yellow, colour bar from 0 to scale_max",
+            ["opacity"] = "transparent where nothing changes, growing with |change| / scale_max; the image in gray underneath",
         };
     }
 
