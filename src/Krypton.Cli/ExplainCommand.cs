@@ -25,7 +25,7 @@ internal static class ExplainCommand
     private static readonly Option<string?> MemoryBudget = new("--memory-budget") { Description = "memory the run may use, e.g. 2G or 512M (default: a quarter of the free memory)", HelpName = "SIZE" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "output folder for heatmap.npy, heatmap.csv, overlay.png and explanation.json", DefaultValueFactory = _ => "krypton-out", HelpName = "DIR" };
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
-    private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion curve: occlude the map's cells most sensitive first and compare the area under the probability curve with random orders (in explanation.json and the report)" };
+    private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion and insertion curves: fill (or restore) the map's pixels most important first, a twentieth of the area per step, and compare the areas under the probability curves with 9 random maps (in explanation.json and the report)" };
     private static readonly Option<bool> PerPixel = new("--per-pixel") { Description = "also write heatmap-pixels.npy: the map at the model input's resolution, each pixel the mean of the cells whose patch covers it (Captum's and MONAI's per-pixel convention)" };
     private static readonly Option<bool> Resume = new("--resume") { Description = "with a folder of images (--input DIR): keep each image whose output folder already holds the files these settings would write (an interrupted or extended run), and explain only the others" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
@@ -159,7 +159,7 @@ internal static class ExplainCommand
         Console.WriteLine("top classes: " + string.Join(", ", e.TopClasses.Select(c => $"{Named(c.Index)} ({c.Probability:P1})")));
         Console.WriteLine($"{e.Positions} positions in {e.Timings.Sweep.TotalSeconds:0.00} s ({e.Timings.PositionsPerSecond(e.Positions):0.#} per second, {e.Mode} mode, batch {e.BatchSize})");
         if (result.Faithfulness is { } f)
-            Console.WriteLine($"faithfulness: deletion AUC {f.DeletionAuc:0.####} (heat-map order) vs {f.RandomAuc:0.####} (random order, mean of {f.RandomAucs.Length}); lower is more faithful");
+            Console.WriteLine($"faithfulness: {f.Describe()}");
         Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {string.Join(", ", result.WrittenFiles)}");
         if (job.ReportFile is { } report)
             Console.WriteLine($"wrote report {Path.GetFullPath(report)}");

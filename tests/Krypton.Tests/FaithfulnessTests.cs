@@ -9,9 +9,9 @@ using Krypton.Planning;
 namespace Krypton.Tests;
 
 /// <summary>
-/// Deletion curves on tiny_mixed, checked against the original ONNX file run by ONNX Runtime on
-/// images occluded here in plain C#: the emitted masked graph, the cell order and the step counts
-/// are all recomputed independently.
+/// Deletion and insertion curves on tiny_mixed, checked against the original ONNX file run by ONNX
+/// Runtime on images filled here in plain C#: the emitted masked graph, the pixel order and the step
+/// counts are all recomputed independently.
 /// </summary>
 public sealed class FaithfulnessTests : IDisposable
 {
@@ -28,72 +28,117 @@ public sealed class FaithfulnessTests : IDisposable
 
     private float ReferenceProbability(float[] image, int target) => _reference.Probability(image, target);
 
-    /// <summary>The image with the patches (top-left corners) of the given cells filled with gray.</summary>
-    private static float[] Occluded(IEnumerable<(int Y, int X)> corners, int patchH, int patchW)
+    /// <summary>The image with the given pixels (row-major indices) filled with gray.</summary>
+    private static float[] Filled(IEnumerable<int> pixels)
     {
-        var masked = new bool[H, W];
-        foreach (var (y, x) in corners)
-            for (int r = y; r < y + patchH; r++)
-                for (int c = x; c < x + patchW; c++)
-                    masked[r, c] = true;
         var result = (float[])Image.Clone();
-        for (int ch = 0; ch < C; ch++)
-            for (int r = 0; r < H; r++)
-                for (int c = 0; c < W; c++)
-                    if (masked[r, c]) result[(ch * H + r) * W + c] = GrayFill[ch];
+        foreach (int p in pixels)
+            for (int ch = 0; ch < C; ch++)
+                result[ch * H * W + p] = GrayFill[ch];
         return result;
+    }
+
+    /// <summary>
+    /// The pixels some computed cell covers, most important first, recomputed the plain way: each
+    /// pixel's score is the mean, over the cells whose patch covers it, of the cell's change
+    /// (unoccluded minus occluded value, or the map itself for a drop map); ties in raster order.
+    /// </summary>
+    private static int[] PixelOrder(Explanation e)
+    {
+        var sum = new double[H * W];
+        var count = new int[H * W];
+        for (int cell = 0; cell < e.HeatMap.Length; cell++)
+        {
+            float v = e.HeatMap[cell];
+            if (!float.IsFinite(v)) continue;
+            double change = e.Spec.Value is ValueKind.Drop ? v : e.UnoccludedValue - v;
+            var patch = e.Grid.PatchAt(cell);
+            for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+                for (int c = patch.X; c < patch.X + patch.Width; c++)
+                {
+                    sum[r * W + c] += change;
+                    count[r * W + c]++;
+                }
+        }
+        return Enumerable.Range(0, H * W).Where(p => count[p] > 0).OrderByDescending(p => (float)(sum[p] / count[p])).ThenBy(p => p).ToArray();
     }
 
     private static ExplainRequest Request(int patch, int stride, ValueKind value = ValueKind.Probability, OcclusionMode mode = OcclusionMode.Exact) =>
         new(Model, Image, new OcclusionSpec(Size2.Square(patch), Size2.Square(stride), Fill.Gray, Value: value), Preprocessing.ImageNet) { Method = new(mode) };
 
     [Fact]
-    public void Curve_runs_from_the_unoccluded_to_the_fully_filled_probability()
+    public void Curves_run_between_the_unoccluded_and_the_fully_filled_probability()
     {
-        // Stride 1: the patches' union is the whole image.
-        var request = Request(16, 1);
+        var request = Request(16, 4);
         var e = Explainer.Explain(request);
         var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 20));
 
         Assert.Equal(20, f.Steps);
-        Assert.Equal(21, f.Curve.Length);
-        Assert.Equal(21, f.RandomCurve.Length);
+        Assert.Equal(H * W, f.Pixels);   // the full grid covers every pixel
+        foreach (var curve in new[] { f.Deletion.HeatMap, f.Deletion.Random, f.Insertion.HeatMap, f.Insertion.Random })
+            Assert.Equal(21, curve.Length);
         Assert.Equal(21, f.Fractions.Length);
         Assert.Equal(0, f.Fractions[0]);
         Assert.Equal(1, f.Fractions[^1]);
         Assert.All(f.Fractions.Zip(f.Fractions.Skip(1)), p => Assert.True(p.Second > p.First));
 
         float unoccluded = ReferenceProbability(Image, e.Target);
-        float filled = ReferenceProbability(Occluded([(0, 0)], H, W), e.Target);
+        float filled = ReferenceProbability(Filled(Enumerable.Range(0, H * W)), e.Target);
         Assert.True(Math.Abs(unoccluded - filled) > 1e-3, "the test needs an image whose full fill changes the probability");
-        Assert.Equal(unoccluded, f.Curve[0], 1e-5f);
-        Assert.Equal(e.UnoccludedProbability, f.Curve[0], 1e-5f);
-        Assert.Equal(filled, f.Curve[^1], 1e-5f);
-        Assert.Equal(unoccluded, f.RandomCurve[0], 1e-5f);
-        Assert.Equal(filled, f.RandomCurve[^1], 1e-5f);
+        Assert.Equal(e.UnoccludedProbability, unoccluded, 1e-5f);
+        foreach (var c in new[] { f.Deletion.HeatMap, f.Deletion.Random })
+        {
+            Assert.Equal(unoccluded, c[0], 1e-5f);
+            Assert.Equal(filled, c[^1], 1e-5f);
+        }
+        foreach (var c in new[] { f.Insertion.HeatMap, f.Insertion.Random })
+        {
+            Assert.Equal(filled, c[0], 1e-5f);
+            Assert.Equal(unoccluded, c[^1], 1e-5f);
+        }
     }
 
     [Theory]
     [InlineData(ValueKind.Probability)]
     [InlineData(ValueKind.Drop)]
     [InlineData(ValueKind.Logit)]
-    public void Steps_occlude_the_most_sensitive_cells_first(ValueKind value)
+    public void Steps_fill_and_restore_the_most_important_pixels_first(ValueKind value)
     {
         var request = Request(8, 4, value);
         var e = Explainer.Explain(request);
         var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 20));
 
-        // Most sensitive first: lowest occluded probability or logit; largest drop for a drop map.
-        var cells = Enumerable.Range(0, e.HeatMap.Length);
-        var order = (value == ValueKind.Drop ? cells.OrderByDescending(i => e.HeatMap[i]) : cells.OrderBy(i => e.HeatMap[i])).ThenBy(i => i).ToArray();
+        var order = PixelOrder(e);
         int n = order.Length;
-        Assert.Equal(15 * 15, n);   // the full grid: ceil((64 - 8) / 4) + 1 positions per axis
+        Assert.Equal(n, f.Pixels);
         foreach (int k in new[] { 1, 7, 13, 19 })
         {
             int count = k * n / 20;
-            var corners = order.Take(count).Select(i => (i / e.Grid.Columns * 4, i % e.Grid.Columns * 4));
-            Assert.Equal(ReferenceProbability(Occluded(corners, 8, 8), e.Target), f.Curve[k], 1e-5f);
+            Assert.Equal(ReferenceProbability(Filled(order.Take(count)), e.Target), f.Deletion.HeatMap[k], 1e-5f);
+            Assert.Equal(ReferenceProbability(Filled(order.Skip(count)), e.Target), f.Insertion.HeatMap[k], 1e-5f);
             Assert.Equal(count / (double)n, f.Fractions[k], 12);
+        }
+    }
+
+    [Fact]
+    public void Only_covered_pixels_are_ordered_and_the_share_per_step_does_not_depend_on_the_stride()
+    {
+        var roi = Request(8, 4) with { Spec = new OcclusionSpec(Size2.Square(8), Size2.Square(4), Fill.Gray, RegionOfInterest: new PixelRegion(20, 20, 10, 10)) };
+        var e = Explainer.Explain(roi);
+        var f = Faithfulness.Measure(roi, e, new FaithfulnessOptions(Steps: 10));
+        Assert.Equal(PixelOrder(e).Length, f.Pixels);
+        Assert.True(f.Pixels < H * W);
+        float unoccluded = ReferenceProbability(Image, e.Target);
+        Assert.Equal(ReferenceProbability(Filled(PixelOrder(e)), e.Target), f.Deletion.HeatMap[^1], 1e-5f);
+        Assert.Equal(unoccluded, f.Insertion.HeatMap[^1], 1e-5f);
+
+        foreach (int stride in new[] { 2, 8 })
+        {
+            var request = Request(8, stride);
+            var fs = Faithfulness.Measure(request, Explainer.Explain(request), new FaithfulnessOptions(Steps: 20, RandomOrders: 1));
+            Assert.Equal(H * W, fs.Pixels);
+            for (int k = 0; k <= 20; k++)   // twenty equal shares of the 4096 pixels, to the pixel
+                Assert.InRange(fs.Fractions[k], k / 20.0 - 1.0 / fs.Pixels, k / 20.0);
         }
     }
 
@@ -138,16 +183,22 @@ public sealed class FaithfulnessTests : IDisposable
             for (int i = 1; i < y.Length; i++) a += (f.Fractions[i] - f.Fractions[i - 1]) * (y[i] + (double)y[i - 1]) / 2;
             return a;
         }
-        Assert.Equal(Trapezoid(f.Curve), f.DeletionAuc, 9);
-        Assert.Equal(Trapezoid(f.RandomCurve), f.RandomAuc, 6);
-        Assert.Equal(3, f.RandomAucs.Length);
-        Assert.Equal(f.RandomAucs.Average(), f.RandomAuc, 6);
-        Assert.InRange(f.DeletionAuc, f.Curve.Min(), f.Curve.Max());
-        Assert.InRange(f.RandomAuc, f.RandomCurve.Min(), f.RandomCurve.Max());
+        foreach (var c in new[] { f.Deletion, f.Insertion })
+        {
+            Assert.Equal(Trapezoid(c.HeatMap), c.HeatMapAuc, 9);
+            Assert.Equal(Trapezoid(c.Random), c.RandomAuc, 6);
+            Assert.Equal(3, c.RandomAucs.Length);
+            Assert.InRange(c.HeatMapAuc, c.HeatMap.Min(), c.HeatMap.Max());
+            Assert.InRange(c.RandomAuc, c.Random.Min(), c.Random.Max());
+            double mean = c.RandomAucs.Average();
+            Assert.Equal(Math.Sqrt(c.RandomAucs.Sum(a => (a - mean) * (a - mean)) / 2), c.RandomSpread, 12);
+        }
+        Assert.Equal(f.Deletion.RandomAucs.Count(r => f.DeletionAuc < r), f.DeletionWins);
+        Assert.Equal(f.Insertion.RandomAucs.Count(r => f.InsertionAuc > r), f.InsertionWins);
     }
 
     [Fact]
-    public void Random_orders_are_deterministic_for_a_seed()
+    public void Random_maps_are_deterministic_for_a_seed()
     {
         var request = Request(8, 4);
         var e = Explainer.Explain(request);
@@ -156,22 +207,26 @@ public sealed class FaithfulnessTests : IDisposable
         var b = faithfulness.Evaluate(request, e, new FaithfulnessOptions(Seed: 5, BatchSize: 64));
         var c = faithfulness.Evaluate(request, e, new FaithfulnessOptions(Seed: 6));
 
-        Assert.Equal(a.RandomCurve, b.RandomCurve);
-        Assert.Equal(a.Curve, b.Curve);
-        Assert.Equal(a.RandomAucs, b.RandomAucs);
-        Assert.NotEqual(a.RandomAucs, c.RandomAucs);
-        Assert.Equal(a.Curve, c.Curve);
+        Assert.Equal(a.Deletion.Random, b.Deletion.Random);
+        Assert.Equal(a.Insertion.Random, b.Insertion.Random);
+        Assert.Equal(a.Deletion.HeatMap, b.Deletion.HeatMap);
+        Assert.Equal(a.Deletion.RandomAucs, b.Deletion.RandomAucs);
+        Assert.NotEqual(a.Deletion.RandomAucs, c.Deletion.RandomAucs);
+        Assert.Equal(a.Deletion.HeatMap, c.Deletion.HeatMap);
+        Assert.Equal(a.Insertion.HeatMap, c.Insertion.HeatMap);
     }
 
-    [Fact]
-    public void Steps_are_capped_by_the_number_of_cells()
+    [Theory]
+    [InlineData(0.1, new[] { 0.2, 0.3, 0.4 }, 0.9, new[] { 0.5, 0.6, 0.7 }, "faithful: the map beats all 3 random maps on both curves (by chance: 1 in 4 per curve)")]
+    [InlineData(0.1, new[] { 0.2, 0.3, 0.4 }, 0.55, new[] { 0.5, 0.6, 0.7 }, "inconclusive: deletion beats 3 of 3 random maps, insertion 1 of 3")]
+    [InlineData(0.5, new[] { 0.2, 0.3, 0.4 }, 0.4, new[] { 0.5, 0.6, 0.7 }, "not faithful: the map beats none of 3 random maps on either curve")]
+    public void The_verdict_counts_the_random_maps_beaten(double deletion, double[] randomDeletion, double insertion, double[] randomInsertion, string verdict)
     {
-        var request = Request(32, 32); // 2x2 cells
-        var e = Explainer.Explain(request);
-        var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 20));
-        Assert.Equal(4, f.Cells);
-        Assert.Equal(4, f.Steps);
-        Assert.Equal([0, 0.25, 0.5, 0.75, 1], f.Fractions);
+        var f = new FaithfulnessResult(0, 100, 2, [0, 0.5, 1], new FaithfulnessCurves([1, 0.5f, 0], [1, 0.5f, 0], deletion, randomDeletion),
+            new FaithfulnessCurves([0, 0.5f, 1], [0, 0.5f, 1], insertion, randomInsertion), 0, 1, TimeSpan.Zero);
+        Assert.Equal(verdict, f.Verdict);
+        Assert.Equal(verdict.StartsWith("faithful", StringComparison.Ordinal), f.Faithful);
+        Assert.Contains(verdict, f.Describe());
     }
 
     [Fact]

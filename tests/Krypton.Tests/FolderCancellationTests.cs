@@ -45,7 +45,7 @@ public class FolderCancellationTests : IDisposable
         Assert.Equal(cancel.Token, e.CancellationToken);
         Assert.StartsWith($"cancelled after 1 of 3 images; their files, summary.csv and index.html are in {Path.GetFullPath(Out)}", e.Message);
         Assert.Equal(["ok", "not run", "not run"], Status());
-        Assert.EndsWith(",not run,,,,,,,,,,,,,", File.ReadAllLines(Path.Combine(Out, ExplainFolder.SummaryFile))[3]);
+        Assert.EndsWith(",not run,,,,,,,,,,,,,,,,", File.ReadAllLines(Path.Combine(Out, ExplainFolder.SummaryFile))[3]);
         string gallery = File.ReadAllText(Path.Combine(Out, ExplainFolder.GalleryFile));
         Assert.Contains("cancelled after 1 of 3 images (1 explained)", gallery);
         Assert.Equal(2, gallery.Split("not run: the run was cancelled before this image").Length - 1);

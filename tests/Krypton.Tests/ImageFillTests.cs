@@ -127,13 +127,14 @@ public sealed class ImageFillTests : IDisposable
     [Fact]
     public void Faithfulness_deletes_with_the_blur()
     {
-        // Stride 1: the patches' union is the whole image, so the curve ends at the fully blurred image.
-        var request = new ExplainRequest(Model, Image, new OcclusionSpec(Size2.Square(16), Size2.Square(1), Fill.Blur), Preprocessing.None);
+        // The full grid covers the whole image, so deletion ends (and insertion starts) at the fully blurred image.
+        var request = new ExplainRequest(Model, Image, new OcclusionSpec(Size2.Square(16), Size2.Square(4), Fill.Blur), Preprocessing.None);
         var e = Explainer.Explain(request);
         var f = Faithfulness.Measure(request, e, new FaithfulnessOptions(Steps: 10));
-        Assert.Equal(e.UnoccludedProbability, f.Curve[0], 1e-5f);
+        Assert.Equal(e.UnoccludedProbability, f.Deletion.HeatMap[0], 1e-5f);
         var fullyBlurred = FillValues.Image(Fill.Blur, Image, C, H, W, Preprocessing.None, Size2.Square(16));
-        Assert.Equal(Probability(fullyBlurred, e.Target), f.Curve[^1], 1e-5f);
+        Assert.Equal(Probability(fullyBlurred, e.Target), f.Deletion.HeatMap[^1], 1e-5f);
+        Assert.Equal(Probability(fullyBlurred, e.Target), f.Insertion.HeatMap[0], 1e-5f);
     }
 
     [Theory]

@@ -90,8 +90,10 @@ public sealed partial class ReportTests : IDisposable
         // Prediction, provenance and the faithfulness chart.
         Assert.Contains("<table id=\"prediction\">", html);
         Assert.Contains(result.Prepared.Model.Sha256!, html);
-        Assert.Contains("id=\"faithfulness-chart\"", html);
-        Assert.Equal(2, Regex.Matches(html, "<polyline").Count);
+        Assert.Contains("id=\"deletion-chart\"", html);
+        Assert.Contains("id=\"insertion-chart\"", html);
+        Assert.Equal(4, Regex.Matches(html, "<polyline").Count);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(result.Faithfulness!.Verdict), html);
     }
 
     [Fact]
@@ -108,10 +110,16 @@ public sealed partial class ReportTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "explanation.json")));
         var f = doc.RootElement.GetProperty("faithfulness");
         Assert.Equal(10, f.GetProperty("steps").GetInt32());
-        Assert.Equal(11, f.GetProperty("curve").GetArrayLength());
-        Assert.Equal(11, f.GetProperty("random_curve").GetArrayLength());
-        Assert.Equal(result.Faithfulness!.DeletionAuc, f.GetProperty("deletion_auc").GetDouble());
-        Assert.Equal(result.Faithfulness.RandomAuc, f.GetProperty("random_auc").GetDouble());
+        foreach (var kind in new[] { "deletion", "insertion" })
+        {
+            Assert.Equal(11, f.GetProperty(kind).GetProperty("curve").GetArrayLength());
+            Assert.Equal(11, f.GetProperty(kind).GetProperty("random_curve").GetArrayLength());
+            Assert.Equal(2, f.GetProperty(kind).GetProperty("random_aucs").GetArrayLength());
+        }
+        Assert.Equal(result.Faithfulness!.DeletionAuc, f.GetProperty("deletion").GetProperty("auc").GetDouble());
+        Assert.Equal(result.Faithfulness.RandomDeletionAuc, f.GetProperty("deletion").GetProperty("random_auc").GetDouble(), 12);
+        Assert.Equal(result.Faithfulness.InsertionAuc, f.GetProperty("insertion").GetProperty("auc").GetDouble());
+        Assert.Equal(result.Faithfulness.Verdict, f.GetProperty("verdict").GetString());
     }
 
     [Fact]
@@ -139,9 +147,11 @@ public sealed partial class ReportTests : IDisposable
         var (code, stdout, stderr) = CliTests.Krypton("faithfulness", "--model", TestFiles.TinyMixed, "--images", images,
             "--patch", "16", "--stride", "8", "--steps", "8", "--random-orders", "2", "--csv", csv, "--quiet");
         Assert.True(code == 0, stderr);
-        Assert.Contains("2 image(s): mean deletion AUC", stdout);
+        Assert.Matches(@"2 image\(s\): deletion area [0-9.]+ \(map order\) vs [0-9.]+ \(random maps\), lower is better; below the random mean on [0-2] of 2", stdout);
+        Assert.Matches(@"2 image\(s\): insertion area [0-9.]+ \(map order\) vs [0-9.]+ \(random maps\), higher is better", stdout);
+        Assert.Matches(@"faithful \(beats all 2 random maps on both curves; by chance 1 in 3 per curve\) on [0-2] of 2 image\(s\)", stdout);
         var lines = File.ReadAllLines(csv);
-        Assert.Equal("image,target,probability,deletion_auc,random_auc", lines[0]);
+        Assert.Equal("image,target,probability,deletion_auc,random_deletion_auc,insertion_auc,random_insertion_auc,faithful", lines[0]);
         Assert.Equal(["a.png", "b.jpg"], lines.Skip(1).Select(l => l.Split(',')[0]));
     }
 
@@ -183,7 +193,7 @@ public sealed partial class ReportTests : IDisposable
         Assert.Contains("<table id=\"regions\">", dom);
         Assert.Contains("<table id=\"prediction\">", dom);
         Assert.Contains("id=\"regions-overlay\"", dom);
-        Assert.Contains("id=\"faithfulness-chart\"", dom);
+        Assert.Contains("id=\"deletion-chart\"", dom);
     }
 
     [GeneratedRegex("<table id=\"regions\">.*?</table>", RegexOptions.Singleline)]

@@ -208,23 +208,25 @@ public static class ExplainFolder
     public static string SummaryCsv(FolderResult folder)
     {
         var inv = CultureInfo.InvariantCulture;
-        var lines = new List<string> { "image,folder,status,target,target_label,unoccluded_probability,predicted,predicted_label,predicted_probability,heatmap_min,heatmap_max,flat_map,mode,seconds,deletion_auc,random_auc" };
+        var lines = new List<string> { "image,folder,status,target,target_label,unoccluded_probability,predicted,predicted_label,predicted_probability,heatmap_min,heatmap_max,flat_map,mode,seconds,deletion_auc,random_deletion_auc,insertion_auc,random_insertion_auc,faithful" };
         foreach (var image in folder.Images)
         {
             string name = Csv.Field(Path.GetFileName(image.Image)), dir = Csv.Field(image.Folder);
             if (image.NotRun)
             {
-                lines.Add($"{name},{dir},not run,,,,,,,,,,,,,");
+                lines.Add($"{name},{dir},not run,,,,,,,,,,,,,,,,");
                 continue;
             }
             if (image.Summary is not { } m)
             {
-                lines.Add($"{name},{dir},{Csv.Field("error: " + image.Error)},,,,,,,,,,,,,");
+                lines.Add($"{name},{dir},{Csv.Field("error: " + image.Error)},,,,,,,,,,,,,,,,");
                 continue;
             }
             string F(double? v) => v is double d ? d.ToString("R", inv) : "";
             lines.Add(string.Join(',', name, dir, image.Kept ? "kept" : "ok", m.Target.ToString(inv), Csv.Field(m.TargetLabel ?? ""), F(m.UnoccludedProbability),
-                m.Predicted.ToString(inv), Csv.Field(m.PredictedLabel ?? ""), F(m.PredictedProbability), F(m.Min), F(m.Max), m.Flat ? "true" : "false", m.Mode, m.Seconds.ToString("0.###", inv), F(m.DeletionAuc), F(m.RandomAuc)));
+                m.Predicted.ToString(inv), Csv.Field(m.PredictedLabel ?? ""), F(m.PredictedProbability), F(m.Min), F(m.Max), m.Flat ? "true" : "false", m.Mode, m.Seconds.ToString("0.###", inv),
+                F(m.Faithfulness?.DeletionAuc), F(m.Faithfulness?.RandomDeletionAuc), F(m.Faithfulness?.InsertionAuc), F(m.Faithfulness?.RandomInsertionAuc),
+                m.Faithfulness is { } f ? (f.Faithful ? "true" : "false") : ""));
         }
         return string.Join('\n', lines) + "\n";
     }

@@ -9,14 +9,14 @@ using Krypton.Spec;
 namespace Krypton.Jobs;
 
 /// <summary>
-/// Measures deletion curves over many images with one model, compiling the occlusion programs and
+/// Measures deletion and insertion curves over many images with one model, compiling the occlusion programs and
 /// the masked graph once: the evidence that heat maps point at what the model uses.
 /// </summary>
 public static class FaithfulnessStudy
 {
     /// <summary>
     /// Loads image files as the model's inputs (channels adapted, resized, normalized) and measures each:
-    /// its map computed as <paramref name="method"/> says (exact by default), then its deletion curve.
+    /// its map computed as <paramref name="method"/> says (exact by default), then its deletion and insertion curves.
     /// </summary>
     public static FaithfulnessStudyResult Run(ModelGraph model, IReadOnlyList<string> imageFiles, OcclusionSpec spec, Preprocessing normalization,
         MethodOptions? method = null, FaithfulnessOptions? options = null, ResourceOptions? resources = null,
@@ -47,7 +47,7 @@ public static class FaithfulnessStudy
             var request = new ExplainRequest(model, input.Value, spec, normalization) { Method = method ?? MethodOptions.Exact, Resources = resources ?? ResourceOptions.Default };
             var explanation = engine.Explain(request, null, cancellation);
             var f = faithfulness.Evaluate(request, explanation, options, cancellation);
-            results.Add(new ImageFaithfulness(name, explanation.Target, explanation.UnoccludedProbability, f.DeletionAuc, f.RandomAuc));
+            results.Add(ImageFaithfulness.Of(name, explanation.Target, explanation.UnoccludedProbability, f));
             progress?.Report((results.Count, inputs.Count));
         }
         return new FaithfulnessStudyResult(results, spec, options, clock.Elapsed);

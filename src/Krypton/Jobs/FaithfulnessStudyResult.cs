@@ -3,33 +3,45 @@ using Krypton.Spec;
 
 namespace Krypton.Jobs;
 
-/// <summary>Deletion-curve areas over many images, and their means.</summary>
+/// <summary>Deletion and insertion areas over many images, and their means.</summary>
 /// <param name="Images">Per image, in the order given.</param>
 /// <param name="Spec">The occlusion experiment of every image.</param>
 /// <param name="Options">How each curve was measured.</param>
 /// <param name="Time">Total time.</param>
 public sealed record FaithfulnessStudyResult(IReadOnlyList<ImageFaithfulness> Images, OcclusionSpec Spec, FaithfulnessOptions Options, TimeSpan Time)
 {
-    /// <summary>Mean area with cells in heat-map order: lower is more faithful.</summary>
+    /// <summary>Mean deletion area in heat-map order: lower is more faithful.</summary>
     public double MeanDeletionAuc => Images.Average(i => i.DeletionAuc);
 
-    /// <summary>Mean area with cells in random order.</summary>
-    public double MeanRandomAuc => Images.Average(i => i.RandomAuc);
+    /// <summary>Mean deletion area of the random maps.</summary>
+    public double MeanRandomDeletionAuc => Images.Average(i => i.RandomDeletionAuc);
 
-    /// <summary>Images whose heat-map order has the smaller area.</summary>
-    public int HeatMapWins => Images.Count(i => i.DeletionAuc < i.RandomAuc);
+    /// <summary>Mean insertion area in heat-map order: higher is more faithful.</summary>
+    public double MeanInsertionAuc => Images.Average(i => i.InsertionAuc);
 
-    /// <summary>Standard error of the mean of RandomAuc − DeletionAuc (paired), or NaN for one image.</summary>
-    public double StandardErrorOfDifference
+    /// <summary>Mean insertion area of the random maps.</summary>
+    public double MeanRandomInsertionAuc => Images.Average(i => i.RandomInsertionAuc);
+
+    /// <summary>Images whose deletion area is below the random maps' mean.</summary>
+    public int DeletionWins => Images.Count(i => i.DeletionAuc < i.RandomDeletionAuc);
+
+    /// <summary>Images whose insertion area is above the random maps' mean.</summary>
+    public int InsertionWins => Images.Count(i => i.InsertionAuc > i.RandomInsertionAuc);
+
+    /// <summary>Images whose map beat every random map on both curves.</summary>
+    public int FaithfulImages => Images.Count(i => i.Faithful);
+
+    /// <summary>Standard error of the mean of random − heat-map deletion area (paired), or NaN for one image.</summary>
+    public double DeletionStandardError => StandardError(Images.Select(i => i.RandomDeletionAuc - i.DeletionAuc).ToArray());
+
+    /// <summary>Standard error of the mean of heat-map − random insertion area (paired), or NaN for one image.</summary>
+    public double InsertionStandardError => StandardError(Images.Select(i => i.InsertionAuc - i.RandomInsertionAuc).ToArray());
+
+    private static double StandardError(double[] d)
     {
-        get
-        {
-            int n = Images.Count;
-            if (n < 2) return double.NaN;
-            var d = Images.Select(i => i.RandomAuc - i.DeletionAuc).ToArray();
-            double mean = d.Average();
-            double variance = d.Sum(v => (v - mean) * (v - mean)) / (n - 1);
-            return Math.Sqrt(variance / n);
-        }
+        int n = d.Length;
+        if (n < 2) return double.NaN;
+        double mean = d.Average();
+        return Math.Sqrt(d.Sum(v => (v - mean) * (v - mean)) / (n - 1) / n);
     }
 }

@@ -15,11 +15,10 @@ namespace Krypton.Jobs;
 /// <param name="Flat">True when the map is flat (<see cref="Explain.Importance.IsFlat"/>): no region matters.</param>
 /// <param name="Mode">How it was computed.</param>
 /// <param name="ValueLabel">What the values mean.</param>
-/// <param name="DeletionAuc">The deletion curve's area, when measured.</param>
-/// <param name="RandomAuc">The random orders' area, when measured.</param>
+/// <param name="Faithfulness">The deletion and insertion areas, when measured.</param>
 /// <param name="Seconds">Loading, explaining and writing it.</param>
 public sealed record ImageSummary(int Target, string? TargetLabel, double UnoccludedProbability, int Predicted, string? PredictedLabel, double PredictedProbability,
-    double? Min, double? Max, bool Flat, string Mode, string ValueLabel, double? DeletionAuc, double? RandomAuc, double Seconds)
+    double? Min, double? Max, bool Flat, string Mode, string ValueLabel, ImageFaithfulness? Faithfulness, double Seconds)
 {
     /// <summary>The summary of a job just run.</summary>
     public static ImageSummary Of(JobResult result, TimeSpan time)
@@ -27,7 +26,7 @@ public sealed record ImageSummary(int Target, string? TargetLabel, double Unoccl
         var e = result.Explanation;
         var (min, max) = e.Range;
         return new(e.Target, e.ClassName(e.Target), e.UnoccludedProbability, e.TopClasses[0].Index, e.ClassName(e.TopClasses[0].Index), e.TopClasses[0].Probability, min, max, Explain.Importance.IsFlat(e, e.Primary), e.Mode, ExplanationFiles.ValueLabel(e, e.Target),
-            result.Faithfulness?.DeletionAuc, result.Faithfulness?.RandomAuc, time.TotalSeconds);
+            result.Faithfulness is { } f ? ImageFaithfulness.Of("", e.Target, e.UnoccludedProbability, f) : null, time.TotalSeconds);
     }
 
     /// <summary>The summary an earlier run recorded in explanation.json.</summary>
@@ -37,11 +36,17 @@ public sealed record ImageSummary(int Target, string? TargetLabel, double Unoccl
         var top = r.GetProperty("top_classes")[0];
         double? Number(JsonElement parent, string name) =>
             parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-        var faithfulness = explanation.GetProperty("faithfulness");
+        var f = explanation.GetProperty("faithfulness");
+        ImageFaithfulness? faithfulness = f.ValueKind == JsonValueKind.Object && f.TryGetProperty("insertion", out var insertion)
+            ? new ImageFaithfulness("", r.GetProperty("target").GetInt32(), (float)r.GetProperty("unoccluded_probability").GetDouble(),
+                f.GetProperty("deletion").GetProperty("auc").GetDouble(), f.GetProperty("deletion").GetProperty("random_auc").GetDouble(),
+                insertion.GetProperty("auc").GetDouble(), insertion.GetProperty("random_auc").GetDouble(), f.GetProperty("faithful").GetBoolean())
+            : null;
         return new(r.GetProperty("target").GetInt32(), r.GetProperty("target_label").GetString(), r.GetProperty("unoccluded_probability").GetDouble(),
-            top.GetProperty("index").GetInt32(), top.TryGetProperty("label", out var label) ? label.GetString() : null, top.GetProperty("probability").GetDouble(), Number(r, "heatmap_min"), Number(r, "heatmap_max"),
+            top.GetProperty("index").GetInt32(), top.TryGetProperty("label", out var label) ? label.GetString() : null, top.GetProperty("probability").GetDouble(),
+            Number(r, "heatmap_min"), Number(r, "heatmap_max"),
             r.TryGetProperty("flat_map", out var flat) && flat.ValueKind == JsonValueKind.True,
             explanation.GetProperty("plan").GetProperty("mode").GetString()!, r.GetProperty("value_label").GetString()!,
-            Number(faithfulness, "deletion_auc"), Number(faithfulness, "random_auc"), explanation.GetProperty("timings_seconds").GetProperty("total").GetDouble());
+            faithfulness, explanation.GetProperty("timings_seconds").GetProperty("total").GetDouble());
     }
 }

@@ -190,23 +190,31 @@ public static class HtmlReport
 
     private static void FaithfulnessSection(StringBuilder html, FaithfulnessResult f)
     {
-        html.Append("<h2>Faithfulness: deletion curve</h2>\n<p>The heat map's cells are occluded cumulatively, most sensitive first, in ")
-            .Append(f.Steps).Append(" steps over ").Append(f.Cells).Append(" cells; the curve is the probability of class ")
-            .Append(f.Target).Append(" after each step. The baseline averages ").Append(f.RandomAucs.Length)
-            .Append(" random orders (seed ").Append(f.Seed).Append("). A map that points at what the model uses makes the probability fall faster: a smaller area.</p>\n");
+        html.Append("<h2>Faithfulness: deletion and insertion</h2>\n<p>The map's pixels in order of importance (each pixel the mean change of the cells covering it), ")
+            .Append(Num(100.0 / f.Steps)).Append(" % of the ").Append(f.Pixels).Append(" covered pixels per step. <strong>Deletion</strong> fills them, most important first: ")
+            .Append("a map that points at what the model uses makes the probability of class ").Append(f.Target).Append(" fall fast (a small area). ")
+            .Append("<strong>Insertion</strong> starts from the filled image and restores them: the probability comes back fast (a large area). ")
+            .Append("The baseline is ").Append(f.RandomMaps).Append(" random maps (this map's cell values shuffled over its cells, seed ").Append(f.Seed)
+            .Append("); beating all of them on a curve happens by chance once in ").Append(f.RandomMaps + 1).Append(".</p>\n");
         html.Append("<table id=\"faithfulness\" class=\"facts\">\n<tbody>\n");
-        Row(html, "area, heat-map order", Num(f.DeletionAuc));
-        Row(html, "area, random order", $"{Num(f.RandomAuc)} (orders: {string.Join(", ", f.RandomAucs.Select(Num))})");
-        Row(html, "verdict", f.DeletionAuc < f.RandomAuc ? "the heat-map order lowers the probability faster than random" : "the heat-map order does not beat random on this image");
-        html.Append("</tbody>\n</table>\n");
+        Row(html, "deletion area", $"{Num(f.DeletionAuc)} (random maps: {Num(f.Deletion.RandomAuc)} ± {Num(f.Deletion.RandomSpread)}; beaten: {f.DeletionWins} of {f.RandomMaps})");
+        Row(html, "insertion area", $"{Num(f.InsertionAuc)} (random maps: {Num(f.Insertion.RandomAuc)} ± {Num(f.Insertion.RandomSpread)}; beaten: {f.InsertionWins} of {f.RandomMaps})");
+        Row(html, "verdict", f.Verdict);
+        html.Append("</tbody>\n</table>\n<div class=\"figures\">\n");
+        CurveChart(html, "deletion-chart", "deletion", "fraction of pixels filled", f.Fractions, f.Deletion, f.Target);
+        CurveChart(html, "insertion-chart", "insertion", "fraction of pixels restored", f.Fractions, f.Insertion, f.Target);
+        html.Append("</div>\n");
+    }
 
+    private static void CurveChart(StringBuilder html, string id, string kind, string xLabel, double[] fractions, FaithfulnessCurves c, int target)
+    {
         const int W = 480, H = 280, L = 52, R = 16, T = 16, B = 44;
-        double yMax = Math.Max(1.0, Math.Max(f.Curve.Max(), f.RandomCurve.Max()));
+        double yMax = Math.Max(1.0, Math.Max(c.HeatMap.Max(), c.Random.Max()));
         string X(double v) => Num(L + v * (W - L - R));
         string Y(double v) => Num(T + (1 - v / yMax) * (H - T - B));
-        string Points(float[] c) => string.Join(' ', c.Select((v, i) => $"{X(f.Fractions[i])},{Y(v)}"));
-        html.Append("<svg id=\"faithfulness-chart\" width=\"").Append(W).Append("\" height=\"").Append(H).Append("\" viewBox=\"0 0 ").Append(W).Append(' ').Append(H)
-            .Append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"deletion curves\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        string Points(float[] curve) => string.Join(' ', curve.Select((v, i) => $"{X(fractions[i])},{Y(v)}"));
+        html.Append("<svg id=\"").Append(id).Append("\" width=\"").Append(W).Append("\" height=\"").Append(H).Append("\" viewBox=\"0 0 ").Append(W).Append(' ').Append(H)
+            .Append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"").Append(kind).Append(" curves\" font-family=\"sans-serif\" font-size=\"12\">\n");
         for (int i = 0; i <= 4; i++)
         {
             double v = i / 4.0;
@@ -215,14 +223,16 @@ public static class HtmlReport
                 .Append("<text x=\"").Append(L - 6).Append("\" y=\"").Append(Y(v * yMax)).Append("\" text-anchor=\"end\" dominant-baseline=\"middle\">").Append(Num(v * yMax)).Append("</text>")
                 .Append("<text x=\"").Append(X(v)).Append("\" y=\"").Append(H - B + 16).Append("\" text-anchor=\"middle\">").Append(Num(v)).Append("</text>\n");
         }
+        // The legend sits where the curves are not: top right for deletion (they fall), bottom right for insertion (they rise).
+        int legendY = kind == "deletion" ? T + 8 : H - B - 48;
         html.Append("<rect x=\"").Append(L).Append("\" y=\"").Append(T).Append("\" width=\"").Append(W - L - R).Append("\" height=\"").Append(H - T - B).Append("\" fill=\"none\" stroke=\"#444\"/>\n")
-            .Append("<text x=\"").Append(X(0.5)).Append("\" y=\"").Append(H - 6).Append("\" text-anchor=\"middle\">fraction of cells occluded</text>\n")
-            .Append("<text transform=\"rotate(-90)\" x=\"").Append(-(T + (H - T - B) / 2)).Append("\" y=\"14\" text-anchor=\"middle\">probability of class ").Append(f.Target).Append("</text>\n")
-            .Append("<polyline class=\"random\" points=\"").Append(Points(f.RandomCurve)).Append("\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n")
-            .Append("<polyline class=\"deletion\" points=\"").Append(Points(f.Curve)).Append("\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2.5\"/>\n")
-            .Append("<g transform=\"translate(").Append(W - R - 230).Append(',').Append(T + 8).Append(")\"><rect width=\"222\" height=\"40\" fill=\"#fff\" stroke=\"#ccc\"/>")
-            .Append("<line x1=\"8\" x2=\"32\" y1=\"13\" y2=\"13\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"38\" y=\"17\">heat-map order, area ").Append(Num(f.DeletionAuc)).Append("</text>")
-            .Append("<line x1=\"8\" x2=\"32\" y1=\"30\" y2=\"30\" stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"38\" y=\"34\">random order, area ").Append(Num(f.RandomAuc)).Append("</text></g>\n")
+            .Append("<text x=\"").Append(X(0.5)).Append("\" y=\"").Append(H - 6).Append("\" text-anchor=\"middle\">").Append(xLabel).Append("</text>\n")
+            .Append("<text transform=\"rotate(-90)\" x=\"").Append(-(T + (H - T - B) / 2)).Append("\" y=\"14\" text-anchor=\"middle\">probability of class ").Append(target).Append("</text>\n")
+            .Append("<polyline class=\"random\" points=\"").Append(Points(c.Random)).Append("\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n")
+            .Append("<polyline class=\"").Append(kind).Append("\" points=\"").Append(Points(c.HeatMap)).Append("\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2.5\"/>\n")
+            .Append("<g transform=\"translate(").Append(W - R - 236).Append(',').Append(legendY).Append(")\"><rect width=\"228\" height=\"40\" fill=\"#fff\" stroke=\"#ccc\"/>")
+            .Append("<line x1=\"8\" x2=\"32\" y1=\"13\" y2=\"13\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"38\" y=\"17\">").Append(kind).Append(", map order: ").Append(Num(c.HeatMapAuc)).Append("</text>")
+            .Append("<line x1=\"8\" x2=\"32\" y1=\"30\" y2=\"30\" stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"38\" y=\"34\">random maps (mean): ").Append(Num(c.RandomAuc)).Append("</text></g>\n")
             .Append("</svg>\n");
     }
 

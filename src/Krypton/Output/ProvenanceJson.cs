@@ -175,24 +175,37 @@ public static class ProvenanceJson
         };
     }
 
-    /// <summary>The deletion curve as explanation.json records it.</summary>
-    public static JsonObject FaithfulnessJson(FaithfulnessResult f) => new()
+    /// <summary>The deletion and insertion curves as explanation.json records them.</summary>
+    public static JsonObject FaithfulnessJson(FaithfulnessResult f)
     {
-        ["deletion_auc"] = f.DeletionAuc,
-        ["random_auc"] = f.RandomAuc,
-        ["steps"] = f.Steps,
-        ["cells"] = f.Cells,
-        ["target"] = f.Target,
-        ["fractions"] = new JsonArray(f.Fractions.Select(v => (JsonNode)v).ToArray()),
-        ["curve"] = Json(f.Curve),
-        ["random_curve"] = Json(f.RandomCurve),
-        ["random_orders"] = f.RandomAucs.Length,
-        ["random_aucs"] = new JsonArray(f.RandomAucs.Select(v => (JsonNode)v).ToArray()),
-        ["seed"] = f.Seed,
-        ["batch_size"] = f.BatchSize,
-        ["seconds"] = f.Time.TotalSeconds,
-        ["method"] = "cells occluded cumulatively (union of their patches, same fill), most sensitive first (largest drop), vs. random orders averaged; areas by the trapezoid rule over the fraction of cells occluded; lower deletion_auc = more faithful",
-    };
+        JsonObject Curves(FaithfulnessCurves c) => new()
+        {
+            ["auc"] = c.HeatMapAuc,
+            ["random_auc"] = c.RandomAuc,
+            ["random_auc_sd"] = c.RandomSpread,
+            ["random_aucs"] = new JsonArray(c.RandomAucs.Select(v => (JsonNode)v).ToArray()),
+            ["curve"] = Json(c.HeatMap),
+            ["random_curve"] = Json(c.Random),
+        };
+        return new JsonObject
+        {
+            ["target"] = f.Target,
+            ["pixels"] = f.Pixels,
+            ["steps"] = f.Steps,
+            ["fractions"] = new JsonArray(f.Fractions.Select(v => (JsonNode)v).ToArray()),
+            ["deletion"] = Curves(f.Deletion),
+            ["insertion"] = Curves(f.Insertion),
+            ["deletion_wins"] = f.DeletionWins,
+            ["insertion_wins"] = f.InsertionWins,
+            ["random_maps"] = f.RandomMaps,
+            ["faithful"] = f.Faithful,
+            ["verdict"] = f.Verdict,
+            ["seed"] = f.Seed,
+            ["batch_size"] = f.BatchSize,
+            ["seconds"] = f.Time.TotalSeconds,
+            ["method"] = "pixels in the map's per-pixel order (each the mean change of the cells whose patch covers it, largest first), 1/steps of the covered area per step; deletion fills them with the map's fill (lower auc = more faithful), insertion starts from every covered pixel filled and restores them (higher auc = more faithful); random maps are the map's cell values shuffled over its cells; areas by the trapezoid rule over the fraction of pixels; faithful = the map beats every random map on both curves",
+        };
+    }
 
     private static JsonArray Json(IEnumerable<int> values) => new(values.Select(v => (JsonNode)v).ToArray());
 

@@ -4,14 +4,16 @@ using Krypton.Compilation;
 using Krypton.Explain;
 using Krypton.Planning;
 using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Quality;
 
 /// <summary>
-/// Measures deletion curves. At step k the union of the patches of the first k·N/Steps cells (of N)
-/// is filled with the explanation's fill and the model is run on the whole image; the images are
-/// made inside a compiled graph from one mask per step. Keeps the compiled graph of each model,
-/// so many images reuse it. Holds native memory: dispose it.
+/// Measures deletion and insertion curves over pixels (<see cref="FaithfulnessResult"/>). At step k
+/// the first ⌊k·P/Steps⌋ of the P covered pixels, in the map's per-pixel order, are filled with the
+/// explanation's fill (deletion) or are the only ones not filled (insertion), and the model is run on
+/// the whole image; the images are made inside a compiled graph from one mask per step. Keeps the
+/// compiled graph of each model, so many images reuse it. Holds native memory: dispose it.
 /// </summary>
 public sealed class Faithfulness : IDisposable
 {
@@ -24,7 +26,7 @@ public sealed class Faithfulness : IDisposable
         return f.Evaluate(request, explanation, options, cancellation);
     }
 
-    /// <summary>The deletion curve of an explanation, with the request that produced it.</summary>
+    /// <summary>The deletion and insertion curves of an explanation, with the request that produced it.</summary>
     /// <exception cref="KryptonException">The explanation has no heat map, or does not fit the request.</exception>
     public FaithfulnessResult Evaluate(ExplainRequest request, Explanation explanation, FaithfulnessOptions? options = null, CancellationToken cancellation = default)
     {
@@ -38,56 +40,76 @@ public sealed class Faithfulness : IDisposable
         if (grid.ImageHeight != model.Height || grid.ImageWidth != model.Width || explanation.HeatMap.Length != grid.Count)
             throw new KryptonException($"the explanation's {grid.Rows}x{grid.Columns} map over {grid.ImageHeight}x{grid.ImageWidth} does not fit the {model.Height}x{model.Width} model");
 
-        var order = Sensitivity.Order(explanation);
+        var changes = Importance.Changes(explanation, explanation.Primary);
+        var order = PixelOrder(grid, changes);
         int n = order.Length;
         if (n == 0)
             throw new KryptonException("faithfulness needs a heat map with at least one computed cell");
         int steps = Math.Min(options.Steps, n);
         var counts = StepCounts(n, steps);
         var rng = new Random(options.Seed);
-        var randomOrders = Enumerable.Range(0, options.RandomOrders).Select(_ =>
-        {
-            var o = order.ToArray();
-            rng.Shuffle(o);
-            return o;
-        }).ToList();
-
-        // Point 0 (nothing occluded) and point `steps` (every cell) are the same for all orders:
-        // scored once. In between: steps − 1 masks per order, heat-map order first.
         var orders = new List<int[]> { order };
-        orders.AddRange(randomOrders);
+        orders.AddRange(Enumerable.Range(0, options.RandomOrders).Select(_ => PixelOrder(grid, Shuffled(changes, rng))));
+
+        // The unoccluded and the fully filled image are the ends of every curve: scored once. In
+        // between: steps − 1 deletion masks, then steps − 1 insertion masks, per order.
         var execution = request.Resources.Execution;
         var program = ProgramFor(model, execution);
-        int total = 2 + (steps - 1) * orders.Count;
+        int perOrder = 2 * (steps - 1), total = 2 + perOrder * orders.Count;
         int batch = MemoryBudget.For(model, options.BatchSize, () =>
             MemoryBudget.BatchSize(options.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), program.BytesPerMask, total, execution.IsCuda, wholeImages: true));
         var fill = FillValues.Image(explanation.Spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, explanation.Spec.Patch);
-        var probabilities = Score(program, request.Input, fill, Masks(explanation, orders, counts), total, batch, explanation.Target, cancellation);
+        var probabilities = Score(program, request.Input, fill, Masks(grid, orders, counts), total, batch, explanation.Target, cancellation);
 
-        float first = probabilities[0], last = probabilities[total - 1];
-        float[] CurveOf(int o)
+        float unoccluded = probabilities[0], filled = probabilities[1];
+        float[] CurveOf(int o, bool insertion)
         {
             var c = new float[steps + 1];
-            c[0] = first;
-            c[steps] = last;
-            for (int k = 1; k < steps; k++) c[k] = probabilities[1 + o * (steps - 1) + (k - 1)];
+            (c[0], c[steps]) = insertion ? (filled, unoccluded) : (unoccluded, filled);
+            for (int k = 1; k < steps; k++) c[k] = probabilities[2 + o * perOrder + (insertion ? steps - 1 : 0) + (k - 1)];
             return c;
         }
         var fractions = counts.Select(c => c / (double)n).ToArray();
-        var curve = CurveOf(0);
-        var randomCurves = Enumerable.Range(1, randomOrders.Count).Select(CurveOf).ToList();
-        var randomCurve = Enumerable.Range(0, steps + 1).Select(k => (float)randomCurves.Average(c => (double)c[k])).ToArray();
-        return new FaithfulnessResult(explanation.Target, n, steps, fractions, curve, randomCurve,
-            Area(fractions, curve), Area(fractions, randomCurve), randomCurves.Select(c => Area(fractions, c)).ToArray(),
+        FaithfulnessCurves Curves(bool insertion)
+        {
+            var random = Enumerable.Range(1, orders.Count - 1).Select(o => CurveOf(o, insertion)).ToList();
+            var mean = Enumerable.Range(0, steps + 1).Select(k => (float)random.Average(c => (double)c[k])).ToArray();
+            var heat = CurveOf(0, insertion);
+            return new FaithfulnessCurves(heat, mean, Area(fractions, heat), random.Select(c => Area(fractions, c)).ToArray());
+        }
+        return new FaithfulnessResult(explanation.Target, n, steps, fractions, Curves(insertion: false), Curves(insertion: true),
             options.Seed, batch, clock.Elapsed);
     }
 
     /// <summary>
-    /// Cells occluded after each step: ⌊k·N/steps⌋ for k = 0…steps, from 0 to N and strictly
-    /// increasing when steps ≤ N.
+    /// The covered pixels, most important first: each pixel's score is the mean change of the cells
+    /// whose patch covers it (<see cref="OcclusionGrid.PerPixel"/>), largest first, ties in raster
+    /// order; pixels no computed cell covers are left out.
     /// </summary>
-    public static int[] StepCounts(int cells, int steps) =>
-        Enumerable.Range(0, steps + 1).Select(k => (int)((long)k * cells / steps)).ToArray();
+    public static int[] PixelOrder(OcclusionGrid grid, float[] changes)
+    {
+        var perPixel = grid.PerPixel(changes);
+        return Enumerable.Range(0, perPixel.Length).Where(i => float.IsFinite(perPixel[i]))
+            .OrderByDescending(i => perPixel[i]).ThenBy(i => i).ToArray();
+    }
+
+    /// <summary>A random map of the same cells: the finite values shuffled over the finite cells (NaN cells stay NaN).</summary>
+    private static float[] Shuffled(float[] changes, Random rng)
+    {
+        var cells = Enumerable.Range(0, changes.Length).Where(i => float.IsFinite(changes[i])).ToArray();
+        var values = cells.Select(i => changes[i]).ToArray();
+        rng.Shuffle(values);
+        var map = (float[])changes.Clone();
+        for (int j = 0; j < cells.Length; j++) map[cells[j]] = values[j];
+        return map;
+    }
+
+    /// <summary>
+    /// Pixels filled after each step: ⌊k·P/steps⌋ for k = 0…steps, from 0 to P and strictly
+    /// increasing when steps ≤ P.
+    /// </summary>
+    public static int[] StepCounts(int pixels, int steps) =>
+        Enumerable.Range(0, steps + 1).Select(k => (int)((long)k * pixels / steps)).ToArray();
 
     /// <summary>Area under a curve by the trapezoid rule.</summary>
     public static double Area(IReadOnlyList<double> x, IReadOnlyList<float> y)
@@ -101,33 +123,32 @@ public sealed class Faithfulness : IDisposable
     }
 
     /// <summary>
-    /// The masks in scoring order: none occluded; then steps 1…steps−1 of each order; then all
-    /// cells. Each is a copy of a running union, so making them costs one patch per cell per order.
+    /// The masks in scoring order (true = filled): none; every covered pixel; then per order its
+    /// deletion steps 1…steps−1 (its first pixels filled) and its insertion steps (all covered
+    /// pixels but its first filled).
     /// </summary>
-    private static IEnumerable<bool[]> Masks(Explanation e, List<int[]> orders, int[] counts)
+    private static IEnumerable<bool[]> Masks(OcclusionGrid grid, List<int[]> orders, int[] counts)
     {
-        int h = e.Grid.ImageHeight, w = e.Grid.ImageWidth;
-        int steps = counts.Length - 1;
-        yield return new bool[h * w];
+        int size = grid.ImageHeight * grid.ImageWidth, steps = counts.Length - 1;
+        yield return new bool[size];
+        var covered = new bool[size];
+        foreach (int p in orders[0]) covered[p] = true;
+        yield return covered;
         foreach (var order in orders)
         {
-            var union = new bool[h * w];
             for (int k = 1; k < steps; k++)
             {
-                for (int i = counts[k - 1]; i < counts[k]; i++) AddPatch(e, order[i], union, w);
-                yield return (bool[])union.Clone();
+                var mask = new bool[size];
+                for (int i = 0; i < counts[k]; i++) mask[order[i]] = true;
+                yield return mask;
+            }
+            for (int k = 1; k < steps; k++)
+            {
+                var mask = (bool[])covered.Clone();
+                for (int i = 0; i < counts[k]; i++) mask[order[i]] = false;
+                yield return mask;
             }
         }
-        var all = new bool[h * w];
-        foreach (int cell in orders[0]) AddPatch(e, cell, all, w);
-        yield return all;
-    }
-
-    private static void AddPatch(Explanation e, int cell, bool[] mask, int width)
-    {
-        var patch = e.Grid.PatchAt(cell);
-        for (int r = patch.Y; r < patch.Y + patch.Height; r++)
-            Array.Fill(mask, true, r * width + patch.X, patch.Width);
     }
 
     private static float[] Score(MaskedProgram program, float[] image, float[] fill, IEnumerable<bool[]> masks, int total, int batch, int target, CancellationToken cancellation)
