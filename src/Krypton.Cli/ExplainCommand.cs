@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Krypton.Imaging;
 using Krypton.Jobs;
 using Krypton.Output;
 using Spectre.Console;
@@ -36,6 +37,8 @@ internal static class ExplainCommand
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan (method, positions, batch, inference and layer calls, memory, estimated time) and stop: nothing is computed or written" };
     private static readonly Option<string?> Labels = new("--labels") { Description = "class names: a text file with one name per line in output order, or a JSON list (default: the model's own, from its ONNX metadata; ImageNet-1k's for a model with 1,000 outputs)", HelpName = "FILE" };
     private static readonly Option<string> Scale = new("--scale") { Description = "what the overlay's colours span: absolute (from no change to the target's unoccluded probability, so a flat map looks flat; several targets and a folder's maps share one scale) or relative (stretched to the map's own largest change; the picture says so)", DefaultValueFactory = _ => "absolute", HelpName = "absolute|relative" };
+    private static readonly Option<int?> Resize = new("--resize") { Description = "resize the picture's shorter side to N, keeping its proportions (torchvision's Resize(N)); default: a photo larger than a square model input is resized to input/0.875 (256 for 224) and centre-cropped, anything else is resized to the input size", HelpName = "N" };
+    private static readonly Option<string?> Crop = new("--crop") { Description = "then cut out the centre M x M (or HxW) pixels (torchvision's CenterCrop); must end at the model's input size", HelpName = "M[xN]" };
     private static readonly Option<string?> SpecFile = new("--spec") { Description = "read the experiment from a JSON file whose keys are this command's options without '--' (for example {\"input\": \"cat.png\", \"patch\": 16, \"quality\": 0.9}); options on the command line override it; paths are relative to the file", HelpName = "FILE.json" };
 
     private static readonly ModelOptions ModelChoice = new();
@@ -73,7 +76,7 @@ internal static class ExplainCommand
         ModelChoice.AddTo(command);
         command.Options.Add(Input);
         Experiment.AddTo(command);
-        foreach (var o in new Option[] { Target, Labels, Scale, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
+        foreach (var o in new Option[] { Target, Labels, Scale, Resize, Crop, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
                      MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
@@ -109,6 +112,7 @@ internal static class ExplainCommand
             ProfileFile = parse.GetValue(Profile),
             LabelsFile = parse.GetValue(Labels),
             Overlay = new OverlayOptions(OverlayOptions.ParseScale(parse.GetValue(Scale)!)),
+            Framing = FramingOf(parse),
             Resources = new ResourceOptions
             {
                 BatchSize = parse.GetValue(Experiment.Batch),
@@ -141,6 +145,8 @@ internal static class ExplainCommand
             Console.WriteLine("dry run: nothing was computed or written");
             return 0;
         }
+        foreach (var note in prepared.Framed?.Notes ?? [])
+            Console.Error.WriteLine("note: " + Term.Text(note, TermFlags.Of));
         string what = job.Spec.Positions is { } ps ? $"{ps.Count} positions" : $"{prepared.Grid.Rows}x{prepared.Grid.Columns} positions, stride {job.Spec.Stride}";
         Console.Error.WriteLine($"explaining {prepared.InputDescription} with {prepared.ModelDescription}: {what}, patch {job.Spec.Patch}, mode {ModeNames.Of(job.Method.Mode)}");
         var result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainJobRunner.Run(prepared, progress, cancellation), cancellation));
@@ -227,6 +233,14 @@ internal static class ExplainCommand
             throw new KryptonException($"--memory-budget {text} must be positive: a size like 512M or 2G");
         return (long)(v * scale);
     }
+
+    /// <summary>The stated resize and crop, or null for the default.</summary>
+    private static Framing? FramingOf(ParseResult parse)
+    {
+        int? resize = parse.GetValue(Resize);
+        Size2? crop = parse.GetValue(Crop) is { } text ? Size2.Parse(text, "crop") : null;
+        return resize is null && crop is null ? null : new Framing(resize, crop?.Height, crop?.Width);
+    }
 }
 
 /// <summary>A progress bar with ETA on a terminal; sparse lines when output is redirected.</summary>
@@ -264,5 +278,4 @@ internal static class ProgressDisplay
             });
         return result;
     }
-
 }

@@ -22,6 +22,8 @@ internal static class TermFlags
         [Term.Stride] = "--stride",
         [Term.Grid] = "--grid",
         [Term.Scale] = "--scale",
+        [Term.Resize] = "--resize",
+        [Term.Crop] = "--crop",
         [Term.DataRange] = "--data-range",
         [Term.TrainCount] = "--train-count",
         [Term.DataFolder] = "--data",

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Krypton;
 
 /// <summary>
@@ -18,15 +16,12 @@ public class KryptonException : Exception
     /// <summary>Creates the exception with a message meant for the user and its cause.</summary>
     public KryptonException(string message, Exception inner) : base(message, inner) { }
 
-    private KryptonException(FormattableString template) : base(Render(template, t => t.Concept)) => _template = template;
+    private KryptonException(FormattableString template) : base(Term.Text(template)) => _template = template;
 
     /// <summary>A problem whose message names terms (the <see cref="Term"/> arguments of <paramref name="template"/>).</summary>
     public static KryptonException Naming(FormattableString template) => new(template);
 
     /// <summary>The message with each term named by <paramref name="name"/> (the library's concept when it names none).</summary>
     public string Describe(Func<Term, string?> name) =>
-        _template is null ? Message : Render(_template, t => name(t) ?? t.Concept);
-
-    private static string Render(FormattableString template, Func<Term, string> name) =>
-        string.Format(CultureInfo.InvariantCulture, template.Format, template.GetArguments().Select(a => a is Term t ? name(t) : a).ToArray());
+        _template is null ? Message : Term.Text(_template, name);
 }

@@ -12,6 +12,14 @@ public sealed class Term
     /// <summary>The term in the library's words.</summary>
     public string Concept { get; }
 
+    /// <summary>
+    /// Text that names terms (the <see cref="Term"/> arguments of <paramref name="template"/>), each
+    /// by <paramref name="name"/>, or in the library's words where it gives none.
+    /// </summary>
+    public static string Text(FormattableString template, Func<Term, string?>? name = null) =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, template.Format,
+            template.GetArguments().Select(a => a is Term t ? name?.Invoke(t) ?? t.Concept : a).ToArray());
+
     /// <summary>An ONNX file of the model.</summary>
     public static Term ModelFile { get; } = new("an ONNX model file");
 
@@ -56,6 +64,12 @@ public sealed class Term
 
     /// <summary>How the grid lays out positions.</summary>
     public static Term Grid { get; } = new("grid");
+
+    /// <summary>The length a picture's shorter side is resized to.</summary>
+    public static Term Resize { get; } = new("the resize");
+
+    /// <summary>The centre crop of a picture.</summary>
+    public static Term Crop { get; } = new("the centre crop");
 
     /// <summary>What an overlay's colour scale spans.</summary>
     public static Term Scale { get; } = new("the overlay scale");

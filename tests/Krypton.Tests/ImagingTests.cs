@@ -47,7 +47,7 @@ public sealed class ImagingTests : IDisposable
     }
 
     [Fact]
-    public void Rgba_png_drops_alpha_and_keeps_the_stored_colour()
+    public void Rgba_png_is_composited_on_white()
     {
         var rgba = RandomBytes(4 * 3 * 4, 2);
         for (int i = 3; i < rgba.Length; i += 4) rgba[i] = 128;
@@ -56,9 +56,11 @@ public sealed class ImagingTests : IDisposable
         var image = ImageLoader.Load(path);
 
         Assert.Equal(3, image.Channels);
+        Assert.True(image.HadAlpha);
+        float a = 128 / 255f;
         for (int p = 0; p < 12; p++)
             for (int c = 0; c < 3; c++)
-                Assert.Equal(rgba[4 * p + c] / 255f, image.Pixels[3 * p + c]);
+                Assert.Equal(a * (rgba[4 * p + c] / 255f) + (1 - a), image.Pixels[3 * p + c], 6);
     }
 
     [Fact]

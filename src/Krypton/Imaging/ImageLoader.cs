@@ -76,14 +76,24 @@ public static class ImageLoader
         {
             for (int i = 0; i < n; i++) pixels[i] = raw[i] / 255f;
         }
-        else
+        bool hadAlpha = false;
+        if (!gray)
         {
+            // Transparent pixels are composited on white (AlphaBackground): a model sees no alpha,
+            // and dropping it would show whatever colour the transparent pixels happen to store.
             for (int i = 0; i < n; i++)
+            {
+                float a = raw[4 * i + 3] / 255f;
+                hadAlpha |= a < 1f;
                 for (int c = 0; c < 3; c++)
-                    pixels[3 * i + c] = raw[4 * i + c] / 255f;
+                    pixels[3 * i + c] = a * (raw[4 * i + c] / 255f) + (1 - a) * AlphaBackground;
+            }
         }
-        return new LoadedImage(sourcePath, info.Width, info.Height, channels, bitDepth, pixels);
+        return new LoadedImage(sourcePath, info.Width, info.Height, channels, bitDepth, pixels) { HadAlpha = hadAlpha };
     }
+
+    /// <summary>The background transparent pixels are composited on: white (1 in every channel).</summary>
+    public const float AlphaBackground = 1f;
 
     /// <summary>The file extensions of the formats read here, lower case.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"];

@@ -53,6 +53,9 @@ public sealed record LoadedImage
     /// <summary>HWC pixel values in [0, 1]; see the type's remarks for the layout.</summary>
     public float[] Pixels { get; }
 
+    /// <summary>True when the file had an alpha channel that was composited on a background (<see cref="ImageLoader.Decode"/>).</summary>
+    public bool HadAlpha { get; init; }
+
     /// <summary>The value of channel <paramref name="channel"/> at row <paramref name="y"/>, column <paramref name="x"/>.</summary>
     public float this[int y, int x, int channel] => Pixels[((long)y * Width + x) * Channels + channel];
 
@@ -88,13 +91,15 @@ public sealed record LoadedImage
             for (int i = 0; i < n; i++)
                 result[i] = 0.299f * Pixels[3 * i] + 0.587f * Pixels[3 * i + 1] + 0.114f * Pixels[3 * i + 2];
         }
-        return new LoadedImage(SourcePath, Width, Height, channels, BitDepth, result);
+        return new LoadedImage(SourcePath, Width, Height, channels, BitDepth, result) { HadAlpha = HadAlpha };
     }
 
     /// <summary>
     /// This picture resized to <paramref name="width"/> x <paramref name="height"/> with bilinear
-    /// filtering (Skia, half-pixel centres, edges clamped; no antialiasing when shrinking), in 32-bit
-    /// float so 16-bit sources keep their precision. Returns this image when the size already matches.
+    /// filtering (Skia, half-pixel centres, edges clamped), in 32-bit float so 16-bit sources keep
+    /// their precision. Shrinking by 2x or more first halves the picture (each halving averages 2x2
+    /// blocks, as mipmaps do), so a large photo is averaged rather than sampled, as PIL's antialiased
+    /// resize does (close to it, not bit for bit). Returns this image when the size already matches.
     /// </summary>
     public LoadedImage Resize(int width, int height)
     {
@@ -103,15 +108,47 @@ public sealed record LoadedImage
             throw new KryptonException($"cannot resize an image to {width}x{height}");
         using var source = ToFloatBitmap();
         using var target = new SKBitmap(new SKImageInfo(width, height, SKColorType.RgbaF32, SKAlphaType.Unpremul));
-        if (!source.ScalePixels(target, new SKSamplingOptions(SKFilterMode.Linear)))
-            throw new InvalidOperationException("Skia could not resize a float image");
+        // Shrinking by 2x or more halves first (bilinear at exactly half the size averages each 2x2
+        // block), as mipmaps do, so that a large photo is averaged rather than sampled.
+        var current = source;
+        try
+        {
+            while (current.Width >= 2 * width || current.Height >= 2 * height)
+            {
+                int w = current.Width >= 2 * width ? current.Width / 2 : current.Width, h = current.Height >= 2 * height ? current.Height / 2 : current.Height;
+                var half = new SKBitmap(new SKImageInfo(w, h, SKColorType.RgbaF32, SKAlphaType.Unpremul));
+                if (!current.ScalePixels(half, new SKSamplingOptions(SKFilterMode.Linear)))
+                    throw new InvalidOperationException("Skia could not resize a float image");
+                if (current != source) current.Dispose();
+                current = half;
+            }
+            if (!current.ScalePixels(target, new SKSamplingOptions(SKFilterMode.Linear)))
+                throw new InvalidOperationException("Skia could not resize a float image");
+        }
+        finally
+        {
+            if (current != source) current.Dispose();
+        }
         var rgba = new float[width * height * 4];
         Marshal.Copy(target.GetPixels(), rgba, 0, rgba.Length);
         var result = new float[width * height * Channels];
         for (int i = 0; i < width * height; i++)
             for (int c = 0; c < Channels; c++)
                 result[i * Channels + c] = Math.Clamp(rgba[4 * i + c], 0f, 1f);
-        return new LoadedImage(SourcePath, width, height, Channels, BitDepth, result);
+        return new LoadedImage(SourcePath, width, height, Channels, BitDepth, result) { HadAlpha = HadAlpha };
+    }
+
+    /// <summary>The <paramref name="width"/> x <paramref name="height"/> part of this picture whose top-left pixel is (<paramref name="y"/>, <paramref name="x"/>).</summary>
+    /// <exception cref="KryptonException">The part does not lie inside the picture.</exception>
+    public LoadedImage Crop(int y, int x, int height, int width)
+    {
+        if (y < 0 || x < 0 || height <= 0 || width <= 0 || y + height > Height || x + width > Width)
+            throw new KryptonException($"cannot crop {width}x{height} at ({x}, {y}) from a {Width}x{Height} image");
+        if (y == 0 && x == 0 && height == Height && width == Width) return this;
+        var result = new float[width * height * Channels];
+        for (int r = 0; r < height; r++)
+            Array.Copy(Pixels, ((y + r) * Width + x) * Channels, result, r * width * Channels, width * Channels);
+        return new LoadedImage(SourcePath, width, height, Channels, BitDepth, result) { HadAlpha = HadAlpha };
     }
 
     /// <summary>The picture as 8-bit RGBA (gray replicated, opaque), for drawing.</summary>

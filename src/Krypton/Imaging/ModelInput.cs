@@ -11,6 +11,9 @@ namespace Krypton.Imaging;
 /// <param name="Kind">What the file was, in words.</param>
 public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kind)
 {
+    /// <summary>How a picture was brought to the model's size (<see cref="Framing.Apply"/>); null for a tensor.</summary>
+    public FramedImage? Framed { get; init; }
+
     /// <summary>Loads <paramref name="path"/> for a model taking <paramref name="channels"/> × <paramref name="height"/> × <paramref name="width"/>.</summary>
     /// <param name="path">A picture (<see cref="ImageLoader.Extensions"/>) or a .npy tensor.</param>
     /// <param name="channels">The model's channels.</param>
@@ -21,8 +24,9 @@ public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kin
     /// (null when it is not known: the tensor's values are then stretched over the display's range).
     /// </param>
     /// <param name="what">What the file is, for messages ("input", "baseline").</param>
-    /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape.</exception>
-    public static ModelInput Load(string path, int channels, int height, int width, Preprocessing? normalization, string what = "input")
+    /// <param name="framing">How a picture is resized and cropped to the model's size; null for <see cref="Framing.DefaultFor"/>.</param>
+    /// <exception cref="KryptonException">The file is missing, unreadable or the wrong shape, or the framing does not fit.</exception>
+    public static ModelInput Load(string path, int channels, int height, int width, Preprocessing? normalization, string what = "input", Framing? framing = null)
     {
         if (!File.Exists(path))
             throw new KryptonException($"{what} file not found: {path}");
@@ -37,9 +41,13 @@ public sealed record ModelInput(float[] Tensor, LoadedImage? Display, string Kin
         if (normalization is null)
             throw new ArgumentNullException(nameof(normalization), "a picture needs its normalization");
         var image = ImageLoader.Load(path);
-        var display = image.WithChannels(channels).Resize(width, height);
+        var framed = Framing.Apply(image.WithChannels(channels), framing, height, width);
+        var display = framed.Image;
         return new ModelInput(normalization.ToTensor(display, channels, height, width), display,
-            $"image {image.Width}x{image.Height}, {image.Channels} channel(s), {image.BitDepth}-bit, resized to {width}x{height}");
+            $"image {image.Width}x{image.Height}, {image.Channels} channel(s){(image.HadAlpha ? " and alpha" : "")}, {image.BitDepth}-bit, {framed.Steps}")
+        {
+            Framed = framed,
+        };
     }
 
     /// <summary>True for a preprocessed tensor (.npy), which is used as is; false for a picture.</summary>

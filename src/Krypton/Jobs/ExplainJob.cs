@@ -24,6 +24,9 @@ public sealed record ExplainJob(ModelSource Model, string? InputFile, OcclusionS
     /// <summary>Tuning profile (from <c>krypton tune</c>) for the quality target; null for the model's built-in one (the demo model has one), else none.</summary>
     public string? ProfileFile { get; init; }
 
+    /// <summary>How a picture is resized and cropped to the model's size (torchvision's Resize and CenterCrop); null for the default (<see cref="Framing.DefaultFor"/>).</summary>
+    public Framing? Framing { get; init; }
+
     /// <summary>Class names: a file with one name per line or a JSON list; null for the model's own (ONNX metadata, the demo's), else ImageNet-1k's for 1,000 outputs.</summary>
     public string? LabelsFile { get; init; }
 

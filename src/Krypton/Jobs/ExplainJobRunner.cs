@@ -49,10 +49,11 @@ public static class ExplainJobRunner
         var checkedJob = Check(job, model, ModelInput.IsTensorFile(inputPath) ? InputKind.Tensor : InputKind.Picture);
         var g = model.Graph;
         var normalization = checkedJob.Normalization;
-        var (input, display, kind) = ModelInput.Load(inputPath, g.Channels, g.Height, g.Width, normalization);
-        return new PreparedJob(job, model, input, display, Path.GetFullPath(inputPath), FileHash.Sha256(inputPath), kind, normalization,
+        var loaded = ModelInput.Load(inputPath, g.Channels, g.Height, g.Width, normalization, framing: job.Framing);
+        return new PreparedJob(job, model, loaded.Tensor, loaded.Display, Path.GetFullPath(inputPath), FileHash.Sha256(inputPath), loaded.Kind, normalization,
             checkedJob.Grid, clock.Elapsed)
         {
+            Framed = loaded.Framed,
             Profile = checkedJob.Profile,
             ProfilePath = checkedJob.ProfilePath,
             Labels = checkedJob.Labels,
@@ -72,6 +73,7 @@ public static class ExplainJobRunner
         job.Method.Check();
         job.Resources.Check();
         job.Faithfulness?.Check();
+        job.Framing?.Check();
         if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
             throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
         if (job.ProfileFile is not null && job.Method.Quality is null)
@@ -186,6 +188,7 @@ public static class ExplainJobRunner
             InputSha256 = p.InputSha256,
             InputKind = p.InputKind,
             Normalization = p.Normalization,
+            Framed = p.Framed,
             ProfileFile = p.ProfilePath,
             RequestSha256 = RequestDigest.Sha256(p),
             CommandLine = job.CommandLine,

@@ -35,6 +35,9 @@ public sealed record PreparedJob(
     /// <summary>Where <see cref="Profile"/> came from.</summary>
     public string? ProfilePath { get; init; }
 
+    /// <summary>How the picture was brought to the model's size, with notes for the user; null for a tensor input.</summary>
+    public FramedImage? Framed { get; init; }
+
     /// <summary>The class names the outputs show, or null.</summary>
     public ClassLabels? Labels { get; init; }
 

@@ -82,6 +82,14 @@ public static class ProvenanceJson
                 ["sha256"] = run.InputSha256,
                 ["kind"] = run.InputKind,
                 ["normalization"] = run.Normalization is { } n ? new JsonObject { ["mean"] = Json(n.Mean), ["std"] = Json(n.Std) } : null,
+                ["framing"] = run.Framed is { } framed ? new JsonObject
+                {
+                    ["original_size"] = Json([framed.OriginalHeight, framed.OriginalWidth]),
+                    ["resize"] = framed.Framing?.Resize,
+                    ["crop"] = framed.Framing is { CropHeight: int ch, CropWidth: int cw } ? Json([ch, cw]) : null,
+                    ["steps"] = framed.Steps,
+                    ["notes"] = new JsonArray(framed.Notes.Select(note => (JsonNode)Term.Text(note)).ToArray()),
+                } : null,
             },
             ["spec"] = new JsonObject
             {

@@ -31,6 +31,9 @@ public sealed record RunRecord
     /// <summary>How pixels became the model input; null for a tensor used as is whose normalization nobody stated.</summary>
     public required Preprocessing? Normalization { get; init; }
 
+    /// <summary>How a picture was brought to the model's size, with its notes; null for a tensor.</summary>
+    public FramedImage? Framed { get; init; }
+
     /// <summary>The tuning profile the planner used, or null.</summary>
     public string? ProfileFile { get; init; }
 

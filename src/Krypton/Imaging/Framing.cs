@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Krypton.Imaging;
+
+/// <summary>
+/// How a picture is brought to the model's input size, as torchvision's <c>Resize(N)</c> and
+/// <c>CenterCrop(M)</c> do: the shorter side resized to <paramref name="Resize"/> keeping the
+/// aspect (the longer side ⌊N · long / short⌋), then the centre <paramref name="CropHeight"/> ×
+/// <paramref name="CropWidth"/> cut out (top ⌊(H − h) / 2⌉, rounded half to even as Python does).
+/// Either may be left out; a stated framing must end at the model's input size.
+/// </summary>
+/// <param name="Resize">The shorter side's length after resizing; null for no resize.</param>
+/// <param name="CropHeight">The centre crop's height; null for no crop.</param>
+/// <param name="CropWidth">The centre crop's width; null for no crop.</param>
+public sealed record Framing(int? Resize = null, int? CropHeight = null, int? CropWidth = null)
+{
+    /// <summary>torchvision's ImageNet evaluation ratio of crop to resize: 224 of 256.</summary>
+    public const double ImageNetCropRatio = 0.875;
+
+    /// <summary>An upscale beyond this factor gets a note: the model sees a blurred enlargement.</summary>
+    public const double LargeUpscale = 4;
+
+    /// <summary>A square centre crop of <paramref name="size"/> after resizing the shorter side to <paramref name="resize"/>.</summary>
+    public static Framing ResizeAndCrop(int resize, int size) => new(resize, size, size);
+
+    /// <summary>Checks the numbers: positive, a crop with both sides.</summary>
+    /// <exception cref="KryptonException">One is not.</exception>
+    public void Check()
+    {
+        if (Resize is <= 0)
+            throw KryptonException.Naming($"{Term.Resize} {Resize} must be positive");
+        if (CropHeight is <= 0 || CropWidth is <= 0 || CropHeight.HasValue != CropWidth.HasValue)
+            throw KryptonException.Naming($"{Term.Crop} {CropHeight}x{CropWidth} must have two positive sides");
+    }
+
+    /// <summary>
+    /// The framing used when none is stated: a photo larger than the input of a model with a square
+    /// input is resized and centre-cropped as torchvision's ImageNet evaluation does (shorter side to
+    /// size / 0.875, then the centre square), so that the model sees what the user's PyTorch pipeline
+    /// shows it; anything else is resized to the input size as it is (null).
+    /// </summary>
+    public static Framing? DefaultFor(int imageWidth, int imageHeight, int height, int width) =>
+        height == width && imageWidth > width && imageHeight > height
+            ? ResizeAndCrop((int)Math.Round(height / ImageNetCropRatio), height)
+            : null;
+
+    /// <summary>
+    /// Brings <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/>: by
+    /// <paramref name="stated"/> when given (it must end at that size), else by <see cref="DefaultFor"/>,
+    /// else by resizing it to that size. Says what it did, with notes for what a user may not expect.
+    /// </summary>
+    /// <exception cref="KryptonException">The stated framing does not fit the image or does not end at the model's size.</exception>
+    public static FramedImage Apply(LoadedImage image, Framing? stated, int height, int width)
+    {
+        stated?.Check();
+        var framing = stated ?? DefaultFor(image.Width, image.Height, height, width);
+        var notes = new List<FormattableString>();
+        var inv = CultureInfo.InvariantCulture;
+        if (image.HadAlpha)
+            notes.Add($"the picture's transparent pixels were composited on white (a model sees no alpha channel)");
+        if (framing is null)
+        {
+            var resized = image.Resize(width, height);
+            double scale = Math.Max(width / (double)image.Width, height / (double)image.Height);
+            if (scale > LargeUpscale)
+                notes.Add($"a {image.Width}x{image.Height} picture was upscaled {scale.ToString("0.#", inv)}x to {width}x{height}: the model sees a blurred enlargement");
+            double aspect = image.Width / (double)image.Height, target = width / (double)height;
+            if (Math.Abs(aspect / target - 1) > 0.01)
+                notes.Add($"the {image.Width}x{image.Height} picture was stretched to {width}x{height} (aspect {aspect.ToString("0.##", inv)} to {target.ToString("0.##", inv)}); {Term.Resize} and {Term.Crop} keep its proportions");
+            string steps = image.Width == width && image.Height == height ? "none (the picture has the model's size)" : $"resized from {image.Width}x{image.Height} to {width}x{height}";
+            return new FramedImage(resized, image.Width, image.Height, null, steps, notes);
+        }
+
+        var current = image;
+        var parts = new List<string>();
+        if (framing.Resize is int n)
+        {
+            bool wide = current.Width >= current.Height;
+            int shorter = wide ? current.Height : current.Width, longer = wide ? current.Width : current.Height;
+            int newLonger = (int)((long)n * longer / shorter);
+            var (w, h) = wide ? (newLonger, n) : (n, newLonger);
+            parts.Add($"resized from {current.Width}x{current.Height} to {w}x{h} (shorter side {n})");
+            if (n / (double)shorter > LargeUpscale)
+                notes.Add($"a {current.Width}x{current.Height} picture was upscaled {(n / (double)shorter).ToString("0.#", inv)}x: the model sees a blurred enlargement");
+            current = current.Resize(w, h);
+        }
+        if (framing.CropHeight is int ch && framing.CropWidth is int cw)
+        {
+            if (ch > current.Height || cw > current.Width)
+                throw KryptonException.Naming($"{Term.Crop} {cw}x{ch} is larger than the {current.Width}x{current.Height} picture{(framing.Resize is null ? "" : " after resizing")}");
+            int top = (int)Math.Round((current.Height - ch) / 2.0, MidpointRounding.ToEven), left = (int)Math.Round((current.Width - cw) / 2.0, MidpointRounding.ToEven);
+            parts.Add($"centre-cropped to {cw}x{ch} at ({left}, {top})");
+            current = current.Crop(top, left, ch, cw);
+        }
+        if (current.Width != width || current.Height != height)
+            throw KryptonException.Naming($"after {string.Join(" and ", parts.DefaultIfEmpty("no change"))} the picture is {current.Width}x{current.Height}, but the model takes {width}x{height}: give {Term.Crop} {width}x{height}, or {Term.Resize} and {Term.Crop} that end there");
+        if (stated is null)
+            notes.Add($"a {image.Width}x{image.Height} photo was {string.Join(" and ", parts)}, as torchvision's ImageNet preprocessing does ({Term.Resize} and {Term.Crop} change it)");
+        return new FramedImage(current, image.Width, image.Height, framing, string.Join(", then ", parts), notes);
+    }
+}
+
+/// <summary>A picture brought to the model's size, and how.</summary>
+/// <param name="Image">The picture as the model sees it.</param>
+/// <param name="OriginalWidth">The picture's width before framing.</param>
+/// <param name="OriginalHeight">Its height.</param>
+/// <param name="Framing">The resize and crop applied; null when the picture was resized to the input size as it was.</param>
+/// <param name="Steps">What was done, in words.</param>
+/// <param name="Notes">What a user may not expect (an alpha channel composited, a large upscale, a stretch, a default crop), one sentence each, naming terms (<see cref="Term.Text"/>).</param>
+public sealed record FramedImage(LoadedImage Image, int OriginalWidth, int OriginalHeight, Framing? Framing, string Steps, IReadOnlyList<FormattableString> Notes);
