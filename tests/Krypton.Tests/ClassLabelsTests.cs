@@ -9,16 +9,9 @@ namespace Krypton.Tests;
 /// <summary>Class names: a labels file, an ONNX file's metadata, ImageNet-1k's built in; shown in every output.</summary>
 public class ClassLabelsTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-labels-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>tiny_mixed.onnx with these metadata entries added.</summary>
     private string ModelWithMetadata(params (string Key, string Value)[] entries)
@@ -26,7 +19,7 @@ public class ClassLabelsTests : IDisposable
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestFiles.TinyMixed));
         foreach (var (key, value) in entries)
             proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        string path = Path.Combine(_dir, "named.onnx");
+        string path = _temp.File("named.onnx");
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(proto));
         return path;
     }
@@ -97,10 +90,10 @@ public class ClassLabelsTests : IDisposable
     public void The_cli_shows_the_names_in_the_terminal_the_json_the_overlay_title_and_the_summary()
     {
         int n = TinyOutputs;
-        string labels = Write("classes.txt", string.Join("\n", Names(n)) + "\n");
-        string outDir = Path.Combine(_dir, "out");
+        string labels = _temp.WriteText("classes.txt", string.Join("\n", Names(n)) + "\n");
+        string outDir = _temp.File("out");
         var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--no-normalize", "--patch", "8", "--stride", "8",
-            "--labels", labels, "--report", Path.Combine(_dir, "r.html"), "--out", outDir, "--quiet");
+            "--labels", labels, "--report", _temp.File("r.html"), "--out", outDir, "--quiet");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "explanation.json")));
         var result = doc.RootElement.GetProperty("result");
@@ -108,15 +101,15 @@ public class ClassLabelsTests : IDisposable
         Assert.Equal(Names(n)[target], result.GetProperty("target_label").GetString());
         Assert.Equal("labels file classes.txt", doc.RootElement.GetProperty("model").GetProperty("class_names").GetString());
         Assert.Contains($"target {target} {Names(n)[target]}:", stdout);
-        Assert.Contains($"class {target} ({Names(n)[target]})", File.ReadAllText(Path.Combine(_dir, "r.html")));
+        Assert.Contains($"class {target} ({Names(n)[target]})", File.ReadAllText(_temp.File("r.html")));
 
         // A folder run's summary names the class too.
-        string images = Directory.CreateDirectory(Path.Combine(_dir, "images")).FullName;
+        string images = Directory.CreateDirectory(_temp.File("images")).FullName;
         File.Copy(Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png"), Path.Combine(images, "boot.png"));
         (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--no-normalize", "--patch", "8", "--stride", "8",
-            "--labels", labels, "--input", images, "--out", Path.Combine(_dir, "maps"), "--quiet");
+            "--labels", labels, "--input", images, "--out", _temp.File("maps"), "--quiet");
         Assert.True(code == 0, stderr);
-        var rows = File.ReadAllLines(Path.Combine(_dir, "maps", "summary.csv")).Select(r => r.Split(',')).ToList();
+        var rows = File.ReadAllLines(Path.Combine(_temp.Path, "maps", "summary.csv")).Select(r => r.Split(',')).ToList();
         var row = rows[0].Zip(rows[1]).ToDictionary(c => c.First, c => c.Second);
         Assert.Equal(Names(n)[int.Parse(row["target"])], row["target_label"]);
         Assert.Equal(Names(n)[int.Parse(row["predicted"])], row["predicted_label"]);
@@ -125,17 +118,17 @@ public class ClassLabelsTests : IDisposable
     [Fact]
     public void A_labels_file_that_does_not_fit_stops_the_run_before_anything_is_written()
     {
-        string outDir = Path.Combine(_dir, "out");
-        string few = Write("few.txt", "cat\ndog\n");
+        string outDir = _temp.File("out");
+        string few = _temp.WriteText("few.txt", "cat\ndog\n");
         var (code, stdout, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--no-normalize", "--labels", few, "--out", outDir, "--quiet");
         Assert.Equal(2, code);
         Assert.Equal($"krypton: error: labels file few.txt names 2 classes, but the model has {TinyOutputs} outputs: give one name per output, in output order", stderr.Trim());
         Assert.Equal("", stdout);
         Assert.False(Directory.Exists(outDir));
 
-        (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--labels", Path.Combine(_dir, "missing.txt"), "--out", outDir);
+        (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--labels", _temp.File("missing.txt"), "--out", outDir);
         Assert.Equal(2, code);
-        Assert.Equal($"krypton: error: labels file not found: {Path.Combine(_dir, "missing.txt")}", stderr.Trim());
+        Assert.Equal($"krypton: error: labels file not found: {_temp.File("missing.txt")}", stderr.Trim());
         Assert.False(Directory.Exists(outDir));
     }
 }

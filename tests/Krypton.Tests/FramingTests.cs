@@ -7,9 +7,9 @@ namespace Krypton.Tests;
 /// <summary>Pictures brought to the model's size as torchvision's Resize and CenterCrop do, with notes for what a user may not expect.</summary>
 public class FramingTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-framing-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>A colour picture whose red channel runs along x and green along y.</summary>
     private static LoadedImage Gradient(int width, int height)
@@ -82,7 +82,7 @@ public class FramingTests : IDisposable
     [Fact]
     public void Transparent_pixels_are_composited_on_white_and_said_to_be()
     {
-        string path = Path.Combine(_dir, "alpha.png");
+        string path = _temp.File("alpha.png");
         using (var bitmap = new SKBitmap(new SKImageInfo(4, 4, SKColorType.Rgba8888, SKAlphaType.Unpremul)))
         {
             for (int y = 0; y < 4; y++)
@@ -113,14 +113,14 @@ public class FramingTests : IDisposable
     [Fact]
     public void The_cli_frames_a_photo_notes_it_and_records_it()
     {
-        string photo = Path.Combine(_dir, "photo.png");
+        string photo = _temp.File("photo.png");
         using (var bitmap = new SKBitmap(new SKImageInfo(300, 200)))
         {
             using (var canvas = new SKCanvas(bitmap)) canvas.Clear(new SKColor(120, 160, 200));
             using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
             File.WriteAllBytes(photo, data.ToArray());
         }
-        string outDir = Path.Combine(_dir, "out");
+        string outDir = _temp.File("out");
         var (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", photo, "--patch", "16", "--stride", "16", "--out", outDir, "--quiet");
         Assert.True(code == 0, stderr);
         // tiny_mixed takes 64x64: the shorter side goes to round(64 / 0.875) = 73, then the centre 64x64.

@@ -10,9 +10,9 @@ namespace Krypton.Tests;
 /// <summary>What the overlays' colours span: absolute or relative, shared across targets and a folder, and flat maps said to be flat.</summary>
 public class OverlayScaleTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("krypton-scale-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static string SampleImage => Path.Combine(AppContext.BaseDirectory, "samples", "fashion-mnist", "t10k-00000-ankle-boot.png");
 
@@ -37,7 +37,7 @@ public class OverlayScaleTests : IDisposable
         for (int i = 0; i < changes.Length; i++)
             Assert.Equal(e.UnoccludedProbability - e.HeatMap[i], changes[i], 6);
 
-        string absolute = Path.Combine(_dir, "absolute"), relative = Path.Combine(_dir, "relative");
+        string absolute = _temp.File("absolute"), relative = _temp.File("relative");
         ExplainJobRunner.Write(result, absolute);
         ExplainJobRunner.Write(result with { Prepared = result.Prepared with { Job = Job() with { Overlay = new OverlayOptions(ScaleKind.Relative) } } }, relative);
 
@@ -57,7 +57,7 @@ public class OverlayScaleTests : IDisposable
     {
         var result = ExplainJobRunner.Run(ExplainJobRunner.Prepare(Job(target: TargetSelection.Top(3))));
         var e = result.Explanation;
-        string outDir = Path.Combine(_dir, "top3");
+        string outDir = _temp.File("top3");
         ExplainJobRunner.Write(result, outDir);
         double top = e.Maps.Max(m => m.UnoccludedProbability);
         Assert.Equal(top, Overlay(outDir).GetProperty("scale_max").GetDouble(), 6);
@@ -90,15 +90,15 @@ public class OverlayScaleTests : IDisposable
         var flat = result with { Explanation = e with { Maps = [p with { HeatMap = nearlyFlat }] } };
         Assert.True(Importance.IsFlat(flat.Explanation, flat.Explanation.Primary));
 
-        string outDir = Path.Combine(_dir, "flat");
-        ExplainJobRunner.Write(flat with { Prepared = flat.Prepared with { Job = flat.Prepared.Job with { ReportFile = Path.Combine(_dir, "flat.html") } } }, outDir);
+        string outDir = _temp.File("flat");
+        ExplainJobRunner.Write(flat with { Prepared = flat.Prepared with { Job = flat.Prepared.Job with { ReportFile = _temp.File("flat.html") } } }, outDir);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "explanation.json")));
         Assert.True(doc.RootElement.GetProperty("result").GetProperty("flat_map").GetBoolean());
-        Assert.Contains("id=\"flat-map\"", File.ReadAllText(Path.Combine(_dir, "flat.html")));
+        Assert.Contains("id=\"flat-map\"", File.ReadAllText(_temp.File("flat.html")));
         var text = ExplanationFiles.TextOf(flat.Explanation, flat.Explanation.Primary, ExplanationFiles.ScaleOf(flat.Explanation, flat.Explanation.Primary, OverlayOptions.Default), OverlayOptions.Default);
         Assert.StartsWith("flat map: no region matters", text.Notes!.Single());
         // The note is drawn: a line above the picture.
-        string normal = Path.Combine(_dir, "normal");
+        string normal = _temp.File("normal");
         ExplainJobRunner.Write(result, normal);
         Assert.Equal(HeightOf(Path.Combine(normal, "overlay.png")) + (Importance.IsFlat(e, p) ? 0 : 20), HeightOf(Path.Combine(outDir, "overlay.png")));
 
