@@ -17,4 +17,5 @@ root.Subcommands.Add(SsimCommand.Create());
 root.Subcommands.Add(FaithfulnessCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TrainHeadCommand.Create());
+root.Subcommands.Add(SamplesCommand.Create());
 return await Cli.InvokeAsync(root, args);

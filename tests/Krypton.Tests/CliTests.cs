@@ -249,6 +249,30 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void Samples_copies_the_shipped_files_so_examples_work_anywhere()
+    {
+        string shipped = Path.Combine(AppContext.BaseDirectory, "samples");
+        string target = Path.Combine(_dir, "krypton-samples");
+        var (code, stdout, stderr) = Krypton("samples", "--out", target);
+        Assert.True(code == 0, stderr);
+        var files = Directory.GetFiles(shipped, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(shipped, f)).Order().ToList();
+        Assert.Equal(files, Directory.GetFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order());
+        Assert.All(files, f => Assert.Equal(File.ReadAllBytes(Path.Combine(shipped, f)), File.ReadAllBytes(Path.Combine(target, f))));
+        Assert.Contains($"wrote {files.Count} files to {target}", stdout);
+        Assert.Contains("fashion-mnist/ (10)", stdout);
+
+        // The README's example: a sample image from there, explained by the demo model's dry run.
+        (code, stdout, stderr) = Krypton("explain", "--input", Path.Combine(target, "fashion-mnist", "t10k-00001-pullover.png"), "--dry-run");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("plan for t10k-00001-pullover.png", stdout);
+
+        File.WriteAllText(Path.Combine(_dir, "a-file"), "x");
+        (code, _, stderr) = Krypton("samples", "--out", Path.Combine(_dir, "a-file"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("krypton: error: --out " + Path.Combine(_dir, "a-file"), stderr.Trim());
+    }
+
+    [Fact]
     public void Ctrl_c_cancels_cleanly_and_writes_nothing()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
