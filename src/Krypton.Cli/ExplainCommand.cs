@@ -28,6 +28,7 @@ internal static class ExplainCommand
     private static readonly Option<string?> Report = new("--report") { Description = "also write a self-contained HTML report (image, overlay with colour bar, most sensitive regions, prediction, provenance, timings) to this file", HelpName = "FILE.html" };
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion and insertion curves: fill (or restore) the map's pixels most important first, a twentieth of the area per step, and compare the areas under the probability curves with 9 random maps (in explanation.json and the report)" };
     private static readonly Option<bool> PerPixel = new("--per-pixel") { Description = "also write heatmap-pixels.npy: the map at the model input's resolution, each pixel the mean of the cells whose patch covers it (Captum's and MONAI's per-pixel convention)" };
+    private static readonly Option<bool> OnOriginal = new("--on-original") { Description = "also carry the map back onto the original picture, before --resize/--crop: heatmap-original.npy (the per-pixel map at the picture's own size, NaN where the crop cut it away) and overlay-original.png" };
     private static readonly Option<bool> Resume = new("--resume") { Description = "with a folder of images (--input DIR): keep each image whose output folder already holds the files these settings would write (an interrupted or extended run), and explain only the others" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
     private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
@@ -77,7 +78,7 @@ internal static class ExplainCommand
         command.Options.Add(Input);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Target, Labels, Scale, Resize, Crop, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, Quality, Profile, DryRun, SpecFile,
-                     MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, Resume, Quiet, VerboseOption })
+                     MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, OnOriginal, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -122,6 +123,7 @@ internal static class ExplainCommand
             ReportFile = parse.GetValue(Report),
             Faithfulness = parse.GetValue(FaithfulnessOption) ? FaithfulnessOptions.Default : null,
             PerPixel = parse.GetValue(PerPixel),
+            OnOriginal = parse.GetValue(OnOriginal),
             CommandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
         };
         string outDir = parse.GetValue(Out)!;

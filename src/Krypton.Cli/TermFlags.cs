@@ -24,6 +24,7 @@ internal static class TermFlags
         [Term.Scale] = "--scale",
         [Term.Resize] = "--resize",
         [Term.Crop] = "--crop",
+        [Term.OnOriginal] = "--on-original",
         [Term.DataRange] = "--data-range",
         [Term.TrainCount] = "--train-count",
         [Term.DataFolder] = "--data",

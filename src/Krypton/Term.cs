@@ -71,6 +71,9 @@ public sealed class Term
     /// <summary>The centre crop of a picture.</summary>
     public static Term Crop { get; } = new("the centre crop");
 
+    /// <summary>The map carried back onto the original picture.</summary>
+    public static Term OnOriginal { get; } = new("the map on the original picture");
+
     /// <summary>What an overlay's colour scale spans.</summary>
     public static Term Scale { get; } = new("the overlay scale");
 

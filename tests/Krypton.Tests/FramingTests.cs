@@ -111,6 +111,25 @@ public class FramingTests : IDisposable
     }
 
     [Fact]
+    public void A_map_goes_back_onto_the_original_picture_through_the_resize_and_the_crop()
+    {
+        // 8x6 -> Resize(4): 5x4 -> CenterCrop(4): left round(0.5) = 0, top 0.
+        var framed = Framing.Apply(Gradient(8, 6), Framing.ResizeAndCrop(4, 4), 4, 4);
+        Assert.Equal((5, 4, 0, 0), (framed.ResizedWidth, framed.ResizedHeight, framed.CropLeft, framed.CropTop));
+        var map = Enumerable.Range(0, 16).Select(i => (float)i).ToArray();
+        var back = framed.ToOriginal(map, 8, 6);
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 8; x++)
+            {
+                // Original pixel centre (x + 0.5) lands at (x + 0.5) * 5 / 8 in the resized picture.
+                int fx = (int)Math.Floor((x + 0.5) * 5 / 8), fy = (int)Math.Floor((y + 0.5) * 4 / 6);
+                if (fx < 4) Assert.Equal(map[fy * 4 + fx], back[y * 8 + x]);
+                else Assert.True(float.IsNaN(back[y * 8 + x]), $"pixel ({x}, {y}) was cropped away");
+            }
+        Assert.True(float.IsNaN(back[7]));
+    }
+
+    [Fact]
     public void The_cli_frames_a_photo_notes_it_and_records_it()
     {
         string photo = _temp.File("photo.png");
@@ -130,6 +149,19 @@ public class FramingTests : IDisposable
         Assert.Equal(73, framing.GetProperty("resize").GetInt32());
         Assert.Equal([64, 64], framing.GetProperty("crop").EnumerateArray().Select(v => v.GetInt32()));
         Assert.Equal([200, 300], framing.GetProperty("original_size").EnumerateArray().Select(v => v.GetInt32()));
+
+        // Back onto the photo: the per-pixel map at 300x200, NaN in the strips the crop cut away.
+        (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", photo, "--patch", "16", "--stride", "16", "--on-original", "--out", outDir, "--quiet");
+        Assert.True(code == 0, stderr);
+        var back = Krypton.IO.NpyFile.Read(_temp.File("out/heatmap-original.npy"));
+        Assert.Equal([200, 300], back.Shape);
+        Assert.True(float.IsNaN(back.Data[0]) && float.IsNaN(back.Data[299]), "the left and right strips were cropped away");
+        Assert.True(float.IsFinite(back.Data[100 * 300 + 150]));
+        using (var overlay = SKBitmap.Decode(_temp.File("out/overlay-original.png")))
+            Assert.True(overlay.Width > 300 && overlay.Height > 200);
+        (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", TestFiles.Path_("zoo_tiny_vit_input.npy"), "--on-original", "--out", outDir, "--quiet");
+        Assert.Equal(2, code);
+        Assert.Equal("krypton: error: --on-original maps the heat map back onto a picture; a tensor input (.npy) has none", stderr.Trim());
 
         (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", photo, "--resize", "64", "--out", outDir, "--quiet");
         Assert.Equal(2, code);

@@ -68,11 +68,12 @@ public sealed record Framing(int? Resize = null, int? CropHeight = null, int? Cr
             if (Math.Abs(aspect / target - 1) > 0.01)
                 notes.Add($"the {image.Width}x{image.Height} picture was stretched to {width}x{height} (aspect {aspect.ToString("0.##", inv)} to {target.ToString("0.##", inv)}); {Term.Resize} and {Term.Crop} keep its proportions");
             string steps = image.Width == width && image.Height == height ? "none (the picture has the model's size)" : $"resized from {image.Width}x{image.Height} to {width}x{height}";
-            return new FramedImage(resized, image.Width, image.Height, null, steps, notes);
+            return new FramedImage(resized, image.Width, image.Height, null, steps, notes) { ResizedWidth = width, ResizedHeight = height };
         }
 
         var current = image;
         var parts = new List<string>();
+        int left = 0, top = 0;
         if (framing.Resize is int n)
         {
             bool wide = current.Width >= current.Height;
@@ -84,11 +85,13 @@ public sealed record Framing(int? Resize = null, int? CropHeight = null, int? Cr
                 notes.Add($"a {current.Width}x{current.Height} picture was upscaled {(n / (double)shorter).ToString("0.#", inv)}x: the model sees a blurred enlargement");
             current = current.Resize(w, h);
         }
+        var (resizedWidth, resizedHeight) = (current.Width, current.Height);
         if (framing.CropHeight is int ch && framing.CropWidth is int cw)
         {
             if (ch > current.Height || cw > current.Width)
                 throw KryptonException.Naming($"{Term.Crop} {cw}x{ch} is larger than the {current.Width}x{current.Height} picture{(framing.Resize is null ? "" : " after resizing")}");
-            int top = (int)Math.Round((current.Height - ch) / 2.0, MidpointRounding.ToEven), left = (int)Math.Round((current.Width - cw) / 2.0, MidpointRounding.ToEven);
+            top = (int)Math.Round((current.Height - ch) / 2.0, MidpointRounding.ToEven);
+            left = (int)Math.Round((current.Width - cw) / 2.0, MidpointRounding.ToEven);
             parts.Add($"centre-cropped to {cw}x{ch} at ({left}, {top})");
             current = current.Crop(top, left, ch, cw);
         }
@@ -96,7 +99,13 @@ public sealed record Framing(int? Resize = null, int? CropHeight = null, int? Cr
             throw KryptonException.Naming($"after {string.Join(" and ", parts.DefaultIfEmpty("no change"))} the picture is {current.Width}x{current.Height}, but the model takes {width}x{height}: give {Term.Crop} {width}x{height}, or {Term.Resize} and {Term.Crop} that end there");
         if (stated is null)
             notes.Add($"a {image.Width}x{image.Height} photo was {string.Join(" and ", parts)}, as torchvision's ImageNet preprocessing does ({Term.Resize} and {Term.Crop} change it)");
-        return new FramedImage(current, image.Width, image.Height, framing, string.Join(", then ", parts), notes);
+        return new FramedImage(current, image.Width, image.Height, framing, string.Join(", then ", parts), notes)
+        {
+            ResizedWidth = resizedWidth,
+            ResizedHeight = resizedHeight,
+            CropLeft = left,
+            CropTop = top,
+        };
     }
 }
 
@@ -107,4 +116,43 @@ public sealed record Framing(int? Resize = null, int? CropHeight = null, int? Cr
 /// <param name="Framing">The resize and crop applied; null when the picture was resized to the input size as it was.</param>
 /// <param name="Steps">What was done, in words.</param>
 /// <param name="Notes">What a user may not expect (an alpha channel composited, a large upscale, a stretch, a default crop), one sentence each, naming terms (<see cref="Term.Text"/>).</param>
-public sealed record FramedImage(LoadedImage Image, int OriginalWidth, int OriginalHeight, Framing? Framing, string Steps, IReadOnlyList<FormattableString> Notes);
+public sealed record FramedImage(LoadedImage Image, int OriginalWidth, int OriginalHeight, Framing? Framing, string Steps, IReadOnlyList<FormattableString> Notes)
+{
+    /// <summary>The picture's width after resizing, before cropping.</summary>
+    public int ResizedWidth { get; init; } = OriginalWidth;
+
+    /// <summary>Its height after resizing.</summary>
+    public int ResizedHeight { get; init; } = OriginalHeight;
+
+    /// <summary>The crop's left column in the resized picture (0 without a crop).</summary>
+    public int CropLeft { get; init; }
+
+    /// <summary>The crop's top row in the resized picture.</summary>
+    public int CropTop { get; init; }
+
+    /// <summary>
+    /// A map over the model's input (<see cref="Image"/>'s pixels, row-major) carried back onto a
+    /// <paramref name="width"/> × <paramref name="height"/> version of the original picture (its
+    /// own size, or a smaller one for display): each pixel takes the value of the input pixel it
+    /// became (nearest, pixel centres mapped through the resize and the crop), NaN where the crop
+    /// cut it away.
+    /// </summary>
+    public float[] ToOriginal(float[] map, int width, int height)
+    {
+        int w = Image.Width, h = Image.Height;
+        if (map.Length != w * h)
+            throw new ArgumentException($"a map over the {w}x{h} input has {w * h} values, not {map.Length}");
+        double sx = ResizedWidth / (double)width, sy = ResizedHeight / (double)height;
+        var result = new float[width * height];
+        for (int y = 0; y < height; y++)
+        {
+            int fy = (int)Math.Floor((y + 0.5) * sy) - CropTop;
+            for (int x = 0; x < width; x++)
+            {
+                int fx = (int)Math.Floor((x + 0.5) * sx) - CropLeft;
+                result[y * width + x] = fy >= 0 && fy < h && fx >= 0 && fx < w ? map[fy * w + fx] : float.NaN;
+            }
+        }
+        return result;
+    }
+}

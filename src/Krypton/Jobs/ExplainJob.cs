@@ -45,6 +45,9 @@ public sealed record ExplainJob(ModelSource Model, string? InputFile, OcclusionS
     /// <summary>Also write heatmap-pixels.npy: the map at input resolution, each pixel the mean of the cells whose patch covers it (<see cref="OcclusionGrid.PerPixel"/>).</summary>
     public bool PerPixel { get; init; }
 
+    /// <summary>Also carry the map back onto the original picture (before resizing and cropping): heatmap-original.npy and overlay-original.png. Pictures only.</summary>
+    public bool OnOriginal { get; init; }
+
     /// <summary>The command line, for provenance; null when the library was called directly.</summary>
     public string? CommandLine { get; init; }
 }

@@ -74,8 +74,8 @@ public static class ExplainJobRunner
         job.Resources.Check();
         job.Faithfulness?.Check();
         job.Framing?.Check();
-        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel))
-            throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : Term.PerPixel)} needs a heat map; it does not go with {Term.Positions}");
+        if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel || job.OnOriginal))
+            throw KryptonException.Naming($"{(job.ReportFile is not null ? Term.Report : job.Faithfulness is not null ? Term.Faithfulness : job.PerPixel ? Term.PerPixel : Term.OnOriginal)} needs a heat map; it does not go with {Term.Positions}");
         if (job.ProfileFile is not null && job.Method.Quality is null)
             throw KryptonException.Naming($"{Term.Profile} goes with {Term.Quality}: the profile turns a quality target into settings");
         if (job.ReportFile is { } report)
@@ -104,6 +104,8 @@ public static class ExplainJobRunner
         normalization?.CheckChannels(g.Channels);
         job.Spec.Validate(g.Height, g.Width);
         job.Spec.Target?.Validate(g.OutputSize);
+        if (inputs.HasFlag(InputKind.Tensor) && job.OnOriginal)
+            throw KryptonException.Naming($"{Term.OnOriginal} maps the heat map back onto a picture; a tensor input (.npy) has none");
         if (inputs.HasFlag(InputKind.Tensor) && stated is null && NeedsPixelNormalization(job.Spec.Fill))
             throw KryptonException.Naming($"{Term.Fill} {job.Spec.Fill} is given in pixel values, but a tensor input (.npy) is used as is and its normalization is not known: give the fill in the tensor's own values (tensor:V, mean, blur, or a .npy baseline), or state the normalization ({Term.Normalization})");
         // A baseline is read now, so that a missing or misshapen one stops a folder run before its first image.
@@ -203,6 +205,7 @@ public static class ExplainJobRunner
             PerPixel = job.PerPixel,
             ReportFile = job.ReportFile,
             Overlay = job.Overlay,
+            OnOriginal = job.OnOriginal,
         };
     }
 }

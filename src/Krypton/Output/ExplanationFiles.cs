@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Krypton.Explain;
+using Krypton.Imaging;
 using Krypton.IO;
 using Krypton.Spec;
 
@@ -52,6 +53,7 @@ public static class ExplanationFiles
         // The primary target's overlay is among those when it is one of the most likely: rendered once.
         byte[]? overlay = output.DisplayImage is null ? null
             : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(output, e.Primary, shared);
+        (FramedImage Framed, float[] Map, byte[]? Overlay)? original = output.OnOriginal && output.Run.Framed is { } framed ? OnOriginal(output, framed, shared) : null;
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
         string json = ProvenanceJson.Render(output);
         string? report = output.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(output, overlay) with
@@ -70,6 +72,16 @@ public static class ExplanationFiles
         {
             NpyFile.Write(Path.Combine(outDir, "heatmap-pixels.npy"), e.Grid.PerPixel(e.HeatMap), [e.Grid.ImageHeight, e.Grid.ImageWidth]);
             written.Add("heatmap-pixels.npy");
+        }
+        if (original is { } o)
+        {
+            NpyFile.Write(Path.Combine(outDir, "heatmap-original.npy"), o.Map, [o.Framed.OriginalHeight, o.Framed.OriginalWidth]);
+            written.Add("heatmap-original.npy");
+            if (o.Overlay is { } png)
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "overlay-original.png"), png);
+                written.Add("overlay-original.png");
+            }
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "heatmap.csv"), csv);
         written.Add("heatmap.csv");
@@ -103,7 +115,7 @@ public static class ExplanationFiles
     /// </summary>
     private static void RemoveStaleOutputs(string outDir, IReadOnlyCollection<string> written)
     {
-        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap-pixels.npy", "heatmap.csv", "positions.csv", "overlay.png"];
+        string[] ours = ["heatmap.npy", "heatmaps.npy", "heatmap-pixels.npy", "heatmap-original.npy", "heatmap.csv", "positions.csv", "overlay.png", "overlay-original.png"];
         foreach (var file in Directory.EnumerateFiles(outDir).Select(Path.GetFileName).OfType<string>().ToList())
         {
             bool targetOverlay = file.StartsWith("overlay-", StringComparison.Ordinal) && file.EndsWith(".png", StringComparison.Ordinal)
@@ -197,12 +209,38 @@ public static class ExplanationFiles
     private static string TargetText(Explanation e, int targetIndex) =>
         e.ClassName(targetIndex) is { } name ? $"class {targetIndex} ({name})" : $"class {targetIndex}";
 
+    /// <summary>The longer side of overlay-original.png at most: a photo's overlay is for looking at.</summary>
+    public const int OriginalOverlaySide = 1600;
+
+    /// <summary>
+    /// The primary map carried back onto the original picture: the per-pixel map at the picture's
+    /// own size (NaN where the crop cut it away), and its overlay drawn on the picture (at most
+    /// <see cref="OriginalOverlaySide"/> pixels on its longer side) on the same scale as overlay.png.
+    /// </summary>
+    private static (FramedImage Framed, float[] Map, byte[]? Overlay) OnOriginal(ExplanationOutput output, FramedImage framed, double? shared)
+    {
+        var e = output.Explanation;
+        var map = framed.ToOriginal(e.Grid.PerPixel(e.HeatMap), framed.OriginalWidth, framed.OriginalHeight);
+        double shrink = Math.Min(1, OriginalOverlaySide / (double)Math.Max(framed.OriginalWidth, framed.OriginalHeight));
+        int w = Math.Max(1, (int)Math.Round(framed.OriginalWidth * shrink)), h = Math.Max(1, (int)Math.Round(framed.OriginalHeight * shrink));
+        var picture = ImageLoader.Load(output.Run.InputFile).Resize(w, h);
+        var scale = ScaleOf(e, e.Primary, output.Overlay, shared);
+        var text = TextOf(e, e.Primary, scale, output.Overlay);
+        // The cells' geometry in the model input's pixels, moved back through the crop and the resize.
+        var geometry = GeometryOf(e).Scaled(w / (double)framed.ResizedWidth, h / (double)framed.ResizedHeight, framed.CropLeft, framed.CropTop);
+        var png = OverlayRenderer.Render(picture, Importance.Changes(e, e.Primary), e.Grid.Rows, e.Grid.Columns, geometry, scale,
+            text with { Notes = [.. text.Notes ?? [], $"the original {framed.OriginalWidth}x{framed.OriginalHeight} picture; uncoloured where the crop cut it away"] });
+        return (framed, map, png);
+    }
+
+    private static OverlayGeometry GeometryOf(Explanation e) =>
+        new(e.Spec.Patch.Height, e.Spec.Patch.Width, e.Spec.Stride.Height, e.Spec.Stride.Width);
+
     private static byte[] OverlayFor(ExplanationOutput output, TargetMap map, double? shared)
     {
         var e = output.Explanation;
-        var s = e.Spec;
         var scale = ScaleOf(e, map, output.Overlay, shared);
         return OverlayRenderer.Render(output.DisplayImage!, Importance.Changes(e, map), e.Grid.Rows, e.Grid.Columns,
-            new OverlayGeometry(s.Patch.Height, s.Patch.Width, s.Stride.Height, s.Stride.Width), scale, TextOf(e, map, scale, output.Overlay));
+            GeometryOf(e), scale, TextOf(e, map, scale, output.Overlay));
     }
 }

@@ -18,6 +18,9 @@ public sealed record ExplanationOutput(Explanation Explanation, RunRecord Run)
     /// <summary>Also write heatmap-pixels.npy.</summary>
     public bool PerPixel { get; init; }
 
+    /// <summary>Also carry the per-pixel map back onto the original picture: heatmap-original.npy and overlay-original.png.</summary>
+    public bool OnOriginal { get; init; }
+
     /// <summary>How overlays are scaled.</summary>
     public OverlayOptions Overlay { get; init; } = OverlayOptions.Default;
 

@@ -113,7 +113,11 @@ public static class OverlayRenderer
                 // The bar's label, drawn here rather than by the plot: at a fixed place right of the
                 // widest tick label, so they never overlap, centred on the picture's height.
                 var area = ImageArea(image.Width, image.Height, style, lines);
+                // 14 px, smaller when the picture is too short for the label (9 px at least).
                 using var font = new SKFont(OverlayFont.Typeface, 14);
+                float length = font.MeasureText(text.ColorBarLabel);
+                if (length > area.Height - 8)
+                    font.Size = Math.Max(9, 14 * (area.Height - 8) / length);
                 using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
                 canvas.Save();
                 canvas.Translate(area.Left + area.Width + LabelCentre, area.Top + area.Height / 2f);
@@ -185,15 +189,15 @@ public static class OverlayRenderer
 
         // Cell pixel centre j + 0.5 lands on patch centre OriginX + j * StrideX + PatchWidth / 2.
         var cellToDisplay = SKMatrix.CreateScaleTranslation(
-            factor * g.StrideX, factor * g.StrideY,
-            factor * (g.OriginX + g.PatchWidth / 2f - g.StrideX / 2f),
-            factor * (g.OriginY + g.PatchHeight / 2f - g.StrideY / 2f));
+            (float)(factor * g.StrideX), (float)(factor * g.StrideY),
+            (float)(factor * (g.OriginX + g.PatchWidth / 2 - g.StrideX / 2)),
+            (float)(factor * (g.OriginY + g.PatchHeight / 2 - g.StrideY / 2)));
         using var shader = cellImage.ToShader(SKShaderTileMode.Clamp, SKShaderTileMode.Clamp,
             new SKSamplingOptions(SKFilterMode.Linear), cellToDisplay);
         var covered = SKRect.Create(
-            factor * g.OriginX, factor * g.OriginY,
-            factor * (float)OcclusionGrid.CoveredLength(cols, g.StrideX, g.PatchWidth),
-            factor * (float)OcclusionGrid.CoveredLength(rows, g.StrideY, g.PatchHeight));
+            (float)(factor * g.OriginX), (float)(factor * g.OriginY),
+            (float)(factor * ((cols - 1) * g.StrideX + g.PatchWidth)),
+            (float)(factor * ((rows - 1) * g.StrideY + g.PatchHeight)));
 
         var fieldInfo = new SKImageInfo(width, height, SKColorType.RgbaF32, SKAlphaType.Unpremul);
         using var field = new SKBitmap(fieldInfo);
