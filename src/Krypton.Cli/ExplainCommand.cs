@@ -63,7 +63,7 @@ internal static class ExplainCommand
             "  krypton explain --model net.onnx --input cat.png --target top3\n" +
             "      the three most likely classes' maps from one sweep (heatmaps.npy, overlay-K.png)\n" +
             "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
-            "      also a self-contained HTML report, with the deletion curve against random orders\n" +
+            "      also a self-contained HTML report, with the deletion and insertion curves against random maps\n" +
             "  krypton explain --model net.onnx --input cat.png --positions \"100,60;100,76\"\n" +
             "      two patch positions only (interactive use)\n" +
             "  krypton explain --quality 0.9 --dry-run\n" +

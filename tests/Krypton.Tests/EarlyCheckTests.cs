@@ -102,7 +102,7 @@ public class EarlyCheckTests : IDisposable
         { "tune --images {images} --threads -2", "--threads -2 must be 0 (all cores) or a positive number of threads" },
         { "tune --images {images} --holdout 10", "held-out images must number between 1 and 9, got 10" },
         { "faithfulness --images {images} --csv /proc/x/a.csv", "--csv /proc/x/a.csv cannot be written: /proc is not writable" },
-        { "faithfulness --images {images} --random-orders 0", "faithfulness needs at least 1 random order, got 0" },
+        { "faithfulness --images {images} --random-orders 0", "faithfulness needs at least 1 random map, got 0" },
         { "analyze --patch 0x4", "--patch 0x4 must be positive" },
         { "analyze --tau 1.5", "projective-field threshold tau = 1.5 must lie in (0, 1]" },
     };

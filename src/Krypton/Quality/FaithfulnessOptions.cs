@@ -13,7 +13,7 @@ public sealed record FaithfulnessOptions(int Steps = 20, int RandomOrders = 9, i
     /// <summary>The defaults: 20 steps (5 % of the area each), 9 random maps (chance of beating all: 1 in 10), seed 0.</summary>
     public static FaithfulnessOptions Default { get; } = new();
 
-    /// <summary>Checks the ranges: at least one step and one random order; a batch size and a memory budget, when given, positive.</summary>
+    /// <summary>Checks the ranges: at least one step and one random map; a batch size and a memory budget, when given, positive.</summary>
     /// <exception cref="KryptonException">One is out of range.</exception>
     public void Check()
     {
