@@ -105,11 +105,19 @@ public class PlanningCliTests : IDisposable
     }
 
     [Fact]
-    public void The_demo_ships_a_profile_that_quality_uses_by_itself()
+    public void The_demo_ships_a_profile_per_grid_that_quality_uses_by_itself()
     {
-        var (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--grid", "krypton", "--dry-run");
+        var (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--dry-run");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("demo-patch16-stride4-full.json", stdout);
+        Assert.Contains("53x53 grid", stdout);
+        Assert.Matches(@"method +approximate \(tau 0\.\d+\)", stdout);
+        Assert.Contains("quality target        SSIM >= 0.9 (predicted", stdout);
+
+        (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--grid", "krypton", "--dry-run");
         Assert.True(code == 0, stderr);
         Assert.Contains("demo-patch16-stride4-krypton.json", stdout);
+        Assert.Contains("52x52 grid", stdout);
         Assert.Contains("quality target        SSIM >= 0.9 (predicted", stdout);
     }
 }
