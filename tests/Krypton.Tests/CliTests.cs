@@ -38,8 +38,7 @@ public class CliTests : IDisposable
     /// <summary>Writes the golden test's input image as image.npy in the folder and returns its path.</summary>
     internal static string GoldenImageNpy(string dir)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var image = TestFiles.Golden("image");
         string path = Path.Combine(dir, "image.npy");
         NpyFile.Write(path, image, [1, 3, 64, 64]);
         return path;
@@ -154,8 +153,7 @@ public class CliTests : IDisposable
             Assert.True(File.Exists(Path.Combine(Out, f)), f);
         Assert.Empty(Directory.GetFiles(Out, "*.tmp*"));
 
-        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var expected = TestFiles.Golden("heatmap");
         var map = NpyFile.Read(Path.Combine(Out, "heatmap.npy"));
         Assert.Equal([14, 14], map.Shape);
         for (int i = 0; i < expected.Length; i++)
@@ -171,6 +169,7 @@ public class CliTests : IDisposable
         Assert.Equal(sha, root.GetProperty("model").GetProperty("sha256").GetString());
         Assert.Equal(8, root.GetProperty("spec").GetProperty("patch")[0].GetInt32());
         Assert.Equal("krypton", root.GetProperty("spec").GetProperty("grid").GetString());
+        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
         Assert.Equal(golden.RootElement.GetProperty("target").GetInt32(), root.GetProperty("result").GetProperty("target").GetInt32());
         Assert.Equal("exact", root.GetProperty("plan").GetProperty("mode").GetString());
         Assert.Equal(5, root.GetProperty("plan").GetProperty("batch_size").GetInt32());
@@ -187,8 +186,7 @@ public class CliTests : IDisposable
         var (code, _, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
             "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--out", Out);
         Assert.True(code == 0, stderr);
-        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var expected = TestFiles.Golden("heatmap");
         var map = NpyFile.Read(Path.Combine(Out, "heatmap.npy"));
         Assert.Equal([15, 15], map.Shape);
         for (int i = 0; i < 14; i++)
@@ -206,8 +204,7 @@ public class CliTests : IDisposable
         var (code, _, stderr) = Krypton("explain", "--model", TestFiles.TinyMixed, "--input", GoldenImageNpy(),
             "--patch", "8", "--fill", "tensor:0", "--positions", "0,0;20,24;52,52", "--out", Out);
         Assert.True(code == 0, stderr);
-        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var expected = golden.RootElement.GetProperty("heatmap").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var expected = TestFiles.Golden("heatmap");
         var lines = File.ReadAllLines(Path.Combine(Out, "positions.csv")).Skip(1).Where(l => l.Length > 0).ToList();
         Assert.Equal(3, lines.Count);
         int[][] cells = [[0, 0], [5, 6], [13, 13]];

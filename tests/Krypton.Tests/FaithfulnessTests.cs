@@ -156,10 +156,10 @@ public sealed class FaithfulnessTests : IDisposable
         Assert.True(regions.Count > 1);
         foreach (var (a, i) in regions.Select((r, i) => (r, i)))
         {
-            Assert.Equal(e.Grid.PatchAt(a.Cell), new PixelRegion(a.Y, a.X, a.Height, a.Width));
+            Assert.Equal(e.Grid.PatchAt(a.Cell), a.Patch);
             foreach (var b in regions.Skip(i + 1))
             {
-                Assert.False(new PixelRegion(a.Y, a.X, a.Height, a.Width).Overlaps(b.Y, b.X, b.Height, b.Width), $"regions {a.Rank} and {b.Rank} overlap");
+                Assert.False(a.Patch.Overlaps(b.Y, b.X, b.Height, b.Width), $"regions {a.Rank} and {b.Rank} overlap");
                 Assert.True(a.Drop >= b.Drop);
             }
         }

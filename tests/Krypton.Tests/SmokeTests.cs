@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Krypton.Onnx;
 using Krypton.Runtime;
 
@@ -12,9 +11,8 @@ public class SmokeTests
     public void Reemitted_tiny_mixed_reproduces_pytorch_logits(string file)
     {
         var graph = OnnxImporter.Load(TestFiles.Path_(file));
-        using var golden = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var image = golden.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-        var logits = golden.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var image = TestFiles.Golden("image");
+        var logits = TestFiles.Golden("logits");
         using var session = new OnnxSession(OnnxExporter.ToOnnx(graph));
         var (values, shape) = session.RunSingle(graph.InputName, image, [1, 3, 64, 64]);
         Assert.Equal([1L, 5L], shape);

@@ -76,8 +76,7 @@ public class TargetSelectionTests : IDisposable
 
     private static (Model.ModelGraph Model, float[] Image, OcclusionSpec Spec) Tiny()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        var image = doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var image = TestFiles.Golden("image");
         return (OnnxImporter.Load(TestFiles.TinyMixed), image, new OcclusionSpec(Size2.Square(8), Size2.Square(4), new TensorFill(0.5f)));
     }
 

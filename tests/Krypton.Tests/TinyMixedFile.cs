@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Krypton.Model;
 using Krypton.Onnx;
 using Krypton.Runtime;
@@ -15,8 +14,7 @@ internal sealed class TinyMixedFile : IDisposable
     private static readonly Lazy<ModelGraph> LazyModel = new(() => OnnxImporter.Load(TestFiles.TinyMixed));
     private static readonly Lazy<float[]> LazyImage = new(() =>
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestFiles.TinyMixedGolden));
-        return doc.RootElement.GetProperty("image").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        return TestFiles.Golden("image");
     });
     private readonly OnnxSession _session = new(File.ReadAllBytes(TestFiles.TinyMixed));
 

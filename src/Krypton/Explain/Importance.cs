@@ -15,9 +15,13 @@ public static class Importance
     /// </summary>
     public const double FlatThreshold = 0.01;
 
-    /// <summary>The change per cell: the map itself for a drop or delta map, else the unoccluded value minus the cell's; NaN stays NaN.</summary>
+    /// <summary>The change a map value stands for: the value itself in a drop or delta map, else the unoccluded value minus it; NaN stays NaN.</summary>
+    public static float ChangeOf(Explanation e, TargetMap map, float value) =>
+        e.Spec.Value.IsDrop() ? value : map.UnoccludedValue - value;
+
+    /// <summary>The change per cell (<see cref="ChangeOf"/>).</summary>
     public static float[] Changes(Explanation e, TargetMap map) =>
-        e.Spec.Value.IsDrop() ? map.HeatMap : Array.ConvertAll(map.HeatMap, v => map.UnoccludedValue - v);
+        e.Spec.Value.IsDrop() ? map.HeatMap : Array.ConvertAll(map.HeatMap, v => ChangeOf(e, map, v));
 
     /// <summary>
     /// The largest change the map's units make meaningful: the target's unoccluded probability for

@@ -13,4 +13,8 @@ namespace Krypton.Explain;
 /// <param name="Width">Patch width.</param>
 /// <param name="Drop">Unoccluded value minus occluded value (probability, or logit for a logit map).</param>
 /// <param name="Value">The target's value with this patch occluded.</param>
-public sealed record SensitiveRegion(int Rank, int Cell, int Row, int Column, int Y, int X, int Height, int Width, float Drop, float Value);
+public sealed record SensitiveRegion(int Rank, int Cell, int Row, int Column, int Y, int X, int Height, int Width, float Drop, float Value)
+{
+    /// <summary>The pixels of the patch.</summary>
+    public Spec.PixelRegion Patch => new(Y, X, Height, Width);
+}

@@ -8,8 +8,7 @@ public static class Sensitivity
     /// The drop of a heat-map value: the map itself for a drop map, otherwise the unoccluded value
     /// minus the occluded one (probability or logit, as the map records).
     /// </summary>
-    public static float DropOf(Explanation e, float mapValue) =>
-        e.Spec.Value.IsDrop() ? mapValue : e.UnoccludedValue - mapValue;
+    public static float DropOf(Explanation e, float mapValue) => Importance.ChangeOf(e, e.Primary, mapValue);
 
     /// <summary>The occluded value behind a heat-map value (probability or logit).</summary>
     public static float OccludedValueOf(Explanation e, float mapValue) =>
@@ -45,7 +44,7 @@ public static class Sensitivity
             if (chosen.Count >= k)
                 break;
             var patch = e.Grid.PatchAt(cell);
-            if (chosen.Any(r => patch.Overlaps(r.Y, r.X, r.Height, r.Width)))
+            if (chosen.Any(r => patch.Overlaps(r.Patch)))
                 continue;
             float v = e.HeatMap[cell];
             chosen.Add(new SensitiveRegion(chosen.Count + 1, cell, cell / e.Grid.Columns, cell % e.Grid.Columns, patch.Y, patch.X, patch.Height, patch.Width, DropOf(e, v), OccludedValueOf(e, v)));

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Krypton.IO;
 using Krypton.Imaging;
-using Krypton.Spec;
 using ScottPlot;
 using SkiaSharp;
 

@@ -72,8 +72,7 @@ public sealed record OcclusionGrid(int ImageHeight, int ImageWidth, Size2 Patch,
         for (int i = 0; i < Rows; i++)
             for (int j = 0; j < Columns; j++)
             {
-                var patch = PatchAt(i * Columns + j);
-                if (region is null || region.Overlaps(patch.Y, patch.X, patch.Height, patch.Width))
+                if (region is null || region.Overlaps(PatchAt(i * Columns + j)))
                     yield return i * Columns + j;
             }
     }

@@ -18,4 +18,7 @@ public sealed record PixelRegion(int Y, int X, int Height, int Width)
 
     /// <summary>True when the rectangle [y, y+h) × [x, x+w) overlaps this region.</summary>
     public bool Overlaps(int y, int x, int h, int w) => y < Y + Height && Y < y + h && x < X + Width && X < x + w;
+
+    /// <summary>True when the two regions share a pixel.</summary>
+    public bool Overlaps(PixelRegion other) => Overlaps(other.Y, other.X, other.Height, other.Width);
 }
