@@ -68,10 +68,13 @@ public class ExactModeTests
         var model = BuiltinModels.Create("resnet18", WeightSource.Random(5), 224);
         var input = ExactVsNaive.Input(model, 13);
         var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(12), Fill, Value: ValueKind.Logit, RegionOfInterest: new PixelRegion(190, 150, 34, 74));
-        var (exact, naive) = ExactVsNaive.Check(model, input, spec, "resnet18 cut off at the border", batch: 16);
-        Assert.Equal((19, 19), (naive.Grid.Rows, naive.Grid.Columns));
-        Assert.Equal(new PixelRegion(216, 216, 8, 8), naive.Grid.PatchAt(naive.Grid.Count - 1));
-        Assert.True(float.IsFinite(exact.HeatMap[^1]) && float.IsFinite(exact.HeatMap[18 * 19 + 13]));
+        foreach (var precision in Precisions)
+        {
+            var (exact, naive) = ExactVsNaive.Check(model, input, spec, $"resnet18 cut off at the border {precision}", batch: 16, precision: precision);
+            Assert.Equal((19, 19), (naive.Grid.Rows, naive.Grid.Columns));
+            Assert.Equal(new PixelRegion(216, 216, 8, 8), naive.Grid.PatchAt(naive.Grid.Count - 1));
+            Assert.True(float.IsFinite(exact.HeatMap[^1]) && float.IsFinite(exact.HeatMap[18 * 19 + 13]));
+        }
     }
 
     /// <summary>
@@ -133,9 +136,15 @@ public class ExactModeTests
         var input = ExactVsNaive.Input(model, 23);
         var patch = new Size2(3, 4);
         var spec = new OcclusionSpec(patch, new Size2(2, 3), Fill, Value: ValueKind.Logit);
-        var (_, naive) = ExactVsNaive.Check(model, input, spec, kind);
-        ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target, reach: 4), kind + " corner");
+        foreach (var precision in Precisions)
+        {
+            var (_, naive) = ExactVsNaive.Check(model, input, spec, $"{kind} {precision}", precision: precision);
+            ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, patch, Fill, naive.Target, reach: 4), $"{kind} {precision} corner", precision: precision);
+        }
     }
+
+    /// <summary>Both precisions: exact int8 must equal naive int8 wherever exact float32 equals naive float32.</summary>
+    private static readonly Precision[] Precisions = [Precision.Fp32, Precision.Int8];
 
     public static TheoryData<string> Unsupported => ["reflect_pad", "edge_pad", "spatial_mul"];
 
@@ -152,9 +161,12 @@ public class ExactModeTests
         });
         var input = ExactVsNaive.Input(model, 21);
         var spec = new OcclusionSpec(Size2.Square(5), Size2.Square(3), Fill, Value: ValueKind.Logit);
-        var (exact, _) = ExactVsNaive.Check(model, input, spec, kind, expectFallback: true);
-        string node = kind == "spatial_mul" ? "the_mul" : "the_pad";
-        Assert.Contains($"'{node}'", exact.FallbackReason);
+        foreach (var precision in Precisions)
+        {
+            var (exact, _) = ExactVsNaive.Check(model, input, spec, $"{kind} {precision}", expectFallback: true, precision: precision);
+            string node = kind == "spatial_mul" ? "the_mul" : "the_pad";
+            Assert.Contains($"'{node}'", exact.FallbackReason);
+        }
     }
 
     [Fact]
@@ -168,7 +180,10 @@ public class ExactModeTests
         });
         var input = ExactVsNaive.Input(model, 22);
         var spec = new OcclusionSpec(Size2.Square(5), Size2.Square(3), Fill, Value: ValueKind.Logit);
-        ExactVsNaive.Check(model, input, spec, "constant pad + per-channel mul");
-        ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, Size2.Square(5), Fill), "constant pad corner", expectRange: false);
+        foreach (var precision in Precisions)
+        {
+            ExactVsNaive.Check(model, input, spec, $"constant pad + per-channel mul {precision}", precision: precision);
+            ExactVsNaive.Check(model, input, ExactVsNaive.Corner(model, Size2.Square(5), Fill), $"constant pad corner {precision}", expectRange: false, precision: precision);
+        }
     }
 }

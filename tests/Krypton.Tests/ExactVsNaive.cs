@@ -37,19 +37,20 @@ internal static class ExactVsNaive
     /// so that the comparison can fail.
     /// </summary>
     public static (Explanation Exact, Explanation Naive) Check(ModelGraph model, float[] input, OcclusionSpec spec, string caseId,
-        int batch = 8, bool expectFallback = false, bool expectRange = true)
+        int batch = 8, bool expectFallback = false, bool expectRange = true, Precision precision = Precision.Fp32)
     {
         Assert.Equal(ValueKind.Logit, spec.Value);
-        var naive = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = batch } });
-        var exact = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Resources = new() { BatchSize = batch } });
-        Assert.Equal("naive", naive.Mode);
+        var naive = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive, Precision: precision), Resources = new() { BatchSize = batch } });
+        var exact = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(Precision: precision), Resources = new() { BatchSize = batch } });
+        string suffix = precision == Precision.Fp32 ? "" : " " + precision.Name();
+        Assert.Equal("naive" + suffix, naive.Mode);
         if (expectFallback)
         {
-            Assert.True(exact.Mode == "naive", $"{caseId}: expected a fallback to naive, ran {exact.Mode}");
+            Assert.True(exact.Mode == "naive" + suffix, $"{caseId}: expected a fallback to naive, ran {exact.Mode}");
             Assert.False(string.IsNullOrEmpty(exact.FallbackReason), $"{caseId}: fallback without a reason");
         }
         else
-            Assert.True(exact.Mode == "exact", $"{caseId}: exact mode fell back to naive: {exact.FallbackReason}");
+            Assert.True(exact.Mode == "exact" + suffix, $"{caseId}: exact mode fell back to naive: {exact.FallbackReason}");
         AssertSame(exact, naive, caseId, expectRange);
         return (exact, naive);
     }

@@ -5,4 +5,5 @@ namespace Krypton.Compilation;
 /// <param name="IncrementalGraph">Takes a batch of positions, the fill, the targets and the caches; outputs the target values.</param>
 /// <param name="Caches">The caches, in the order the cache graph outputs them.</param>
 /// <param name="BytesPerPosition">Estimated working memory of one position in a batch.</param>
-public sealed record CompiledIncremental(byte[] CacheGraph, byte[] IncrementalGraph, IReadOnlyList<CacheSpec> Caches, long BytesPerPosition);
+/// <param name="CalibrationGraph">In int8, the graph that computes the image's scales (<see cref="Compilation.CalibrationGraph"/>), which the other two take as an input; null in float32.</param>
+public sealed record CompiledIncremental(byte[] CacheGraph, byte[] IncrementalGraph, IReadOnlyList<CacheSpec> Caches, long BytesPerPosition, byte[]? CalibrationGraph = null);

@@ -12,10 +12,13 @@ namespace Krypton.Compilation;
 /// from the caches and the changed regions (one gather per window), the layers run on the batch's
 /// regions, and the score head on the result. One emitter makes one graph.
 /// </summary>
-internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnlyDictionary<(string, float), CacheSpec> caches)
+internal sealed partial class IncrementalEmitter
 {
+    private readonly IncrementalPlan plan;
+    private readonly IReadOnlyDictionary<(string, float), CacheSpec> caches;
     private readonly OnnxGraphBuilder _b = new();
-    private readonly ModelGraph _g = plan.Graph;
+    private readonly PrecisionEmitter _v;
+    private readonly ModelGraph _g;
     private readonly List<int[]> _rowColumns = [];
     private readonly List<int[]> _colColumns = [];
     private readonly Dictionary<AxisPlan, string> _starts = new(ReferenceEqualityComparer.Instance);
@@ -23,12 +26,24 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
     private readonly Dictionary<string, string> _full = [];
     private string _rowTable = "", _colTable = "", _batch = "";
 
+    /// <summary>An emitter of the plan's incremental graph reading <paramref name="caches"/>; with a layout, in int8.</summary>
+    public IncrementalEmitter(IncrementalPlan plan, IReadOnlyDictionary<(string, float), CacheSpec> caches, Int8Layout? layout)
+    {
+        this.plan = plan;
+        this.caches = caches;
+        _g = plan.Graph;
+        ScoreHead.ReserveNames(_b);
+        _v = new PrecisionEmitter(_b, layout);
+    }
+
     public long BytesPerPosition { get; private set; }
+
+    /// <summary>Bytes of one element of the value as the graph holds it (uint8 or float32).</summary>
+    private int ElementBytes(string value) => _v.IsStored(value) ? 1 : 4;
 
     public byte[] Emit(List<WindowRead> reads, ValueKind value)
     {
         var b = _b;
-        ScoreHead.ReserveNames(b);
         string positions = b.Input(ScoreHead.PositionsInput, [-1, 2], TensorProto.Types.DataType.Int64);
         string image = b.Input(ScoreHead.ImageInput, [1, _g.Channels, _g.Height, _g.Width]);
         string fill = b.Input(ScoreHead.FillInput, [1, _g.Channels, _g.Height, _g.Width]);
@@ -36,7 +51,7 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
         foreach (var c in caches.Values)
         {
             var s = _g.ShapeOf(c.Value);
-            b.Input(c.InputName, [s[2] + c.PadTop + c.PadBottom, s[3] + c.PadLeft + c.PadRight, s[1]]);
+            b.Input(c.InputName, [s[2] + c.PadTop + c.PadBottom, s[3] + c.PadLeft + c.PadRight, s[1]], _v.TypeOf(c.Value));
         }
         _rowTable = b.UniqueName("row_starts");
         _colTable = b.UniqueName("column_starts");
@@ -67,7 +82,7 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
             output = full;
         else
             throw new IncrementalNotSupportedException("the model's output does not depend on the patch");
-        ScoreHead.Emit(b, output, _g, value, targets);
+        ScoreHead.Emit(b, _v.Float(output, _g.Output), _g, value, targets);
 
         var (rowData, rowShape) = Table(_rowColumns, plan.RowOffsets);
         var (colData, colShape) = Table(_colColumns, plan.ColumnOffsets);
@@ -124,19 +139,16 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
             case StepKind.Unchanged:
                 return;
             case StepKind.ElementWise:
-                _region[n.Output] = b.UniqueName(n.Output);
-                b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
-                break;
             case StepKind.Window when IncrementalGraph.RunsWhole(plan, step):
                 _region[n.Output] = b.UniqueName(n.Output);
-                b.Emit(n.Op, n.Name, [_region[n.Inputs[0]]], _region[n.Output]);
+                _v.Emit(n, n.Op, [_region[n.Inputs[0]]], _region[n.Output]);
                 break;
             case StepKind.Window:
                 _region[n.Output] = WindowStep(n, step, Assemble(reads[0]));
                 break;
             case StepKind.Merge:
                 _region[n.Output] = b.UniqueName(n.Output);
-                b.Emit(n.Op, n.Name, reads.Select(Assemble).ToList(), _region[n.Output]);
+                _v.Emit(n, n.Op, reads.Select(Assemble).ToList(), _region[n.Output]);
                 break;
             case StepKind.Pad:
                 _region[n.Output] = Assemble(reads[0]);
@@ -145,12 +157,12 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
             {
                 var inputs = n.Inputs.Select((v, i) => _full.TryGetValue(v, out var f) ? f : Assemble(reads.Single(a => a.InputIndex == i))).ToList();
                 _full[n.Output] = b.UniqueName(n.Output);
-                b.Emit(n.Op, n.Name, inputs, _full[n.Output]);
-                BytesPerPosition += 4L * outShape.Skip(1).Aggregate(1L, (p, d) => p * d);
+                _v.Emit(n, n.Op, inputs, _full[n.Output]);
+                BytesPerPosition += ElementBytes(n.Output) * outShape.Skip(1).Aggregate(1L, (p, d) => p * d);
                 return;
             }
         }
-        BytesPerPosition += 4L * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
+        BytesPerPosition += (long)ElementBytes(n.Output) * outShape[1] * step.Output!.Y.Length * step.Output.X.Length;
     }
 
     /// <summary>A sliding window on its assembled read window: the same layer with padding 0.</summary>
@@ -161,10 +173,10 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
         switch (n.Op)
         {
             case Conv conv:
-                b.Emit(conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }, n.Name, [window], output);
+                _v.Emit(n, conv with { Window = conv.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 } }, [window], output);
                 return output;
             case Pool { Kind: PoolKind.Max } pool:
-                b.Emit(pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }, n.Name, [window], output);
+                _v.Emit(n, pool with { Window = pool.Window with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 }, CeilMode = false }, [window], output);
                 return output;
             case Pool pool:
             {
@@ -179,9 +191,10 @@ internal sealed partial class IncrementalEmitter(IncrementalPlan plan, IReadOnly
                 bool readsPadding = step.Read.Y.MinStart < 0 || step.Read.X.MinStart < 0 || step.Read.Y.MaxEnd > inShape[2] || step.Read.X.MaxEnd > inShape[3];
                 if (pool.CountIncludePad ? !overhang : !readsPadding)
                 {
-                    b.Emit(p, n.Name, [window], output);
+                    _v.Emit(n, p, [window], output);
                     return output;
                 }
+                window = _v.Float(window, n.Inputs[0]);
                 var (hiY, hiX) = pool.CountIncludePad ? (inShape[2] + w.PadBottom, inShape[3] + w.PadRight) : (inShape[2], inShape[3]);
                 string mask = CountingMask(step.Read, pool.CountIncludePad ? w.PadTop : 0, pool.CountIncludePad ? w.PadLeft : 0, hiY, hiX, n.Name);
                 string sum = b.Node("AveragePool", [window], null, n.Name + "/sum", PoolAttrs(p));

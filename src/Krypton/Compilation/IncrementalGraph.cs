@@ -16,14 +16,16 @@ namespace Krypton.Compilation;
 /// </summary>
 public static class IncrementalGraph
 {
-    /// <summary>Compiles the plan's graphs for the value kind.</summary>
-    public static CompiledIncremental Compile(IncrementalPlan plan, ValueKind value)
+    /// <summary>Compiles the plan's graphs for the value kind and precision.</summary>
+    public static CompiledIncremental Compile(IncrementalPlan plan, ValueKind value, Precision precision = Precision.Fp32)
     {
+        var layout = precision == Precision.Int8 ? Int8Layout.Of(plan.Graph) : null;
         var reads = Reads(plan);
-        var caches = CacheSpecs(plan, reads);
-        var emitter = new IncrementalEmitter(plan, caches);
+        var caches = CacheSpecs(plan, reads, layout);
+        var emitter = new IncrementalEmitter(plan, caches, layout);
         byte[] incremental = emitter.Emit(reads, value);
-        return new CompiledIncremental(CacheGraphFor(plan, caches), incremental, caches.Values.ToList(), emitter.BytesPerPosition);
+        return new CompiledIncremental(CacheGraphFor(plan, caches, layout), incremental, caches.Values.ToList(), emitter.BytesPerPosition,
+            layout is null ? null : CalibrationGraph.Emit(plan.Graph, layout));
     }
 
 
@@ -82,7 +84,7 @@ public static class IncrementalGraph
         && plan.Regions.TryGetValue(step.Node.Inputs[0], out var read) && read.Covers(plan.Graph.ShapeOf(step.Node.Inputs[0]))
         && step.Output!.Covers(plan.Graph.ShapeOf(step.Node.Output));
 
-    private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<WindowRead> reads)
+    private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<WindowRead> reads, Int8Layout? layout)
     {
         var caches = new Dictionary<(string, float), CacheSpec>();
         foreach (var group in reads.Where(r => !r.FromRegion).GroupBy(r => (r.Value, r.PadValue)))
@@ -92,29 +94,31 @@ public static class IncrementalGraph
             int left = Math.Max(0, -group.Min(r => r.Window.X.MinStart));
             int bottom = Math.Max(0, group.Max(r => r.Window.Y.MaxEnd) - shape[2]);
             int right = Math.Max(0, group.Max(r => r.Window.X.MaxEnd) - shape[3]);
-            caches[group.Key] = new CacheSpec($"cache{caches.Count}", group.Key.Value, group.Key.PadValue, top, left, bottom, right);
+            caches[group.Key] = new CacheSpec($"cache{caches.Count}", group.Key.Value, group.Key.PadValue, top, left, bottom, right,
+                layout?.IsStored(group.Key.Value) ?? false);
         }
         return caches;
     }
 
     /// <summary>The model run once, exposing every cache channels-last and padded, plus its scores.</summary>
-    private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches)
+    private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches, Int8Layout? layout)
     {
         var g = plan.Graph;
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
         string image = b.Input(ScoreHead.ImageInput, [1, g.Channels, g.Height, g.Width]);
-        var names = OnnxExporter.EmitNodeValues(g, b, image);
+        var emitter = new PrecisionEmitter(b, layout);
+        var names = emitter.EmitNetwork(g, image);
         foreach (var c in caches.Values)
         {
             var shape = g.ShapeOf(c.Value);
             string hwc = b.Node("Transpose", [names[c.Value]], null, c.InputName + "/hwc", OnnxAttr.Ints("perm", 0, 2, 3, 1));
             string squeezed = b.Node("Squeeze", [hwc, b.Int64s(c.InputName + "/axes", [0])], null, c.InputName + "/squeeze");
             b.Node("Pad", [squeezed, b.Int64s(c.InputName + "/pads", [c.PadTop, c.PadLeft, 0, c.PadBottom, c.PadRight, 0]),
-                b.Constant(c.InputName + "/value", ConstantTensor.Scalar(c.PadValue))], c.InputName, c.InputName + "/pad");
-            b.Output(c.InputName, [shape[2] + c.PadTop + c.PadBottom, shape[3] + c.PadLeft + c.PadRight, shape[1]]);
+                emitter.PadConstant(c.Value, c.PadValue, c.InputName)], c.InputName, c.InputName + "/pad");
+            b.Output(c.InputName, [shape[2] + c.PadTop + c.PadBottom, shape[3] + c.PadLeft + c.PadRight, shape[1]], emitter.TypeOf(c.Value));
         }
-        ScoreHead.Emit(b, names[g.Output], g, ValueKind.Probability, null);
+        ScoreHead.Emit(b, emitter.Float(names[g.Output], g.Output), g, ValueKind.Probability, null);
         return b.Build($"caches of {g.Name} for incremental occlusion").ToByteArray();
     }
 }

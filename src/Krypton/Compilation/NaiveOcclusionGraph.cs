@@ -17,8 +17,11 @@ public static class NaiveOcclusionGraph
     /// <summary>Working memory of one position of the naive graph: every activation and the occluded copy.</summary>
     public static long BytesPerPosition(ModelGraph model) => model.ActivationBytes + 4L * model.Channels * model.Height * model.Width;
 
-    /// <summary>Emits the graph for a model, a patch size and a value kind.</summary>
-    public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value)
+    /// <summary>
+    /// Emits the graph for a model, a patch size, a value kind and a precision (int8 adds the
+    /// scales input, <see cref="Int8Layout.ScalesInput"/>, that <see cref="CalibrationGraph"/> computes).
+    /// </summary>
+    public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value, Precision precision = Precision.Fp32)
     {
         var network = ScoreHead.Logits(model);
         var b = new OnnxGraphBuilder();
@@ -31,9 +34,16 @@ public static class NaiveOcclusionGraph
 
         string mask = PatchMask(b, positions, patch, h, w);
         string occluded = b.Node("Where", [mask, fill, image], null, "occlude");
-        string output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
+        string output;
+        if (precision == Precision.Fp32)
+            output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
+        else
+        {
+            var emitter = new PrecisionEmitter(b, Int8Layout.Of(network));
+            output = emitter.Float(emitter.EmitNetwork(network, occluded, "model/")[network.Output], network.Output);
+        }
         ScoreHead.Emit(b, output, network, value, targets);
-        return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}").ToByteArray();
+        return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}, {precision.Name()}").ToByteArray();
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed class IncrementalProgram : OcclusionProgram
     private readonly ModelGraph _model;
     private readonly OnnxSession _cacheSession;
     private readonly OnnxSession _session;
+    private readonly Calibration? _calibration;
 
     /// <summary>Opens sessions over the graphs compiled from an incremental plan of <paramref name="model"/> (<see cref="IncrementalGraph.Compile"/>).</summary>
     public IncrementalProgram(ModelGraph model, CompiledIncremental compiled, ExecutionOptions? options = null)
@@ -23,6 +24,7 @@ public sealed class IncrementalProgram : OcclusionProgram
         Compiled = compiled;
         _cacheSession = new OnnxSession(Compiled.CacheGraph, options);
         _session = new OnnxSession(Compiled.IncrementalGraph, options);
+        if (compiled.CalibrationGraph is { } calibration) _calibration = new Calibration(calibration, options);
     }
 
     /// <summary>The compiled graphs.</summary>
@@ -38,29 +40,32 @@ public sealed class IncrementalProgram : OcclusionProgram
         var g = _model;
         IDisposableReadOnlyCollection<OrtValue> results;
         var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]);
-        try { results = RunCaches(x, _cacheSession.DeviceMemory); }
+        var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, g.Height, g.Width]);
+        var scales = _calibration?.Run(x, fillValue) ?? new Dictionary<string, OrtValue>();
+        try { results = RunCaches(x, scales, _cacheSession.DeviceMemory); }
         catch (Exception e) when (e is KryptonException or OnnxRuntimeException && _cacheSession.Options.IsCuda)
         {
             // Should the provider refuse outputs in its own memory, the caches come to the
             // host and are copied up once, when bound (Explanation.CacheMemory then says "Cpu").
-            results = RunCaches(x, OrtMemoryInfo.DefaultInstance);
+            results = RunCaches(x, scales, OrtMemoryInfo.DefaultInstance);
         }
-        var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, g.Height, g.Width]);
         // The image too: the input region of a patch cut off at the border keeps its pixels where the patch does not reach.
         var inputs = new Dictionary<string, OrtValue> { [ScoreHead.ImageInput] = x, [ScoreHead.FillInput] = fillValue };
+        foreach (var (name, value) in scales) inputs[name] = value;
         for (int i = 0; i < Compiled.Caches.Count; i++) inputs[Compiled.Caches[i].InputName] = results[i];
         var unoccluded = (results[^2].GetTensorDataAsSpan<float>().ToArray(), results[^1].GetTensorDataAsSpan<float>().ToArray());
-        return new BoundEvaluator(_session, inputs, [results, fillValue, x], _ => unoccluded)
+        return new BoundEvaluator(_session, inputs, [results, fillValue, x, .. scales.Values], _ => unoccluded)
         {
             CacheMemory = string.Join(",", Compiled.Caches.Select(c => inputs[c.InputName].GetTensorMemoryInfo().Name).Distinct()),
         };
     }
 
     /// <summary>The cache graph on an image: the caches in <paramref name="cacheMemory"/>, then the logits and probabilities in host memory.</summary>
-    private IDisposableReadOnlyCollection<OrtValue> RunCaches(OrtValue image, OrtMemoryInfo cacheMemory)
+    private IDisposableReadOnlyCollection<OrtValue> RunCaches(OrtValue image, IReadOnlyDictionary<string, OrtValue> scales, OrtMemoryInfo cacheMemory)
     {
         using var binding = _cacheSession.CreateBinding();
         binding.BindInput(ScoreHead.ImageInput, image);
+        foreach (var (name, value) in scales) binding.BindInput(name, value);
         foreach (var cache in Compiled.Caches) binding.BindOutputToDevice(cache.InputName, cacheMemory);
         binding.BindOutputToDevice(ScoreHead.LogitsOutput, OrtMemoryInfo.DefaultInstance);
         binding.BindOutputToDevice(ScoreHead.ProbabilitiesOutput, OrtMemoryInfo.DefaultInstance);
@@ -72,5 +77,6 @@ public sealed class IncrementalProgram : OcclusionProgram
     {
         _cacheSession.Dispose();
         _session.Dispose();
+        _calibration?.Dispose();
     }
 }

@@ -10,12 +10,17 @@ public sealed class NaiveProgram : OcclusionProgram
 {
     private readonly ModelGraph _model;
     private readonly OnnxSession _session;
+    private readonly Calibration? _calibration;
 
-    /// <summary>Opens a session over the naive occlusion graph of <paramref name="model"/> (<see cref="NaiveOcclusionGraph.Emit"/>).</summary>
-    public NaiveProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null)
+    /// <summary>
+    /// Opens a session over the naive occlusion graph of <paramref name="model"/> (<see cref="NaiveOcclusionGraph.Emit"/>);
+    /// an int8 graph comes with its calibration graph (<see cref="CalibrationGraph.Emit"/>).
+    /// </summary>
+    public NaiveProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null, byte[]? calibration = null)
     {
         _model = model;
         _session = new OnnxSession(graph, options);
+        if (calibration is not null) _calibration = new Calibration(calibration, options);
     }
 
     /// <inheritdoc/>
@@ -27,6 +32,9 @@ public sealed class NaiveProgram : OcclusionProgram
             [ScoreHead.ImageInput] = OrtValue.CreateTensorValueFromMemory(image, [1, m.Channels, m.Height, m.Width]),
             [ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, m.Height, m.Width]),
         };
+        if (_calibration is not null)
+            foreach (var (name, value) in _calibration.Run(inputs[ScoreHead.ImageInput], inputs[ScoreHead.FillInput]))
+                inputs[name] = value;
         // A patch placed past the bottom-right corner covers nothing: the unoccluded scores.
         return new BoundEvaluator(_session, inputs, [.. inputs.Values], e =>
         {
@@ -36,5 +44,9 @@ public sealed class NaiveProgram : OcclusionProgram
     }
 
     /// <inheritdoc/>
-    public override void Dispose() => _session.Dispose();
+    public override void Dispose()
+    {
+        _session.Dispose();
+        _calibration?.Dispose();
+    }
 }

@@ -14,7 +14,7 @@ namespace Krypton.Explain;
 /// </summary>
 internal sealed class ProgramCache(Planner planner) : IDisposable
 {
-    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, ExecutionOptions), OcclusionProgram> _programs = [];
+    private readonly Dictionary<(ModelGraph, Size2, ValueKind, OcclusionMode, double, Precision, ExecutionOptions), OcclusionProgram> _programs = [];
 
     /// <summary>Number of programs opened so far.</summary>
     public int Count => _programs.Count;
@@ -23,14 +23,16 @@ internal sealed class ProgramCache(Planner planner) : IDisposable
     public OcclusionProgram For(ModelGraph model, OcclusionSpec spec, OcclusionPlan plan, ExecutionOptions execution)
     {
         double tau = plan.Mode == OcclusionMode.Exact ? plan.Approximation.Tau : 1.0;
-        var key = (model, spec.Patch, spec.Value, plan.Mode, tau, execution);
+        var precision = plan.Approximation.Precision;
+        var key = (model, spec.Patch, spec.Value, plan.Mode, tau, precision, execution);
         if (_programs.TryGetValue(key, out var known))
             return known;
         OcclusionProgram made;
         if (plan.Mode == OcclusionMode.Exact && planner.Incremental(model, spec.Patch, tau) is (IncrementalPlan incremental, _))
-            made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value), execution);
+            made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value, precision), execution);
         else
-            made = new NaiveProgram(model, NaiveOcclusionGraph.Emit(model, spec.Patch, spec.Value), execution);
+            made = new NaiveProgram(model, NaiveOcclusionGraph.Emit(model, spec.Patch, spec.Value, precision), execution,
+                precision == Precision.Int8 ? CalibrationGraph.Emit(ScoreHead.Logits(model), Int8Layout.Of(ScoreHead.Logits(model))) : null);
         return _programs[key] = made;
     }
 

@@ -1,3 +1,4 @@
+using Krypton.Planning;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -28,7 +29,7 @@ public static class RequestDigest
             prepared.Normalization is { } d ? string.Join(',', d.Std.Select(v => v.ToString("R", inv))) : "unknown",
             s.Patch, s.Stride, GridKinds.Name(s.GridKind), s.Fill, s.Fill is BaselineFill b ? FileHash.Sha256(b.Path) : "", s.Target ?? TargetSelection.Predicted, s.Value, s.RegionOfInterest?.ToString() ?? "",
             s.Positions is { } list ? string.Join(';', list.Select(q => $"{q.Y},{q.X}")) : "",
-            m.Mode.ToString().ToLowerInvariant(), m.Tau.ToString("R", inv), m.DrillDown?.ToString() ?? "", m.Quality?.ToString("R", inv) ?? "",
+            m.Mode.ToString().ToLowerInvariant(), m.Tau.ToString("R", inv), m.DrillDown?.ToString() ?? "", m.Quality?.ToString("R", inv) ?? "", m.Precision.Name(),
             prepared.ProfilePath is { } profile ? FileHash.Sha256(profile) : "", job.Resources.Execution.Device, job.Faithfulness?.ToString() ?? "", job.PerPixel, job.OnOriginal,
             job.Overlay, job.Framing?.ToString() ?? "", prepared.Labels is { } labels ? labels.Source + ":" + string.Join('|', labels.Names) : "");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

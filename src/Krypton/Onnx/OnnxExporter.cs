@@ -14,15 +14,21 @@ public static class OnnxExporter
     public static string EmitNodes(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "") =>
         EmitNodeValues(graph, b, input, prefix)[graph.Output];
 
-    /// <summary>As <see cref="EmitNodes"/>, returning the name every value of the model got in the builder.</summary>
-    public static IReadOnlyDictionary<string, string> EmitNodeValues(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "")
+    /// <summary>
+    /// As <see cref="EmitNodes"/>, returning the name every value of the model got in the builder;
+    /// <paramref name="emit"/>, when given, writes each node (its inputs' and output's names given) instead of <see cref="OpEmitter"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> EmitNodeValues(ModelGraph graph, OnnxGraphBuilder b, string input, string prefix = "",
+        Action<Node, IReadOnlyList<string>, string>? emit = null)
     {
         var names = new Dictionary<string, string> { [graph.InputName] = input };
         foreach (var node in graph.Nodes)
         {
             string output = b.UniqueName(prefix + node.Output);
             names[node.Output] = output;
-            b.Emit(node.Op, prefix + node.Name, node.Inputs.Select(i => names[i]).ToList(), output);
+            var inputs = node.Inputs.Select(i => names[i]).ToList();
+            if (emit is null) b.Emit(node.Op, prefix + node.Name, inputs, output);
+            else emit(node, inputs, output);
         }
         return names;
     }

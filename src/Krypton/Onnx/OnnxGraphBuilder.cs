@@ -44,6 +44,16 @@ public sealed class OnnxGraphBuilder
         return t.Name;
     }
 
+    /// <summary>Adds a constant of any element type from its raw little-endian bytes and returns its name.</summary>
+    public string Typed(string hint, TensorProto.Types.DataType type, int[] shape, ReadOnlySpan<byte> raw)
+    {
+        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)type };
+        t.Dims.AddRange(shape.Select(d => (long)d));
+        t.RawData = ByteString.CopyFrom(raw);
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
+
     /// <summary>Adds an int64 constant as an initializer and returns its name.</summary>
     public string Int64s(string hint, long[] values, int[]? shape = null)
     {

@@ -1,3 +1,4 @@
+using Krypton.Planning;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -29,6 +30,7 @@ public static class ProvenanceJson
             ["predicted_ssim"] = plan.PredictedSsim,
             ["profile"] = run.ProfileFile,
             ["tau"] = a.Tau,
+            ["precision"] = a.Precision.Name(),
             ["drill_down"] = a.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor(),
                 ["coarse_positions"] = plan.CoarsePositions, ["refined_positions"] = plan.RefinedPositions } : null,
             ["fallback_reason"] = e.FallbackReason,

@@ -22,13 +22,13 @@ internal static class MethodChoice
             throw new KryptonException($"drill-down refines where one target's map matters; it does not go with several targets ({spec.Target}): use tau, or one target");
         if (method.Quality is not double quality)
         {
-            var asked = new Approximation(method.Tau, method.DrillDown);
+            var asked = new Approximation(method.Tau, method.DrillDown, method.Precision);
             string why = method.Mode == OcclusionMode.Naive ? "naive mode was asked for"
                 : asked.IsExact ? "exact incremental inference (the default)" : "the approximation was asked for";
             return (asked, why, null);
         }
-        if (method.Tau < 1 || method.DrillDown is not null)
-            throw new KryptonException("give a quality target or tau/drill-down settings, not both: with a quality target the planner chooses them");
+        if (method.Tau < 1 || method.DrillDown is not null || method.Precision != Precision.Fp32)
+            throw new KryptonException("give a quality target or tau/drill-down/precision settings, not both: with a quality target the planner chooses them");
         if (method.Mode == OcclusionMode.Naive)
             throw new KryptonException("a quality target lets the planner choose the method; it does not go with naive mode");
         if (quality >= 1)

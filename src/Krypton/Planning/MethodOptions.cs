@@ -1,3 +1,5 @@
+using Krypton.Spec;
+
 namespace Krypton.Planning;
 
 /// <summary>
@@ -9,12 +11,14 @@ namespace Krypton.Planning;
 /// <param name="DrillDown">Adaptive drill-down (coarse stage, then the fine stride where it matters), or null.</param>
 /// <param name="Quality">The heat-map quality wanted (SSIM against the exact map, in (0, 1]); the planner then chooses exact inference, τ and drill-down itself. Null to compute as <paramref name="Mode"/>, <paramref name="Tau"/> and <paramref name="DrillDown"/> say.</param>
 /// <param name="Profile">What tuning learned about this model (<c>krypton tune</c>), used with <paramref name="Quality"/>; without one the planner stays exact.</param>
+/// <param name="Precision">The convolutions' arithmetic: float32 (the default) or int8, in any mode.</param>
 public sealed record MethodOptions(
     OcclusionMode Mode = OcclusionMode.Exact,
     double Tau = 1.0,
     DrillDown? DrillDown = null,
     double? Quality = null,
-    QualityProfile? Profile = null)
+    QualityProfile? Profile = null,
+    Precision Precision = Precision.Fp32)
 {
     /// <summary>Exact incremental inference, no approximation (the default).</summary>
     public static MethodOptions Exact { get; } = new();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 
+using Krypton.Spec;
+
 namespace Krypton.Planning;
 
 /// <summary>
@@ -77,7 +79,8 @@ public sealed record OcclusionPlan
     /// approximate (incremental inference with τ below 1), followed by "+drill-down" when it ran in two stages.
     /// </summary>
     public string RunMode => (Mode == OcclusionMode.Naive ? "naive" : Approximation.Tau < 1 ? "approximate" : "exact")
-        + (Approximation.DrillDown is null ? "" : "+drill-down");
+        + (Approximation.DrillDown is null ? "" : "+drill-down")
+        + (Approximation.Precision == Precision.Fp32 ? "" : " " + Approximation.Precision.Name());
 
     /// <summary>Layer calls of the sweep: inference calls × layers per call.</summary>
     public long LayerCalls => (long)InferenceCalls * LayersPerCall;

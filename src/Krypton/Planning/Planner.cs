@@ -15,7 +15,7 @@ namespace Krypton.Planning;
 public sealed class Planner
 {
     private readonly Dictionary<(ModelGraph, Size2, double), (IncrementalPlan? Plan, string? Fallback)> _plans = [];
-    private readonly Dictionary<(IncrementalPlan, ValueKind), CompiledIncremental> _compiled = [];
+    private readonly Dictionary<(IncrementalPlan, ValueKind, Precision), CompiledIncremental> _compiled = [];
 
     /// <summary>
     /// The plan of an experiment on <paramref name="model"/>: checks the spec and the method, chooses
@@ -36,7 +36,7 @@ public sealed class Planner
         var (approximation, reason, predicted) = MethodChoice.Choose(model, spec, method);
         var execution = resources.Execution;
         var (incremental, fallback) = method.Mode == OcclusionMode.Exact ? Incremental(model, spec.Patch, approximation.Tau) : (null, null);
-        long bytesPerPosition = incremental is null ? NaiveOcclusionGraph.BytesPerPosition(model) : Compiled(incremental, spec.Value).BytesPerPosition;
+        long bytesPerPosition = incremental is null ? NaiveOcclusionGraph.BytesPerPosition(model) : Compiled(incremental, spec.Value, approximation.Precision).BytesPerPosition;
         int batch = MemoryBudget.For(model, resources.BatchSize, () =>
             MemoryBudget.BatchSize(resources.MemoryBudgetBytes ?? MemoryBudget.DefaultBudgetBytes(execution), bytesPerPosition, positions, execution.IsCuda, wholeImages: incremental is null));
         var (coarse, refined) = approximation.DrillDown is { } drill ? drill.Counts(grid) : (0, 0);
@@ -81,11 +81,11 @@ public sealed class Planner
         return _plans[(model, patch, tau)] = made;
     }
 
-    /// <summary>The incremental plan's graphs for a value kind, compiled on first use.</summary>
-    public CompiledIncremental Compiled(IncrementalPlan plan, ValueKind value)
+    /// <summary>The incremental plan's graphs for a value kind and precision, compiled on first use.</summary>
+    public CompiledIncremental Compiled(IncrementalPlan plan, ValueKind value, Precision precision = Precision.Fp32)
     {
-        if (!_compiled.TryGetValue((plan, value), out var compiled))
-            _compiled[(plan, value)] = compiled = IncrementalGraph.Compile(plan, value);
+        if (!_compiled.TryGetValue((plan, value, precision), out var compiled))
+            _compiled[(plan, value, precision)] = compiled = IncrementalGraph.Compile(plan, value, precision);
         return compiled;
     }
 

@@ -34,6 +34,12 @@ public sealed class OnnxSession : IDisposable
             // the kernels compute correctly) are not the user's business; errors still surface.
             LogSeverityLevel = probe ? OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // ONNX Runtime would fuse DequantizeLinear → op → QuantizeLinear patterns of the int8
+        // graphs into integer kernels (QLinearAveragePool, QLinearAdd…) where the pattern happens
+        // to be unbroken: a graph that also outputs the middle value (a cache) would then round
+        // differently from one that does not, and exact int8 would drift from naive int8. The
+        // emitted graphs say which ops run in integers (QLinearConv); nothing else is fused.
+        _options.AddSessionConfigEntry("session.disable_quant_qdq", "1");
         if (options.IsCuda)
             AppendCuda(_options, options.Device.Index);
         if (options.ProfilePrefix is { } prefix)
