@@ -32,6 +32,33 @@ public class PlanningCliTests : IDisposable
     }
 
     [Fact]
+    public void Precision_int8_runs_exact_and_naive_and_is_recorded()
+    {
+        string exactDir = Path.Combine(_dir, "int8-exact"), naiveDir = Path.Combine(_dir, "int8-naive");
+        string[] common = ["--model", TestFiles.TinyMixed, "--input", ImageNpy(), "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--value", "logit", "--precision", "int8", "-q"];
+        var (code, _, stderr) = CliTests.Krypton(["explain", .. common, "--out", exactDir]);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = CliTests.Krypton(["explain", .. common, "--mode", "naive", "--out", naiveDir]);
+        Assert.True(code == 0, stderr);
+        foreach (var (dir, mode) in new[] { (exactDir, "exact int8"), (naiveDir, "naive int8") })
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "explanation.json")));
+            var plan = doc.RootElement.GetProperty("plan");
+            Assert.Equal("int8", plan.GetProperty("precision").GetString());
+            Assert.Equal(mode, plan.GetProperty("mode").GetString());
+        }
+        var exact = IO.NpyFile.ReadHeatmap(Path.Combine(exactDir, "heatmap.npy")).Data;
+        var naive = IO.NpyFile.ReadHeatmap(Path.Combine(naiveDir, "heatmap.npy")).Data;
+        float range = exact.Max() - exact.Min();
+        Assert.True(range > 0, "the int8 map is flat");
+        Assert.True(exact.Zip(naive).All(p => Math.Abs(p.First - p.Second) <= 1e-3f * range), "exact int8 differs from naive int8");
+
+        (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", ImageNpy(), "--precision", "int4");
+        Assert.Equal(2, code);
+        Assert.Equal("krypton: error: precision 'int4' is not fp32 or int8", stderr.Trim());
+    }
+
+    [Fact]
     public void Spec_file_states_the_experiment_and_the_command_line_overrides_it()
     {
         ImageNpy();
