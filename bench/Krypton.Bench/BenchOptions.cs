@@ -2,7 +2,7 @@ namespace Krypton.Bench;
 
 internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int Threads, int Batch, string? Json, bool PyTorch, string? Profile = null, string[]? Modes = null, int? ExactBatch = null,
     Dictionary<string, string>? QualityProfiles = null, string Images = "samples/fashion-mnist", double? Quality = null, Krypton.Runtime.Device Device = default, bool Verify = false, bool RefinementStudy = false,
-    Krypton.Spec.GridKind Grid = Krypton.Spec.GridKind.Krypton)
+    Krypton.Spec.GridKind Grid = Krypton.Spec.GridKind.Krypton, bool Int8Layers = false)
 {
     /// <summary>
     /// The benchmark's experiment: square patch and stride, gray fill, probability of the predicted
@@ -35,6 +35,7 @@ internal sealed record BenchOptions(string[] Models, int Stride, int Patch, int 
                 "--device" => o with { Device = Krypton.Runtime.Device.Parse(Next()) },
                 "--verify" => o with { Verify = true },
                 "--refinement-study" => o with { RefinementStudy = true },
+                "--int8-layers" => o with { Int8Layers = true },
                 "--quality" => o with { Quality = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

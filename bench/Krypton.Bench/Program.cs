@@ -22,6 +22,7 @@ using Krypton.Spec;
 //        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
 //        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
 //        drill-down refinement study: --models demo --refinement-study [--images DIR]
+//        one convolution, float against int8 (QLinearConv) variants: --int8-layers
 //        on a GPU: --device cuda[:N] [--verify]  (--verify first compares the device's naive and exact logits with CPU naive)
 // Models: vgg16, resnet18, inception_v3 (random weights, seed 0) and demo (the demo model: real weights).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -33,6 +34,11 @@ var loaded = new Dictionary<string, (ModelGraph, Preprocessing)>();
 (ModelGraph, Preprocessing) Load(string arch) => loaded.TryGetValue(arch, out var m) ? m : loaded[arch] = arch == "demo"
     ? ModelSource.Demo.Load() is var demo ? (demo.Graph, demo.Normalization!) : default
     : (BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0))), Preprocessing.ImageNet);
+if (options.Int8Layers)
+{
+    Int8LayerStudy.Run();
+    return 0;
+}
 if (options.RefinementStudy)
 {
     foreach (var arch in options.Models)

@@ -11,7 +11,8 @@ namespace Krypton.Tests;
 
 /// <summary>
 /// int8 precision: exact int8 gives the naive int8 map (the same scales at every position), on
-/// the networks the float exact-mode tests cover; the int8 map stays close to the float map.
+/// the networks the float exact-mode tests cover (ExactModeTests runs its pooling, padding,
+/// border and fallback cases in both precisions).
 /// </summary>
 public class Int8Tests
 {

@@ -99,17 +99,15 @@ internal sealed partial class IncrementalEmitter
                 // a 0/1 mask (c·(1 − m) + r·m is exactly c or r; caches pad with finite values).
                 string cacheCells = b.Node("Gather", [table, index], null, tag + "/cache_gather", OnnxAttr.Int("axis", 0));
                 string regionCells = b.Node("Gather", [RegionRows(a.Value, channels), RegionIndex(pStride)], null, tag + "/region_gather", OnnxAttr.Int("axis", 0));
-                int bytes = ElementBytes(a.Value);
+                string inside4 = b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4");   // [n, h, w, 1]
                 if (_v.IsStored(a.Value))
                 {
                     // uint8 codes: a choice, not arithmetic.
-                    string chosen = b.Node("Where", [b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4"), regionCells, cacheCells],
-                        null, tag + "/blend");
-                    BytesPerPosition += 3L * bytes * channels * h * w;
+                    string chosen = b.Node("Where", [inside4, regionCells, cacheCells], null, tag + "/blend");
+                    BytesPerPosition += 3L * channels * h * w;
                     return b.Node("Transpose", [chosen], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
                 }
-                string m = b.Node("Cast", [b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4")], null, tag + "/m",
-                    OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
+                string m = b.Node("Cast", [inside4], null, tag + "/m", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));
                 string keep = b.Node("Sub", [b.Constant(tag + "/one", ConstantTensor.Scalar(1f)), m], null, tag + "/keep");
                 string blended = b.Node("Add", [b.Node("Mul", [cacheCells, keep], null, tag + "/cache_part"), b.Node("Mul", [regionCells, m], null, tag + "/region_part")],
                     null, tag + "/blend");

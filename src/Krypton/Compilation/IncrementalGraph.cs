@@ -21,7 +21,7 @@ public static class IncrementalGraph
     {
         var layout = precision == Precision.Int8 ? Int8Layout.Of(plan.Graph) : null;
         var reads = Reads(plan);
-        var caches = CacheSpecs(plan, reads, layout);
+        var caches = CacheSpecs(plan, reads);
         var emitter = new IncrementalEmitter(plan, caches, layout);
         byte[] incremental = emitter.Emit(reads, value);
         return new CompiledIncremental(CacheGraphFor(plan, caches, layout), incremental, caches.Values.ToList(), emitter.BytesPerPosition,
@@ -84,7 +84,7 @@ public static class IncrementalGraph
         && plan.Regions.TryGetValue(step.Node.Inputs[0], out var read) && read.Covers(plan.Graph.ShapeOf(step.Node.Inputs[0]))
         && step.Output!.Covers(plan.Graph.ShapeOf(step.Node.Output));
 
-    private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<WindowRead> reads, Int8Layout? layout)
+    private static Dictionary<(string, float), CacheSpec> CacheSpecs(IncrementalPlan plan, List<WindowRead> reads)
     {
         var caches = new Dictionary<(string, float), CacheSpec>();
         foreach (var group in reads.Where(r => !r.FromRegion).GroupBy(r => (r.Value, r.PadValue)))
@@ -94,8 +94,7 @@ public static class IncrementalGraph
             int left = Math.Max(0, -group.Min(r => r.Window.X.MinStart));
             int bottom = Math.Max(0, group.Max(r => r.Window.Y.MaxEnd) - shape[2]);
             int right = Math.Max(0, group.Max(r => r.Window.X.MaxEnd) - shape[3]);
-            caches[group.Key] = new CacheSpec($"cache{caches.Count}", group.Key.Value, group.Key.PadValue, top, left, bottom, right,
-                layout?.IsStored(group.Key.Value) ?? false);
+            caches[group.Key] = new CacheSpec($"cache{caches.Count}", group.Key.Value, group.Key.PadValue, top, left, bottom, right);
         }
         return caches;
     }

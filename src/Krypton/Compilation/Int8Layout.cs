@@ -39,7 +39,6 @@ internal sealed class Int8Layout
     private readonly Dictionary<string, int> _slots = [];
     private readonly Dictionary<string, bool> _signed = [];
     private readonly HashSet<string> _stored = [];
-    private readonly HashSet<Node> _fusedRelus = [];
     private readonly List<(string Value, bool Signed)> _calibrated = [];
 
     private Int8Layout(ModelGraph g)
@@ -64,12 +63,11 @@ internal sealed class Int8Layout
             {
                 case Conv:
                 {
-                    if (!_slots.ContainsKey(n.Inputs[0])) Slot(n.Inputs[0]);
+                    Slot(n.Inputs[0]);
                     var readers = g.ConsumersOf(n.Output).ToList();
                     if (readers is [{ Op: Activation { Kind: ActivationKind.Relu } } relu] && n.Output != g.Output)
                     {
                         // The convolution writes the ReLU's output: quantizing with zero point 0 clamps at 0.
-                        _fusedRelus.Add(relu);
                         Slot(relu.Output);
                         Share(n.Output, relu.Output);
                     }
@@ -81,7 +79,7 @@ internal sealed class Int8Layout
                     Share(n.Output, n.Inputs[0]);
                     _stored.Add(n.Output);
                     break;
-                case Activation { Kind: ActivationKind.Relu } when _stored.Contains(n.Inputs[0]) && (_fusedRelus.Contains(n) || !_signed[n.Inputs[0]]):
+                case Activation { Kind: ActivationKind.Relu } when _stored.Contains(n.Inputs[0]) && !_signed[n.Inputs[0]]:
                     Share(n.Output, n.Inputs[0]);
                     _stored.Add(n.Output);
                     break;
@@ -101,17 +99,11 @@ internal sealed class Int8Layout
     /// <summary>True when the value is held as uint8.</summary>
     public bool IsStored(string value) => _stored.Contains(value);
 
-    /// <summary>True when the value has a scale (a convolution reads or writes it).</summary>
-    public bool HasScale(string value) => _slots.ContainsKey(value);
-
     /// <summary>The value's scale slot.</summary>
     public int SlotOf(string value) => _slots[value];
 
     /// <summary>True when the value can be negative: its zero point is calibrated (otherwise it is 0).</summary>
     public bool IsSigned(string value) => _signed[value];
-
-    /// <summary>True for a ReLU that its convolution already applied (it becomes an identity on uint8).</summary>
-    public bool IsFused(Node relu) => _fusedRelus.Contains(relu);
 
     /// <summary>
     /// Values that cannot be negative, from the ops alone: ReLU (and Clip from 0, sigmoid,

@@ -46,6 +46,13 @@ public static class NaiveOcclusionGraph
         return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}, {precision.Name()}").ToByteArray();
     }
 
+    /// <summary>The calibration graph (<see cref="CalibrationGraph"/>) of the int8 naive graph of <paramref name="model"/>: the same network and layout.</summary>
+    public static byte[] Calibration(ModelGraph model)
+    {
+        var network = ScoreHead.Logits(model);
+        return CalibrationGraph.Emit(network, Int8Layout.Of(network));
+    }
+
     /// <summary>
     /// A boolean mask [n, 1, H, W], true inside each position's patch: rows y ≤ r &lt; y + h and
     /// columns x ≤ c &lt; x + w, from index comparisons (no host-side image copies).

@@ -32,9 +32,6 @@ internal sealed class PrecisionEmitter
         b.Input(Int8Layout.ZeroPointsInput, [layout.Slots], TensorProto.Types.DataType.Uint8);
     }
 
-    /// <summary>The layout, or null in float32.</summary>
-    public Int8Layout? Layout => _layout;
-
     /// <summary>True when the graph holds <paramref name="value"/> as uint8.</summary>
     public bool IsStored(string value) => _layout?.IsStored(value) ?? false;
 

@@ -32,7 +32,7 @@ internal sealed class ProgramCache(Planner planner) : IDisposable
             made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value, precision), execution);
         else
             made = new NaiveProgram(model, NaiveOcclusionGraph.Emit(model, spec.Patch, spec.Value, precision), execution,
-                precision == Precision.Int8 ? CalibrationGraph.Emit(ScoreHead.Logits(model), Int8Layout.Of(ScoreHead.Logits(model))) : null);
+                precision == Precision.Int8 ? NaiveOcclusionGraph.Calibration(model) : null);
         return _programs[key] = made;
     }
 

@@ -35,14 +35,8 @@ public sealed class OnnxGraphBuilder
     public void Reserve(string name) => _names.Add(name);
 
     /// <summary>Adds a float constant as an initializer and returns its name.</summary>
-    public string Constant(string hint, ConstantTensor tensor)
-    {
-        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(tensor.Shape.Select(d => (long)d));
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
-        _graph.Initializer.Add(t);
-        return t.Name;
-    }
+    public string Constant(string hint, ConstantTensor tensor) =>
+        Typed(hint, TensorProto.Types.DataType.Float, tensor.Shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
 
     /// <summary>Adds a constant of any element type from its raw little-endian bytes and returns its name.</summary>
     public string Typed(string hint, TensorProto.Types.DataType type, int[] shape, ReadOnlySpan<byte> raw)
