@@ -229,6 +229,13 @@ public class PlanningTests
         Assert.Equal(p.Chosen.PredictedSsim, plan.PredictedSsim);
         Assert.Contains("krypton tune measured", plan.TimeBasis);
 
+        // The profile timed float32: an int8 plan is costed at the int8 convolution rate instead.
+        var int8 = engine.Plan(Request(held, tau: p.Chosen.Tau, drill: p.Chosen.DrillDown, profile: p) with
+            { Method = new(Tau: p.Chosen.Tau, DrillDown: p.Chosen.DrillDown, Profile: p, Precision: Precision.Int8) });
+        Assert.Contains("int8 convolution rate", int8.TimeBasis);
+        Assert.True(int8.EstimatedTime > TimeSpan.Zero);
+        Assert.Contains("int8", int8.Describe());
+
         Assert.Contains("at least 2 images", Assert.Throws<KryptonException>(() =>
             Tuner.Run(Tiny, ProfileModel.Of(Tiny, "tiny", null), images.Take(1).ToList(), Spec, Preprocessing.None, options)).Message);
         Assert.Contains("held-out", Assert.Throws<KryptonException>(() =>

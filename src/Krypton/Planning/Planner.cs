@@ -93,18 +93,21 @@ public sealed class Planner
 
     /// <summary>
     /// The sweep's time: the profile's measured time per position when it was tuned on the same
-    /// device and threads, else the multiply-adds at this machine's measured convolution rate.
+    /// device and threads (profiles time float32), else the multiply-adds at this machine's
+    /// measured convolution rate in the plan's precision.
     /// </summary>
     private static (TimeSpan Time, string Basis) EstimateTime(QualityProfile? profile, Runtime.ExecutionOptions execution, OcclusionMode mode,
         Approximation approximation, string? fallback, long macs, int evaluated)
     {
-        if (profile is not null && profile.Device == execution.Device.ToString() && profile.Threads == execution.EffectiveThreads && fallback is null)
+        if (profile is not null && profile.Device == execution.Device.ToString() && profile.Threads == execution.EffectiveThreads && fallback is null
+            && approximation.Precision == Precision.Fp32)
         {
             double ms = mode == OcclusionMode.Naive ? profile.NaiveMsPerPosition : TauValue.Interpolate(profile.MsPerPosition, approximation.Tau);
             return (TimeSpan.FromMilliseconds(ms * evaluated), $"times per position that krypton tune measured on {profile.Device} with {profile.Threads} threads");
         }
-        double rate = ThroughputProbe.MultiplyAddsPerSecond(execution);
+        double rate = ThroughputProbe.MultiplyAddsPerSecond(execution, approximation.Precision);
+        string kind = approximation.Precision == Precision.Fp32 ? "" : approximation.Precision.Name() + " ";
         return (TimeSpan.FromSeconds((double)macs * evaluated / rate),
-            string.Create(CultureInfo.InvariantCulture, $"multiply-adds at this machine's convolution rate, {rate / 1e9:0.#} G/s measured now; gathers and small layers make real runs slower"));
+            string.Create(CultureInfo.InvariantCulture, $"multiply-adds at this machine's {kind}convolution rate, {rate / 1e9:0.#} G/s measured now; gathers and small layers make real runs slower"));
     }
 }
