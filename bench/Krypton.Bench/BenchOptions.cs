@@ -57,7 +57,7 @@ internal sealed record BenchRow(string Model, int ImageSize, string Mode, int Ba
         $"{Model} {ImageSize}² {Mode} (batch {Batch}): {Positions} positions, sweep {SweepSeconds:0.0} s, heat map {HeatmapSeconds:0.0} s, {MsPerPosition:0.00} ms/position, raw forward {RawMsPerImage:0.00} ms/image ({OverheadVsRaw:+0.0%;-0.0%})" +
         (SpeedupVsNaive is { } s ? $", {s:0.00}x naive (theoretical {TheoreticalSpeedup:0.00}x)" : "") +
         $", peak {PeakMemoryBytes / 1048576.0:0} MiB" + (PyTorchSeconds is { } p ? $", PyTorch naive {p:0.0} s" : "") +
-        (MeanSsim is { } q ? $", {Settings}: SSIM mean {q:0.000}, min {MinSsim:0.000} over {Images} held-out image(s)" : "");
+        (MeanSsim is { } q ? $", {Settings}: SSIM mean {q:0.000}, min {MinSsim:0.000} over {Images} image(s)" : "");
 
     public static string MarkdownTable(IEnumerable<BenchRow> rows)
     {
