@@ -72,7 +72,7 @@ for m in ("nvidia", "torch"):
         for lib in libcudnn.so.9 libcufft.so.12; do   # opened by the provider when used, so ldd does not list them
             has_lib "$lib" || echo "not found: $lib"
         done
-        timeout 420 ./Krypton.Bench --device cuda --verify --models resnet18,vgg16,inception_v3 --modes naive,exact,approx \
+        timeout 420 ./Krypton.Bench --device cuda --verify --models resnet18,vgg16,inception_v3 --modes naive,exact,approx,exact-tf32,exact-fp16 \
             --quality-profiles "$profiles" --images samples/fashion-mnist --stride 4 --batch 128 --pytorch --json "$out/gpu-bench.json"
     } 2>&1 | tee "$out/gpu-check.txt" || status=1
     grep -q "verify: all PASS" "$out/gpu-check.txt" || status=1

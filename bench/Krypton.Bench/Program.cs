@@ -17,7 +17,7 @@ using Krypton.Spec;
 // Occlusion throughput, exact (incremental) and naive, against ONNX Runtime's raw batched forward
 // pass on the same model, in one run.
 // Usage: dotnet run -c Release --project bench/Krypton.Bench -- [--models vgg16,resnet18,inception_v3]
-//        [--modes exact,naive]  (also exact-int8, naive-int8: the mode in int8 precision, with its map's SSIM against float32) [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--exact-batch N|auto] [--json FILE]
+//        [--modes exact,naive]  (also exact-P, naive-P for P = int8, tf32, fp16: the mode in that precision, with its map's SSIM against float32) [--stride 4] [--patch 16] [--threads 2] [--batch 16] [--exact-batch N|auto] [--json FILE]
 //        [--pytorch] [--profile PREFIX] [--grid krypton|full]  (KRYPTON's grid by default: the paper's position counts)
 //        approximate mode: --modes naive,exact,approx --quality-profiles demo=FILE,vgg16=FILE [--images DIR] [--quality Q]
 //        (each profile from krypton tune; the approximate settings it chooses run on its held-out images, found in --images)
@@ -113,9 +113,9 @@ foreach (var arch in options.Models)
             continue;
         }
         var clock = Stopwatch.StartNew();
-        // "exact-int8", "naive-int8": the mode in int8 precision.
+        // "exact-int8", "naive-fp16", …: the mode in another precision.
         bool naiveMode = mode.StartsWith("naive", StringComparison.Ordinal);
-        var precision = mode.EndsWith("-int8", StringComparison.Ordinal) ? Precision.Int8 : Precision.Fp32;
+        var precision = PrecisionOf(mode);
         int? batch = naiveMode ? options.Batch : options.ExactBatch;
         var e = Explainer.Explain(new ExplainRequest(model, input, spec, normalization)
             { Method = new(naiveMode ? OcclusionMode.Naive : OcclusionMode.Exact, Precision: precision), Resources = new() { BatchSize = batch, Execution = exec } });
@@ -139,11 +139,11 @@ foreach (var arch in options.Models)
             perPosition / raw - 1, naiveSweep / e.Timings.Sweep.TotalSeconds, theoretical, e.PeakMemoryBytes, null);
         if (options.PyTorch && mode == "naive")
             row = row with { PyTorchSeconds = PyTorchBaseline.Run(arch, model, spec, options) };
-        // An int8 map against the float32 map of the same mode on the same image, when both ran.
-        if (mode.EndsWith("-int8", StringComparison.Ordinal) && results.TryGetValue(mode[..^5], out var reference) && Math.Min(e.Grid.Rows, e.Grid.Columns) >= 7)
+        // A map in another precision against the float32 map of the same mode on the same image, when both ran.
+        if (PrecisionOf(mode) is var other && other != Precision.Fp32 && results.TryGetValue(mode[..mode.IndexOf('-')], out var reference) && Math.Min(e.Grid.Rows, e.Grid.Columns) >= 7)
         {
             double ssim = Ssim.Compute(reference.E.HeatMap, e.HeatMap, e.Grid.Rows, e.Grid.Columns);
-            row = row with { Settings = $"int8 against {mode[..^5]} float32", MeanSsim = ssim, MinSsim = ssim, Images = 1 };
+            row = row with { Settings = $"{other.Name()} against {mode[..mode.IndexOf('-')]} float32", MeanSsim = ssim, MinSsim = ssim, Images = 1 };
         }
         rows.Add(row);
         Console.WriteLine(row.Describe());
@@ -156,6 +156,9 @@ if (options.Json is { } path)
 if (!verified)
     Console.WriteLine("verification FAILED (see the verify lines above)");
 return verified ? 0 : 1;
+
+// "exact-int8" → int8; "exact" → float32.
+static Precision PrecisionOf(string mode) => mode.IndexOf('-') is int dash and > 0 ? PrecisionNames.Parse(mode[(dash + 1)..]) : Precision.Fp32;
 
 // The plain model (no occlusion machinery) on batches of the same size.
 sealed class RawForward(ModelGraph model, ExecutionOptions exec, int batch) : IDisposable

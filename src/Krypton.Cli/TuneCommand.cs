@@ -3,6 +3,7 @@ using System.Globalization;
 using Krypton.IO;
 using Krypton.Jobs;
 using Krypton.Planning;
+using Krypton.Spec;
 using Krypton.Tuning;
 
 namespace Krypton.Cli;
@@ -15,6 +16,7 @@ internal static class TuneCommand
     private static readonly Option<int?> HoldOut = new("--holdout") { Description = "images held out to check the prediction (default: a third, at least one)", HelpName = "N" };
     private static readonly Option<string> Taus = new("--taus") { Description = "tau values to sweep (1 is always included)", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5,0.4", HelpName = "T,T,..." };
     private static readonly Option<string> DrillDowns = new("--drill-downs") { Description = "drill-down settings to consider, SPEEDUP:FRACTION each, or none", DefaultValueFactory = _ => "2:0.25,3:0.2,4:0.15,6:0.1,8:0.05,12:0.05", HelpName = "S:R,..." };
+    private static readonly Option<string?> Precisions = new("--precisions") { Description = "precisions to sweep with every tau, against the float32 exact map (fp32 is always included; default: fp32,int8 on a CPU, fp32,tf32,fp16 on CUDA)", HelpName = "P,P" };
     private static readonly Option<double> Confidence = new("--confidence") { Description = "share of images the settings must serve: choose by the SSIM predicted at this quantile over images, not by the mean", DefaultValueFactory = _ => 0.9, HelpName = "P" };
     private static readonly Option<string> Out = new("--out", "-o") { Description = "where to write the profile", DefaultValueFactory = _ => "krypton-profile.json", HelpName = "FILE.json" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("lines");
@@ -27,17 +29,19 @@ internal static class TuneCommand
     {
         var command = new Command("tune",
             "Learn how far a model's heat maps tolerate approximation, for explain --quality.\n\n" +
-            "On sample images: compute the heat map at each tau (1 = exact), evaluate each drill-down setting\n" +
-            "on those maps, fit SSIM against tau per setting with its spread over images, and choose the\n" +
-            "fastest settings predicted to reach --quality for the --confidence share of images. The held-out\n" +
-            "images then run the choice, and the paper's procedure (mean quadratic fit over tau alone), for\n" +
-            "real: predicted against achieved SSIM and time. The profile answers any quality target later.\n\n" +
+            "On sample images: compute the heat map at each tau (1 = exact) in each precision (--precisions),\n" +
+            "evaluate each drill-down setting on those maps, fit SSIM against the float32 exact map as a\n" +
+            "function of tau per precision and setting with its spread over images, and choose the fastest\n" +
+            "settings predicted to reach --quality for the --confidence share of images. The held-out images\n" +
+            "then run the choice, the paper's procedure (mean quadratic fit over tau alone, float32) and the\n" +
+            "exact map in each other precision, for real: predicted against achieved SSIM and time. The\n" +
+            "profile answers any quality target later.\n\n" +
             "Example:\n" +
             "  krypton tune --model net.onnx --images samples/ --quality 0.9 --out net-profile.json\n" +
             "  krypton explain --model net.onnx --input x.png --quality 0.9 --profile net-profile.json");
         ModelChoice.AddTo(command);
         ImageChoice.AddTo(command);
-        foreach (var o in new Option[] { Quality, HoldOut, Taus, DrillDowns, Confidence })
+        foreach (var o in new Option[] { Quality, HoldOut, Taus, DrillDowns, Precisions, Confidence })
             command.Options.Add(o);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Out, Quiet, VerboseOption })
@@ -54,7 +58,8 @@ internal static class TuneCommand
         var files = ImageChoice.Files(parse);
         var spec = Experiment.Spec(parse);
         var options = new TuneOptions(parse.GetValue(Quality), ParseTaus(parse.GetValue(Taus)!), ParseDrillDowns(parse.GetValue(DrillDowns)!),
-            parse.GetValue(HoldOut), parse.GetValue(Confidence), BatchSize: parse.GetValue(Experiment.Batch), Execution: Experiment.Execution(parse));
+            parse.GetValue(HoldOut), parse.GetValue(Confidence), BatchSize: parse.GetValue(Experiment.Batch), Execution: Experiment.Execution(parse),
+            Precisions: parse.GetValue(Precisions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(PrecisionNames.Parse).ToList());
         string outFile = parse.GetValue(Out)!;
         // Everything that needs no model is checked before it is loaded: tuning takes minutes.
         spec.Validate();
@@ -79,14 +84,18 @@ internal static class TuneCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>();
-        var drills = profile.Fits.Select(f => f.DrillDown).ToList();
+        var drills = profile.Fits.Select(f => f.DrillDown).Distinct().ToList();
         string Name(DrillDown? d) => d is null ? "no drill" : string.Create(inv, $"dd {d.TargetSpeedup:0.##}:{d.Fraction:0.##}");
-        lines.Add("mean SSIM over the tuning images (min in brackets); columns: drill-down SPEEDUP:FRACTION");
-        lines.Add("tau   ms/pos  " + string.Join(" ", drills.Select(d => $"{Name(d),-15}")));
-        foreach (var tau in profile.Taus)
+        lines.Add("mean SSIM against the float32 exact map over the tuning images (min in brackets); columns: drill-down SPEEDUP:FRACTION");
+        foreach (var precision in profile.Precisions)
         {
-            var row = drills.Select(d => profile.Sweep.First(p => p.Tau == tau && p.DrillDown == d)).Select(p => string.Create(inv, $"{p.MeanSsim:0.000} ({p.MinSsim:0.000})  "));
-            lines.Add(string.Create(inv, $"{tau,-5:0.00} {TauValue.Interpolate(profile.MsPerPosition, tau),6:0.00}  ") + string.Join(" ", row));
+            lines.Add($"{precision.Name()}:");
+            lines.Add("tau   ms/pos  " + string.Join(" ", drills.Select(d => $"{Name(d),-15}")));
+            foreach (var tau in profile.Taus)
+            {
+                var row = drills.Select(d => profile.Sweep.First(p => p.Precision == precision && p.Tau == tau && p.DrillDown == d)).Select(p => string.Create(inv, $"{p.MeanSsim:0.000} ({p.MinSsim:0.000})  "));
+                lines.Add(string.Create(inv, $"{tau,-5:0.00} {TauValue.Interpolate(profile.MsPerPositionIn(precision)!, tau),6:0.00}  ") + string.Join(" ", row));
+            }
         }
         lines.Add(string.Create(inv, $"naive: {profile.NaiveMsPerPosition:0.00} ms per position"));
         void Choice(string who, ProfileChoice? c)
@@ -99,12 +108,19 @@ internal static class TuneCommand
         if (profile.HoldOut.Count > 0)
         {
             lines.Add("held-out images: achieved SSIM and sweep seconds");
-            lines.Add("image                               exact s   chosen SSIM      s   paper SSIM      s");
+            var others = profile.Precisions.Skip(1).ToList();
+            lines.Add("image                               exact s   chosen SSIM      s   paper SSIM      s" + string.Concat(others.Select(p => $"   {p.Name() + " SSIM",10}      s")));
             foreach (var h in profile.HoldOut)
-                lines.Add(string.Create(inv, $"{h.Image,-35} {h.ExactSeconds,7:0.0}   {h.ChosenSsim,11:0.000} {h.ChosenSeconds,6:0.0}   {h.BaselineSsim,10:0.000} {h.BaselineSeconds,6:0.0}"));
+                lines.Add(string.Create(inv, $"{h.Image,-35} {h.ExactSeconds,7:0.0}   {h.ChosenSsim,11:0.000} {h.ChosenSeconds,6:0.0}   {h.BaselineSsim,10:0.000} {h.BaselineSeconds,6:0.0}")
+                    + string.Concat(others.Select(p => h.Precisions.First(c => c.Precision == p)).Select(c => string.Create(inv, $"   {c.Ssim,10:0.000} {c.Seconds,6:0.0}"))));
             var ho = profile.HoldOut;
             lines.Add(string.Create(inv, $"chosen: mean SSIM {ho.Average(h => h.ChosenSsim):0.000} (min {ho.Min(h => h.ChosenSsim):0.000}, predicted {profile.Chosen!.PredictedSsim:0.000}), {ho.Count(h => h.ChosenSsim >= profile.TunedQuality)} of {ho.Count} at or above {profile.TunedQuality}, {ho.Sum(h => h.ExactSeconds) / ho.Sum(h => h.ChosenSeconds):0.0}x faster than exact"));
             lines.Add(string.Create(inv, $"paper:  mean SSIM {ho.Average(h => h.BaselineSsim):0.000} (min {ho.Min(h => h.BaselineSsim):0.000}, predicted {profile.PaperBaseline!.PredictedSsim:0.000}), {ho.Count(h => h.BaselineSsim >= profile.TunedQuality)} of {ho.Count} at or above {profile.TunedQuality}, {ho.Sum(h => h.ExactSeconds) / ho.Sum(h => h.BaselineSeconds):0.0}x faster than exact"));
+            foreach (var precision in profile.Precisions.Skip(1))
+            {
+                var checks = ho.Select(h => h.Precisions.First(c => c.Precision == precision)).ToList();
+                lines.Add(string.Create(inv, $"exact {precision.Name()} against float32: mean SSIM {checks.Average(c => c.Ssim):0.000} (min {checks.Min(c => c.Ssim):0.000}), {checks.Count(c => c.Ssim >= profile.TunedQuality)} of {ho.Count} at or above {profile.TunedQuality}, {ho.Sum(h => h.ExactSeconds) / checks.Sum(c => c.Seconds):0.0}x faster than exact"));
+            }
         }
         return string.Join('\n', lines) + "\n";
     }

@@ -51,14 +51,14 @@ internal static class ExactVsNaive
         }
         else
             Assert.True(exact.Mode == "exact" + suffix, $"{caseId}: exact mode fell back to naive: {exact.FallbackReason}");
-        AssertSame(exact, naive, caseId, expectRange);
+        AssertSame(exact, naive, caseId, expectRange, precision);
         return (exact, naive);
     }
 
     /// <summary>Asserts two runs of the same experiment give the same heat map (<see cref="Agreement"/>).</summary>
-    public static void AssertSame(Explanation exact, Explanation naive, string caseId, bool expectRange = true)
+    public static void AssertSame(Explanation exact, Explanation naive, string caseId, bool expectRange = true, Precision precision = Precision.Fp32)
     {
-        var agreement = Agreement.Of(exact, naive, expectRange);
+        var agreement = Agreement.Of(exact, naive, expectRange, precision);
         Assert.True(agreement.Same, $"{caseId}: {agreement.Problem}");
     }
 }

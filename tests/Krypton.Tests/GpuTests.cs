@@ -137,6 +137,28 @@ public class GpuTests
     }
 
     [CudaFact]
+    public void Tf32_and_fp16_on_the_gpu_keep_exact_equal_to_naive_and_near_float32()
+    {
+        var model = BuiltinModels.Create("resnet18", WeightSource.Random(0), 224);
+        var input = ExactVsNaive.Input(model, 5);
+        var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(28), new TensorFill(0.3f), Value: ValueKind.Logit);
+        var cpu = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = new(OcclusionMode.Naive), Resources = new() { BatchSize = 16 } });
+        foreach (var precision in new[] { Precision.Tf32, Precision.Fp16 })
+        {
+            Explanation Run(OcclusionMode mode) => Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None)
+                { Method = new(mode, Precision: precision), Resources = new() { Execution = Cuda.Device } });
+            var naive = Run(OcclusionMode.Naive);
+            var exact = Run(OcclusionMode.Exact);
+            // TF32 rounds inside cuDNN's kernels, which differ between a window and a whole map: held like float16.
+            var a = Agreement.Of(exact, naive, precision: Precision.Fp16);
+            Assert.True(a.Same, $"exact {precision.Name()} against naive {precision.Name()} on cuda: {a.Problem}");
+            double scale = cpu.HeatMap.Max(v => Math.Abs(v));
+            double worst = cpu.HeatMap.Zip(naive.HeatMap, (x, y) => Math.Abs(x - y)).Max();
+            Assert.True(worst < 0.01 * scale, $"{precision.Name()} on cuda differs from float32 by {worst:g3}, logits up to {scale:g3}");
+        }
+    }
+
+    [CudaFact]
     public void An_opaque_network_on_the_gpu_equals_the_cpu()
     {
         var model = OnnxImporter.Load(TestFiles.Path_("zoo_tiny_vit.onnx"));

@@ -32,7 +32,7 @@ public class PlanningCliTests : IDisposable
     }
 
     [Fact]
-    public void Precision_int8_runs_exact_and_naive_and_is_recorded()
+    public void Precisions_run_exact_and_naive_are_recorded_and_tf32_needs_cuda()
     {
         string exactDir = Path.Combine(_dir, "int8-exact"), naiveDir = Path.Combine(_dir, "int8-naive");
         string[] common = ["--model", TestFiles.TinyMixed, "--input", ImageNpy(), "--patch", "8", "--stride", "4", "--fill", "tensor:0", "--value", "logit", "--precision", "int8", "-q"];
@@ -55,7 +55,20 @@ public class PlanningCliTests : IDisposable
 
         (code, _, stderr) = CliTests.Krypton("explain", "--model", TestFiles.TinyMixed, "--input", ImageNpy(), "--precision", "int4");
         Assert.Equal(2, code);
-        Assert.Equal("krypton: error: precision 'int4' is not fp32 or int8", stderr.Trim());
+        Assert.Equal("krypton: error: precision 'int4' is not fp32, int8, tf32 or fp16", stderr.Trim());
+
+        // The GPU precisions: float16 runs anywhere (here through ONNX Runtime's casts); TF32 is CUDA's alone.
+        string fp16Dir = Path.Combine(_dir, "fp16");
+        (code, var stdout, stderr) = CliTests.Krypton(["explain", .. common[..^3], "--precision", "fp16", "--dry-run"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("(fp16)", stdout);
+        (code, _, stderr) = CliTests.Krypton(["explain", .. common[..^3], "--precision", "fp16", "-q", "--out", fp16Dir]);
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(fp16Dir, "explanation.json"))))
+            Assert.Equal("exact fp16", doc.RootElement.GetProperty("plan").GetProperty("mode").GetString());
+        (code, _, stderr) = CliTests.Krypton(["explain", .. common[..^3], "--precision", "tf32"]);
+        Assert.Equal(2, code);
+        Assert.Equal("krypton: error: precision tf32 is TensorFloat-32, a CUDA GPU's arithmetic; this run is on cpu (use fp32, or int8 for a CPU's fast path)", stderr.Trim());
     }
 
     [Fact]

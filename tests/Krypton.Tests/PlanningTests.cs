@@ -161,19 +161,74 @@ public class PlanningTests
         Assert.True(exact.Approximation.IsExact);
     }
 
+    /// <summary>
+    /// <see cref="Synthetic"/> with int8 tuned: SSIM against float32 is τ − 0.03 with spread 0.02
+    /// (so exact int8 reaches 0.944 for 90 % of images), at a quarter of float32's time.
+    /// </summary>
+    private static QualityProfile SyntheticWithInt8()
+    {
+        var p = Synthetic();
+        var spread = new[] { new TauValue(0.4, 0.02), new TauValue(1.0, 0.02) };
+        return p with
+        {
+            Fits = [.. p.Fits, new SsimFit(null, [-0.03, 1], spread, 3) { Precision = Precision.Int8 }],
+            PrecisionTimes = [new PrecisionTimes(Precision.Int8, p.MsPerPosition.Select(t => t with { Value = t.Value / 4 }).ToList())],
+        };
+    }
+
+    [Fact]
+    public void Profile_chooses_int8_only_where_its_own_fit_reaches_the_quality()
+    {
+        var p = SyntheticWithInt8();
+        double z = QualityProfile.Quantile(0.9);
+        Assert.Equal([Precision.Fp32, Precision.Int8], p.Precisions);
+        // 0.9: int8 at the lowest τ with τ − 0.03 − z·0.02 ≥ 0.9 (0.96), a quarter of the time: faster than any float32 setting.
+        var c = p.Choose(0.9);
+        Assert.Equal(Precision.Int8, c.Precision);
+        Assert.Equal(0.96, c.Tau, 9);
+        Assert.Null(c.DrillDown);
+        Assert.True(c.PredictedLowerSsim >= 0.9 && Math.Abs(c.PredictedLowerSsim - (0.96 - 0.03 - z * 0.02)) < 1e-9);
+        Assert.Equal(new Approximation(0.96, null, Precision.Int8), c.Approximation);
+        Assert.Equal(TauValue.Interpolate(p.MsPerPositionIn(Precision.Int8)!, 0.96) * p.Grid.Count / 1000, c.PredictedSeconds, 9);
+        // 0.95: even exact int8 is predicted below (0.944) for 90 % of images: float32 only, as without int8.
+        Assert.Equal(Precision.Fp32, p.Choose(0.95).Precision);
+        Assert.Equal(Synthetic().Choose(0.95), p.Choose(0.95));
+        // A device that cannot run int8, and the paper's procedure: float32.
+        Assert.Equal(Synthetic().Choose(0.9), p.Choose(0.9, allowPrecision: q => q == Precision.Fp32));
+        Assert.Equal(Precision.Fp32, p.ChoosePaperBaseline(0.9).Precision);
+    }
+
     [Fact]
     public void Profile_round_trips_through_json_and_rejects_other_models_and_bad_files()
     {
         string dir = Directory.CreateTempSubdirectory("krypton-profile-").FullName;
         try
         {
-            var p = Synthetic() with { TunedQuality = 0.9, Chosen = Synthetic().Choose(0.9), CreatedUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+            var p = SyntheticWithInt8() with { TunedQuality = 0.9, Chosen = SyntheticWithInt8().Choose(0.9), CreatedUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
             string path = Path.Combine(dir, "p.json");
             p.Save(path);
             var back = QualityProfile.Load(path);
             Assert.Equal(p.ToJson(), back.ToJson());
             Assert.Equal(p.Choose(0.85), back.Choose(0.85));
-            Assert.Contains("\"ms_per_position\"", File.ReadAllText(path));
+            Assert.Equal(Precision.Int8, back.Chosen!.Precision);
+            string json = File.ReadAllText(path);
+            Assert.Contains("\"ms_per_position\"", json);
+            Assert.Contains("\"precision\": \"int8\"", json);
+            Assert.Contains("\"version\": 2", json);
+
+            // Format 1, written before precision was tuned, reads as float32 alone.
+            var old = Synthetic() with { Version = 1, TunedQuality = 0.9, Chosen = Synthetic().Choose(0.9) };
+            old.Save(path);
+            string oldJson = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(path), ",\\s*\"(precision|precision_times)\": (\"fp32\"|\\[\\])", "");
+            Assert.DoesNotContain("precision", oldJson);
+            File.WriteAllText(path, oldJson);
+            var read = QualityProfile.Load(path);
+            Assert.Equal([Precision.Fp32], read.Precisions);
+            Assert.All(read.Fits, f => Assert.Equal(Precision.Fp32, f.Precision));
+            Assert.Equal(Synthetic().Choose(0.85), read.Choose(0.85));
+            File.WriteAllText(path, oldJson.Replace("\"version\": 1", "\"version\": 3"));
+            Assert.Contains("format version 3", Assert.Throws<KryptonException>(() => QualityProfile.Load(path)).Message);
+            p.Save(path);
 
             back.CheckApplies(Tiny, Spec);
             Assert.Contains("patch 8", Assert.Throws<KryptonException>(() => back.CheckApplies(Tiny, Spec with { Patch = Size2.Square(12) })).Message);
@@ -201,10 +256,16 @@ public class PlanningTests
         var options = new TuneOptions(0.8, [1.0, 0.7, 0.4], [new DrillDown(2, 0.25), new DrillDown(3, 0.2)], HoldOut: 2, NaivePositions: 32, BatchSize: 16);
         var p = Tuner.Run(Tiny, ProfileModel.Of(Tiny, "tiny", null), images, Spec, Preprocessing.None, options);
 
-        Assert.Equal(3, p.Fits.Count);
+        // float32 and int8 (the default precisions), each with no drill-down and two settings.
+        Assert.Equal([Precision.Fp32, Precision.Int8], p.Precisions);
+        Assert.Equal(2 * 3, p.Fits.Count);
         Assert.All(p.Fits, f => Assert.Equal(3 * 3, f.Samples));
-        Assert.Equal(3 * 3, p.Sweep.Count);
-        Assert.All(p.Sweep.Where(s => s.Tau == 1.0 && s.DrillDown is null), s => Assert.Equal(1.0, s.MeanSsim, 9));
+        Assert.Equal(2 * 3 * 3, p.Sweep.Count);
+        Assert.All(p.Sweep.Where(s => s.Tau == 1.0 && s.DrillDown is null && s.Precision == Precision.Fp32), s => Assert.Equal(1.0, s.MeanSsim, 9));
+        // int8 is measured against the float32 exact map, not against itself.
+        var int8Exact = p.Sweep.Single(s => s.Tau == 1.0 && s.DrillDown is null && s.Precision == Precision.Int8);
+        Assert.InRange(int8Exact.MeanSsim, 0.3, 0.99999);
+        Assert.Equal(3, p.MsPerPositionIn(Precision.Int8)!.Count);
         Assert.Equal(["img10", "img11", "img12"], p.TuningImages);
         Assert.Equal(2, p.HoldOut.Count);
         Assert.True(p.NaiveMsPerPosition > 0);
@@ -222,6 +283,9 @@ public class PlanningTests
         var chosen = engine.Explain(Request(held, tau: p.Chosen!.Tau, drill: p.Chosen.DrillDown));
         var grid = exact.Grid;
         Assert.Equal(Ssim.Compute(exact.HeatMap, chosen.HeatMap, grid.Rows, grid.Columns), p.HoldOut[1].ChosenSsim, 5);
+        var heldInt8 = engine.Explain(Request(held) with { Method = new(Precision: Precision.Int8) });
+        Assert.Equal(Precision.Int8, p.HoldOut[1].Precisions.Single().Precision);
+        Assert.Equal(Ssim.Compute(exact.HeatMap, heldInt8.HeatMap, grid.Rows, grid.Columns), p.HoldOut[1].Precisions.Single().Ssim, 5);
 
         // The profile plans for a quality target.
         var plan = engine.Plan(Request(held, quality: 0.8, profile: p));
@@ -229,12 +293,17 @@ public class PlanningTests
         Assert.Equal(p.Chosen.PredictedSsim, plan.PredictedSsim);
         Assert.Contains("krypton tune measured", plan.TimeBasis);
 
-        // The profile timed float32: an int8 plan is costed at the int8 convolution rate instead.
-        var int8 = engine.Plan(Request(held, tau: p.Chosen.Tau, drill: p.Chosen.DrillDown, profile: p) with
-            { Method = new(Tau: p.Chosen.Tau, DrillDown: p.Chosen.DrillDown, Profile: p, Precision: Precision.Int8) });
-        Assert.Contains("int8 convolution rate", int8.TimeBasis);
-        Assert.True(int8.EstimatedTime > TimeSpan.Zero);
+        // An int8 plan is costed with the int8 times the profile measured; with a profile that timed
+        // float32 alone, at the int8 convolution rate instead.
+        var int8Method = new MethodOptions(Tau: 0.7, Profile: p, Precision: Precision.Int8);
+        var int8 = engine.Plan(Request(held) with { Method = int8Method });
+        Assert.Contains("krypton tune measured", int8.TimeBasis);
+        Assert.Equal(TauValue.Interpolate(p.MsPerPositionIn(Precision.Int8)!, 0.7) * grid.Count, int8.EstimatedTime.TotalMilliseconds, 3);
         Assert.Contains("int8", int8.Describe());
+        var fp32Only = p with { PrecisionTimes = [], Fits = p.Fits.Where(f => f.Precision == Precision.Fp32).ToList() };
+        var probed = engine.Plan(Request(held) with { Method = int8Method with { Profile = fp32Only } });
+        Assert.Contains("int8 convolution rate", probed.TimeBasis);
+        Assert.True(probed.EstimatedTime > TimeSpan.Zero);
 
         Assert.Contains("at least 2 images", Assert.Throws<KryptonException>(() =>
             Tuner.Run(Tiny, ProfileModel.Of(Tiny, "tiny", null), images.Take(1).ToList(), Spec, Preprocessing.None, options)).Message);

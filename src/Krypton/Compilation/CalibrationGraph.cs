@@ -8,23 +8,23 @@ namespace Krypton.Compilation;
 /// The int8 graphs' scales and zero points for one image: the float32 model run once on the
 /// unoccluded image, each slot's value reduced to its range (the model's input also over the
 /// fill, which occluded copies contain), widened to hold 0 and stretched by
-/// <see cref="Int8Layout.Margin"/>; the scale spreads that range over the 255 steps of uint8 and
+/// <see cref="ReducedLayout.Margin"/>; the scale spreads that range over the 255 steps of uint8 and
 /// the zero point is the code of 0 (0 for a value that cannot be negative). Every graph of an
 /// image then runs on the same scales, so exact int8 and naive int8 maps agree.
 /// </summary>
 internal static class CalibrationGraph
 {
     /// <summary>Output: the scales, [slots] float.</summary>
-    public const string ScalesOutput = Int8Layout.ScalesInput;
+    public const string ScalesOutput = ReducedLayout.ScalesInput;
 
     /// <summary>Output: the zero points, [slots] uint8.</summary>
-    public const string ZeroPointsOutput = Int8Layout.ZeroPointsInput;
+    public const string ZeroPointsOutput = ReducedLayout.ZeroPointsInput;
 
     /// <summary>The smallest scale: a value that is zero on the unoccluded image still divides by something.</summary>
     private const float Floor = 1e-8f;
 
     /// <summary>Emits the graph for a network (the logits network that the int8 graphs run) and its layout.</summary>
-    public static byte[] Emit(ModelGraph network, Int8Layout layout)
+    public static byte[] Emit(ModelGraph network, ReducedLayout layout)
     {
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
@@ -49,7 +49,7 @@ internal static class CalibrationGraph
             signed[slot] = isSigned ? 1 : 0;
         }
         string zero = b.Constant("calibration/zero", ConstantTensor.Scalar(0));
-        string margin = b.Constant("calibration/margin", ConstantTensor.Scalar(Int8Layout.Margin));
+        string margin = b.Constant("calibration/margin", ConstantTensor.Scalar(ReducedLayout.Margin));
         // A value that cannot be negative starts at 0 (its zero point is the constant 0).
         string low = b.Node("Mul", [b.Node("Min", [b.Node("Concat", lows, null, "calibration/lows", OnnxAttr.Int("axis", 0)), zero], null, "calibration/low0"),
             b.Constant("calibration/signed", ConstantTensor.Vector(signed))], null, "calibration/low_signed");

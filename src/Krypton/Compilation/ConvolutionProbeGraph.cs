@@ -38,13 +38,13 @@ public static class ConvolutionProbeGraph
     /// <summary>Scale slots of the int8 graph (its input and each convolution's output): it takes that many scales and zero points.</summary>
     public const int Int8Slots = Layers + 1;
 
-    /// <summary>The graph in a precision; in int8 it also takes <see cref="Int8Layout.ScalesInput"/> and <see cref="Int8Layout.ZeroPointsInput"/>, [<see cref="Int8Slots"/>] each.</summary>
+    /// <summary>The graph in a precision; in int8 it also takes <see cref="ReducedLayout.ScalesInput"/> and <see cref="ReducedLayout.ZeroPointsInput"/>, [<see cref="Int8Slots"/>] each.</summary>
     public static byte[] Emit(Precision precision = Precision.Fp32)
     {
         var b = new OnnxGraphBuilder();
         string x = b.Input(Input, [Batch, Channels, Size, Size]);
         var network = Network();
-        var emitter = new PrecisionEmitter(b, precision == Precision.Int8 ? Int8Layout.Of(network) : null);
+        var emitter = new PrecisionEmitter(b, precision, network);
         string y = emitter.EmitNetwork(network, x)[network.Output];
         b.Node("Identity", [emitter.Float(y, network.Output)], "y", "probe_output");
         b.Output("y", [Batch, Channels, Size, Size]);

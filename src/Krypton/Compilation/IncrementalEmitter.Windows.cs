@@ -102,9 +102,9 @@ internal sealed partial class IncrementalEmitter
                 string inside4 = b.Node("Unsqueeze", [inside, b.Int64s(tag + "/m_axes", [3])], null, tag + "/inside4");   // [n, h, w, 1]
                 if (_v.IsStored(a.Value))
                 {
-                    // uint8 codes: a choice, not arithmetic.
+                    // uint8 codes or float16: a choice, not arithmetic.
                     string chosen = b.Node("Where", [inside4, regionCells, cacheCells], null, tag + "/blend");
-                    BytesPerPosition += 3L * channels * h * w;
+                    BytesPerPosition += 3L * ElementBytes(a.Value) * channels * h * w;
                     return b.Node("Transpose", [chosen], null, tag + "/nchw", OnnxAttr.Ints("perm", 0, 3, 1, 2));
                 }
                 string m = b.Node("Cast", [inside4], null, tag + "/m", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float));

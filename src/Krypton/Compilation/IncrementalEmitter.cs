@@ -26,20 +26,20 @@ internal sealed partial class IncrementalEmitter
     private readonly Dictionary<string, string> _full = [];
     private string _rowTable = "", _colTable = "", _batch = "";
 
-    /// <summary>An emitter of the plan's incremental graph reading <paramref name="caches"/>; with a layout, in int8.</summary>
-    public IncrementalEmitter(IncrementalPlan plan, IReadOnlyDictionary<(string, float), CacheSpec> caches, Int8Layout? layout)
+    /// <summary>An emitter of the plan's incremental graph reading <paramref name="caches"/>, in a precision with its layout (<see cref="ReducedLayout.For"/>).</summary>
+    public IncrementalEmitter(IncrementalPlan plan, IReadOnlyDictionary<(string, float), CacheSpec> caches, Precision precision, ReducedLayout? layout)
     {
         this.plan = plan;
         this.caches = caches;
         _g = plan.Graph;
         ScoreHead.ReserveNames(_b);
-        _v = new PrecisionEmitter(_b, layout);
+        _v = new PrecisionEmitter(_b, precision, layout);
     }
 
     public long BytesPerPosition { get; private set; }
 
-    /// <summary>Bytes of one element of the value as the graph holds it (uint8 or float32).</summary>
-    private int ElementBytes(string value) => _v.IsStored(value) ? 1 : 4;
+    /// <summary>Bytes of one element of the value as the graph holds it (uint8, float16 or float32).</summary>
+    private int ElementBytes(string value) => _v.ElementBytes(value);
 
     public byte[] Emit(List<WindowRead> reads, ValueKind value)
     {

@@ -19,13 +19,13 @@ public static class IncrementalGraph
     /// <summary>Compiles the plan's graphs for the value kind and precision.</summary>
     public static CompiledIncremental Compile(IncrementalPlan plan, ValueKind value, Precision precision = Precision.Fp32)
     {
-        var layout = precision == Precision.Int8 ? Int8Layout.Of(plan.Graph) : null;
+        var layout = ReducedLayout.For(precision, plan.Graph);
         var reads = Reads(plan);
         var caches = CacheSpecs(plan, reads);
-        var emitter = new IncrementalEmitter(plan, caches, layout);
+        var emitter = new IncrementalEmitter(plan, caches, precision, layout);
         byte[] incremental = emitter.Emit(reads, value);
-        return new CompiledIncremental(CacheGraphFor(plan, caches, layout), incremental, caches.Values.ToList(), emitter.BytesPerPosition,
-            layout is null ? null : CalibrationGraph.Emit(plan.Graph, layout));
+        return new CompiledIncremental(CacheGraphFor(plan, caches, precision, layout), incremental, caches.Values.ToList(), emitter.BytesPerPosition,
+            precision == Precision.Int8 ? CalibrationGraph.Emit(plan.Graph, layout!) : null);
     }
 
 
@@ -100,13 +100,13 @@ public static class IncrementalGraph
     }
 
     /// <summary>The model run once, exposing every cache channels-last and padded, plus its scores.</summary>
-    private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches, Int8Layout? layout)
+    private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches, Precision precision, ReducedLayout? layout)
     {
         var g = plan.Graph;
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
         string image = b.Input(ScoreHead.ImageInput, [1, g.Channels, g.Height, g.Width]);
-        var emitter = new PrecisionEmitter(b, layout);
+        var emitter = new PrecisionEmitter(b, precision, layout);
         var names = emitter.EmitNetwork(g, image);
         foreach (var c in caches.Values)
         {

@@ -19,7 +19,8 @@ public static class NaiveOcclusionGraph
 
     /// <summary>
     /// Emits the graph for a model, a patch size, a value kind and a precision (int8 adds the
-    /// scales input, <see cref="Int8Layout.ScalesInput"/>, that <see cref="CalibrationGraph"/> computes).
+    /// scales input, <see cref="ReducedLayout.ScalesInput"/>, that <see cref="CalibrationGraph"/> computes;
+    /// TF32 is the float32 graph, a session option).
     /// </summary>
     public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value, Precision precision = Precision.Fp32)
     {
@@ -35,11 +36,11 @@ public static class NaiveOcclusionGraph
         string mask = PatchMask(b, positions, patch, h, w);
         string occluded = b.Node("Where", [mask, fill, image], null, "occlude");
         string output;
-        if (precision == Precision.Fp32)
+        if (ReducedLayout.For(precision, network) is not { } layout)
             output = OnnxExporter.EmitNodes(network, b, occluded, "model/");
         else
         {
-            var emitter = new PrecisionEmitter(b, Int8Layout.Of(network));
+            var emitter = new PrecisionEmitter(b, precision, layout);
             output = emitter.Float(emitter.EmitNetwork(network, occluded, "model/")[network.Output], network.Output);
         }
         ScoreHead.Emit(b, output, network, value, targets);
@@ -50,7 +51,7 @@ public static class NaiveOcclusionGraph
     public static byte[] Calibration(ModelGraph model)
     {
         var network = ScoreHead.Logits(model);
-        return CalibrationGraph.Emit(network, Int8Layout.Of(network));
+        return CalibrationGraph.Emit(network, ReducedLayout.Of(network));
     }
 
     /// <summary>

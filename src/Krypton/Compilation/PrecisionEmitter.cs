@@ -1,42 +1,54 @@
 using Krypton.Model;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
+using Krypton.Spec;
 
 namespace Krypton.Compilation;
 
 /// <summary>
-/// Emits a model's nodes in a graph's precision: in float32 each op as <see cref="OpEmitter"/>
-/// writes it; in int8 as <see cref="Int8Layout"/> holds the values, converting between uint8
-/// and float32 (DequantizeLinear, QuantizeLinear) only where an op needs the other form. The
-/// naive, cache and incremental graphs all emit through one of these, so their int8 values are
+/// Emits a model's nodes in a graph's precision: in float32 (and TF32, a session option) each op
+/// as <see cref="OpEmitter"/> writes it; in int8 and float16 as <see cref="ReducedLayout"/> holds
+/// the values, converting between the reduced form and float32 (DequantizeLinear and
+/// QuantizeLinear for uint8 codes, Cast for float16) only where an op needs the other form. The
+/// naive, cache and incremental graphs all emit through one of these, so their values are
 /// computed alike.
 /// </summary>
 internal sealed class PrecisionEmitter
 {
     private readonly OnnxGraphBuilder _b;
-    private readonly Int8Layout? _layout;
+    private readonly ReducedLayout? _layout;
+    private readonly bool _half;
     private readonly Dictionary<int, string> _scales = [];
     private readonly Dictionary<int, string> _zeroPoints = [];
     private string? _zero;
     private readonly Dictionary<string, string> _floats = [];
     private readonly Dictionary<string, string> _quantized = [];
     private readonly Dictionary<ConstantTensor, (string Weight, string Scales, string ZeroPoints)> _weights = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ConstantTensor, string> _halfWeights = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>An emitter into <paramref name="b"/>; with a layout the graph gets the scales input.</summary>
-    public PrecisionEmitter(OnnxGraphBuilder b, Int8Layout? layout)
+    /// <summary>An emitter into <paramref name="b"/> of <paramref name="network"/>'s nodes in a precision; in int8 the graph gets the scales inputs.</summary>
+    public PrecisionEmitter(OnnxGraphBuilder b, Precision precision, ModelGraph network) : this(b, precision, ReducedLayout.For(precision, network)) { }
+
+    /// <summary>An emitter into <paramref name="b"/> in a precision with its layout (<see cref="ReducedLayout.For"/>); in int8 the graph gets the scales inputs.</summary>
+    public PrecisionEmitter(OnnxGraphBuilder b, Precision precision, ReducedLayout? layout)
     {
         _b = b;
         _layout = layout;
-        if (layout is null) return;
-        b.Input(Int8Layout.ScalesInput, [layout.Slots]);
-        b.Input(Int8Layout.ZeroPointsInput, [layout.Slots], TensorProto.Types.DataType.Uint8);
+        _half = precision == Precision.Fp16;
+        if (layout is null || _half) return;
+        b.Input(ReducedLayout.ScalesInput, [layout.Slots]);
+        b.Input(ReducedLayout.ZeroPointsInput, [layout.Slots], TensorProto.Types.DataType.Uint8);
     }
 
     /// <summary>True when the graph holds <paramref name="value"/> as uint8.</summary>
     public bool IsStored(string value) => _layout?.IsStored(value) ?? false;
 
     /// <summary>The element type the graph holds <paramref name="value"/> in.</summary>
-    public TensorProto.Types.DataType TypeOf(string value) => IsStored(value) ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Float;
+    public TensorProto.Types.DataType TypeOf(string value) =>
+        !IsStored(value) ? TensorProto.Types.DataType.Float : _half ? TensorProto.Types.DataType.Float16 : TensorProto.Types.DataType.Uint8;
+
+    /// <summary>Bytes of one element of <paramref name="value"/> as the graph holds it.</summary>
+    public int ElementBytes(string value) => !IsStored(value) ? 4 : _half ? 2 : 1;
 
     /// <summary>
     /// Emits <paramref name="node"/> computing <paramref name="op"/> (the node's op, or a variant of it
@@ -53,8 +65,15 @@ internal sealed class PrecisionEmitter
         string input = inputs.Count > 0 ? inputs[0] : "";
         switch (op)
         {
+            case Conv conv when _half:
+                EmitHalfConv(node, conv, Reduced(input, node.Inputs[0]), output);
+                return;
             case Conv conv:
-                EmitConv(node, conv, Quantized(input, node.Inputs[0]), output);
+                EmitConv(node, conv, Reduced(input, node.Inputs[0]), output);
+                return;
+            case Activation { Kind: ActivationKind.Relu } when _half && layout.IsStored(node.Output):
+                // float16 keeps the sign: the ReLU runs (in int8 the zero point 0 already clamped).
+                _b.Node("Relu", [input], output, node.Name);
                 return;
             case Activation { Kind: ActivationKind.Relu } or Identity when layout.IsStored(node.Output):
                 _b.Node("Identity", [input], output, node.Name);
@@ -84,25 +103,31 @@ internal sealed class PrecisionEmitter
     {
         if (!IsStored(value)) return name;
         if (_floats.TryGetValue(name, out var known)) return known;
-        return _floats[name] = _b.Node("DequantizeLinear", [name, Scale(value), ZeroPoint(value)], null, name + "/float");
+        return _floats[name] = _half
+            ? _b.Node("Cast", [name], null, name + "/float", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float))
+            : _b.Node("DequantizeLinear", [name, Scale(value), ZeroPoint(value)], null, name + "/float");
     }
 
-    /// <summary><paramref name="name"/>, which holds <paramref name="value"/> in the graph's form, as uint8 on the value's scale.</summary>
-    public string Quantized(string name, string value)
+    /// <summary><paramref name="name"/>, which holds <paramref name="value"/> in the graph's form, in the reduced form: uint8 on the value's scale, or float16.</summary>
+    public string Reduced(string name, string value)
     {
         if (IsStored(value)) return name;
         if (_quantized.TryGetValue(name, out var known)) return known;
-        return _quantized[name] = _b.Node("QuantizeLinear", [name, Scale(value), ZeroPoint(value)], null, name + "/uint8");
+        return _quantized[name] = _half
+            ? _b.Node("Cast", [name], null, name + "/half", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float16))
+            : _b.Node("QuantizeLinear", [name, Scale(value), ZeroPoint(value)], null, name + "/uint8");
     }
 
     /// <summary>
     /// A scalar in the graph's form of <paramref name="value"/> that stands for <paramref name="padValue"/>
-    /// (what a read beyond the map's border finds): the float itself, or its uint8 code, with
-    /// the lowest float (max pooling's border) as code 0.
+    /// (what a read beyond the map's border finds): the float itself, its float16 (the lowest
+    /// float, max pooling's border, as the lowest float16), or its uint8 code, with the lowest
+    /// float as code 0.
     /// </summary>
     public string PadConstant(string value, float padValue, string hint)
     {
         if (!IsStored(value)) return _b.Constant(hint + "/pad_value", ConstantTensor.Scalar(padValue));
+        if (_half) return Half16(hint + "/pad_value", [], [padValue == float.MinValue ? Half.MinValue : (Half)padValue]);
         if (padValue == float.MinValue) return _b.Typed(hint + "/pad_code", TensorProto.Types.DataType.Uint8, [], [0]);
         return _b.Node("QuantizeLinear", [_b.Constant(hint + "/pad_value", ConstantTensor.Scalar(padValue)), Scale(value), ZeroPoint(value)], null, hint + "/pad_code");
     }
@@ -112,7 +137,7 @@ internal sealed class PrecisionEmitter
     {
         int slot = _layout!.SlotOf(value);
         if (_scales.TryGetValue(slot, out var known)) return known;
-        return _scales[slot] = _b.Node("Gather", [Int8Layout.ScalesInput, _b.Int64Scalar($"int8_slot{slot}", slot)], null, $"int8_scale{slot}", OnnxAttr.Int("axis", 0));
+        return _scales[slot] = _b.Node("Gather", [ReducedLayout.ScalesInput, _b.Int64Scalar($"int8_slot{slot}", slot)], null, $"int8_scale{slot}", OnnxAttr.Int("axis", 0));
     }
 
     /// <summary>The value's zero point: the constant 0 for a value that cannot be negative, else read from the zero points input (once per slot).</summary>
@@ -122,7 +147,7 @@ internal sealed class PrecisionEmitter
             return _zero ??= _b.Typed("int8_zero", TensorProto.Types.DataType.Uint8, [], [0]);
         int slot = _layout.SlotOf(value);
         if (_zeroPoints.TryGetValue(slot, out var known)) return known;
-        return _zeroPoints[slot] = _b.Node("Gather", [Int8Layout.ZeroPointsInput, _b.Int64Scalar($"int8_zp_slot{slot}", slot)], null, $"int8_zero_point{slot}", OnnxAttr.Int("axis", 0));
+        return _zeroPoints[slot] = _b.Node("Gather", [ReducedLayout.ZeroPointsInput, _b.Int64Scalar($"int8_zp_slot{slot}", slot)], null, $"int8_zero_point{slot}", OnnxAttr.Int("axis", 0));
     }
 
     /// <summary>
@@ -144,17 +169,25 @@ internal sealed class PrecisionEmitter
                 null, node.Name + "/bias_clip");
             inputs.Add(b.Node("Cast", [clipped], null, node.Name + "/bias_int32", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Int32)));
         }
-        var w = conv.Window;
-        b.Node("QLinearConv", inputs, output, node.Name,
-            OnnxAttr.Ints("kernel_shape", w.KernelH, w.KernelW),
-            OnnxAttr.Ints("strides", w.StrideH, w.StrideW),
-            OnnxAttr.Ints("pads", w.PadTop, w.PadLeft, w.PadBottom, w.PadRight),
-            OnnxAttr.Ints("dilations", w.DilationH, w.DilationW),
-            OnnxAttr.Int("group", conv.Groups));
+        b.Node("QLinearConv", inputs, output, node.Name, OpEmitter.ConvAttributes(conv));
     }
 
+    /// <summary>Conv in float16: the input, weights, bias and output all half (weights converted once).</summary>
+    private void EmitHalfConv(Node node, Conv conv, string x, string output)
+    {
+        if (!_halfWeights.TryGetValue(conv.Weight, out var weight))
+            _halfWeights[conv.Weight] = weight = Half16(node.Name + ".weight_half", conv.Weight.Shape, conv.Weight.Data.Select(v => (Half)v).ToArray());
+        var inputs = new List<string> { x, weight };
+        if (conv.Bias is not null)
+            inputs.Add(Half16(node.Name + ".bias_half", conv.Bias.Shape, conv.Bias.Data.Select(v => (Half)v).ToArray()));
+        _b.Node("Conv", inputs, output, node.Name, OpEmitter.ConvAttributes(conv));
+    }
+
+    private string Half16(string hint, int[] shape, Half[] values) =>
+        _b.Typed(hint, TensorProto.Types.DataType.Float16, shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
     /// <summary>
-    /// The weights as int8 codes, symmetric per output channel (scale = largest |w| / <see cref="Int8Layout.WeightLimit"/>,
+    /// The weights as int8 codes, symmetric per output channel (scale = largest |w| / <see cref="ReducedLayout.WeightLimit"/>,
     /// rounded half to even as QuantizeLinear rounds), with their scales and zero points; once per weight tensor.
     /// </summary>
     private (string, string, string) QuantizedWeights(Conv conv, string name)
@@ -169,10 +202,10 @@ internal sealed class PrecisionEmitter
             var row = data.AsSpan(k * per, per);
             float largest = 0;
             foreach (float v in row) largest = Math.Max(largest, Math.Abs(v));
-            float scale = largest > 0 ? largest / Int8Layout.WeightLimit : 1f;
+            float scale = largest > 0 ? largest / ReducedLayout.WeightLimit : 1f;
             scales[k] = scale;
             for (int i = 0; i < per; i++)
-                codes[k * per + i] = unchecked((byte)(sbyte)Math.Clamp(Math.Round(row[i] / scale, MidpointRounding.ToEven), -Int8Layout.WeightLimit, Int8Layout.WeightLimit));
+                codes[k * per + i] = unchecked((byte)(sbyte)Math.Clamp(Math.Round(row[i] / scale, MidpointRounding.ToEven), -ReducedLayout.WeightLimit, ReducedLayout.WeightLimit));
         }
         var made = (
             _b.Typed(name + ".weight_int8", TensorProto.Types.DataType.Int8, conv.Weight.Shape, codes),

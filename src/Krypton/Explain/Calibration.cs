@@ -14,7 +14,7 @@ internal sealed class Calibration(byte[] graph, ExecutionOptions? options) : IDi
 
     /// <summary>
     /// The scales and zero points of <paramref name="image"/> and <paramref name="fill"/> ([1, C, H, W] each),
-    /// in host memory, by the names the int8 graphs take them (<see cref="Int8Layout.ScalesInput"/>, <see cref="Int8Layout.ZeroPointsInput"/>).
+    /// in host memory, by the names the int8 graphs take them (<see cref="ReducedLayout.ScalesInput"/>, <see cref="ReducedLayout.ZeroPointsInput"/>).
     /// </summary>
     public IReadOnlyDictionary<string, OrtValue> Run(OrtValue image, OrtValue fill)
     {
@@ -24,8 +24,8 @@ internal sealed class Calibration(byte[] graph, ExecutionOptions? options) : IDi
         byte[] zeroPoints = results[1].GetTensorDataAsSpan<byte>().ToArray();
         return new Dictionary<string, OrtValue>
         {
-            [Int8Layout.ScalesInput] = OrtValue.CreateTensorValueFromMemory(scales, [scales.Length]),
-            [Int8Layout.ZeroPointsInput] = OrtValue.CreateTensorValueFromMemory(zeroPoints, [zeroPoints.Length]),
+            [ReducedLayout.ScalesInput] = OrtValue.CreateTensorValueFromMemory(scales, [scales.Length]),
+            [ReducedLayout.ZeroPointsInput] = OrtValue.CreateTensorValueFromMemory(zeroPoints, [zeroPoints.Length]),
         };
     }
 

@@ -28,6 +28,7 @@ internal sealed class ProgramCache(Planner planner) : IDisposable
         if (_programs.TryGetValue(key, out var known))
             return known;
         OcclusionProgram made;
+        execution = execution.For(precision);
         if (plan.Mode == OcclusionMode.Exact && planner.Incremental(model, spec.Patch, tau) is (IncrementalPlan incremental, _))
             made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value, precision), execution);
         else

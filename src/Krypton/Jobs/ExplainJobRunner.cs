@@ -63,7 +63,7 @@ public static class ExplainJobRunner
     /// <summary>
     /// Checks what needs neither the model nor the input, so that a mistake stops the job before
     /// anything is loaded: the patch and stride, the ranges of the method, resources and
-    /// faithfulness settings, settings that do not go together, and that the report file can be
+    /// faithfulness settings, the precision on the device, settings that do not go together, and that the report file can be
     /// written. <see cref="Prepare(ExplainJob)"/> and <see cref="ExplainFolder.Run"/> call it first.
     /// </summary>
     /// <exception cref="KryptonException">A setting is out of range, contradicts another, or names a report file that cannot be written.</exception>
@@ -72,6 +72,7 @@ public static class ExplainJobRunner
         job.Spec.Validate();
         job.Method.Check();
         job.Resources.Check();
+        job.Resources.Execution.Check(job.Method.Precision);
         job.Faithfulness?.Check();
         job.Framing?.Check();
         if (job.Spec.Positions is not null && (job.ReportFile is not null || job.Faithfulness is not null || job.PerPixel || job.OnOriginal))

@@ -16,15 +16,9 @@ public static class OpEmitter
         {
             case Conv conv:
             {
-                var w = conv.Window;
                 var ins = new List<string> { inputs[0], b.Constant(name + ".weight", conv.Weight) };
                 if (conv.Bias is not null) ins.Add(b.Constant(name + ".bias", conv.Bias));
-                b.Node("Conv", ins, output, name,
-                    OnnxAttr.Ints("kernel_shape", w.KernelH, w.KernelW),
-                    OnnxAttr.Ints("strides", w.StrideH, w.StrideW),
-                    OnnxAttr.Ints("pads", w.PadTop, w.PadLeft, w.PadBottom, w.PadRight),
-                    OnnxAttr.Ints("dilations", w.DilationH, w.DilationW),
-                    OnnxAttr.Int("group", conv.Groups));
+                b.Node("Conv", ins, output, name, ConvAttributes(conv));
                 break;
             }
             case BatchNorm bn:
@@ -117,6 +111,20 @@ public static class OpEmitter
             default:
                 throw new InvalidOperationException($"op {op.GetType().Name} has no ONNX form");
         }
+    }
+
+    /// <summary>A convolution's attributes (Conv, QLinearConv): kernel, strides, pads, dilations, groups.</summary>
+    public static AttributeProto[] ConvAttributes(Conv conv)
+    {
+        var w = conv.Window;
+        return
+        [
+            OnnxAttr.Ints("kernel_shape", w.KernelH, w.KernelW),
+            OnnxAttr.Ints("strides", w.StrideH, w.StrideW),
+            OnnxAttr.Ints("pads", w.PadTop, w.PadLeft, w.PadBottom, w.PadRight),
+            OnnxAttr.Ints("dilations", w.DilationH, w.DilationW),
+            OnnxAttr.Int("group", conv.Groups),
+        ];
     }
 
     /// <summary>A pooling window's attributes: kernel, strides, pads, ceil mode, and dilations (max) or count_include_pad (average).</summary>

@@ -8,7 +8,11 @@ internal static class MethodChoice
 {
     /// <summary>The approximation to run, why, and the profile's predicted SSIM.</summary>
     /// <exception cref="KryptonException">The settings contradict each other or the spec.</exception>
-    public static (Approximation Approximation, string Reason, double? PredictedSsim) Choose(ModelGraph model, OcclusionSpec spec, MethodOptions method)
+    /// <param name="model">The model.</param>
+    /// <param name="spec">The experiment.</param>
+    /// <param name="method">What was asked.</param>
+    /// <param name="cuda">True on a CUDA device: a profile's choice of precision is limited to those fast there (int8 on a CPU; TF32 and float16 on CUDA).</param>
+    public static (Approximation Approximation, string Reason, double? PredictedSsim) Choose(ModelGraph model, OcclusionSpec spec, MethodOptions method, bool cuda)
     {
         method.Check();
         if (method.Tau < 1 && method.Mode == OcclusionMode.Naive)
@@ -36,7 +40,7 @@ internal static class MethodChoice
         if (method.Profile is not { } profile)
             return (Approximation.None, "no tuning profile for this model (krypton tune makes one): exact inference, which meets any quality target", 1.0);
         profile.CheckApplies(model, spec);
-        var choice = profile.Choose(quality, allowDrillDown: gridOnly && oneTarget);
+        var choice = profile.Choose(quality, allowDrillDown: gridOnly && oneTarget, allowPrecision: p => p.IsFastOn(cuda));
         string reason = choice.Approximation.IsExact
             ? $"no approximation is predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images; exact inference"
             : $"the fastest settings predicted to reach SSIM {quality:0.###} for {profile.Confidence:P0} of images (there {choice.PredictedLowerSsim:0.###}; {choice.PredictedSpeedupVsExact:0.#}x faster than exact when tuned)";

@@ -33,8 +33,9 @@ public sealed class Planner
         if (positions == 0)
             throw new KryptonException("no patch position overlaps the region of interest");
 
-        var (approximation, reason, predicted) = MethodChoice.Choose(model, spec, method);
         var execution = resources.Execution;
+        var (approximation, reason, predicted) = MethodChoice.Choose(model, spec, method, execution.IsCuda);
+        execution.Check(approximation.Precision);
         var (incremental, fallback) = method.Mode == OcclusionMode.Exact ? Incremental(model, spec.Patch, approximation.Tau) : (null, null);
         long bytesPerPosition = incremental is null ? NaiveOcclusionGraph.BytesPerPosition(model) : Compiled(incremental, spec.Value, approximation.Precision).BytesPerPosition;
         int batch = MemoryBudget.For(model, resources.BatchSize, () =>
@@ -93,16 +94,16 @@ public sealed class Planner
 
     /// <summary>
     /// The sweep's time: the profile's measured time per position when it was tuned on the same
-    /// device and threads (profiles time float32), else the multiply-adds at this machine's
+    /// device and threads in the plan's precision, else the multiply-adds at this machine's
     /// measured convolution rate in the plan's precision.
     /// </summary>
     private static (TimeSpan Time, string Basis) EstimateTime(QualityProfile? profile, Runtime.ExecutionOptions execution, OcclusionMode mode,
         Approximation approximation, string? fallback, long macs, int evaluated)
     {
         if (profile is not null && profile.Device == execution.Device.ToString() && profile.Threads == execution.EffectiveThreads && fallback is null
-            && approximation.Precision == Precision.Fp32)
+            && (mode == OcclusionMode.Naive ? approximation.Precision == Precision.Fp32 : profile.MsPerPositionIn(approximation.Precision) is not null))
         {
-            double ms = mode == OcclusionMode.Naive ? profile.NaiveMsPerPosition : TauValue.Interpolate(profile.MsPerPosition, approximation.Tau);
+            double ms = mode == OcclusionMode.Naive ? profile.NaiveMsPerPosition : TauValue.Interpolate(profile.MsPerPositionIn(approximation.Precision)!, approximation.Tau);
             return (TimeSpan.FromMilliseconds(ms * evaluated), $"times per position that krypton tune measured on {profile.Device} with {profile.Threads} threads");
         }
         double rate = ThroughputProbe.MultiplyAddsPerSecond(execution, approximation.Precision);

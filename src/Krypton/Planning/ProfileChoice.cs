@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Krypton.Spec;
 
 namespace Krypton.Planning;
 
@@ -15,7 +16,10 @@ namespace Krypton.Planning;
 public sealed record ProfileChoice(double Tau, DrillDown? DrillDown, double Quality, double PredictedSsim, double PredictedLowerSsim, int Positions,
     double PredictedSeconds, double PredictedSpeedupVsNaive, double PredictedSpeedupVsExact)
 {
+    /// <summary>The precision chosen (profiles of format 1 chose float32 only).</summary>
+    public Precision Precision { get; init; }
+
     /// <summary>The settings.</summary>
     [JsonIgnore]
-    public Approximation Approximation => new(Tau, DrillDown);
+    public Approximation Approximation => new(Tau, DrillDown, Precision);
 }

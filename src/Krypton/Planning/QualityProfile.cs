@@ -7,10 +7,11 @@ using Krypton.Spec;
 namespace Krypton.Planning;
 
 /// <summary>
-/// What <c>krypton tune</c> learned about a model, a patch and a stride: SSIM as a function of τ
-/// for each drill-down setting, the time per position at each τ, and the naive time, so that any
-/// quality target can be turned into the fastest settings predicted to meet it
-/// (<see cref="Choose(double, bool)"/>). Saved as JSON.
+/// What <c>krypton tune</c> learned about a model, a patch and a stride: SSIM (against the float32
+/// exact map) as a function of τ for each precision and drill-down setting, the time per position
+/// at each τ in each precision, and the naive float32 time, so that any quality target can be
+/// turned into the fastest settings predicted to meet it (<see cref="Choose(double, bool, Func{Precision, bool}?)"/>).
+/// Saved as JSON; format 1 (written before precision was tuned) reads as float32 alone.
 /// </summary>
 public sealed record QualityProfile(
     ProfileModel Model,
@@ -27,8 +28,19 @@ public sealed record QualityProfile(
     double NaiveMsPerPosition,
     IReadOnlyList<string> TuningImages)
 {
-    /// <summary>Format version of the file.</summary>
-    public int Version { get; init; } = 1;
+    /// <summary>Format version of the file: 2 since precision is tuned; 1 is read as float32 alone.</summary>
+    public int Version { get; init; } = 2;
+
+    /// <summary>Times per position in the precisions other than float32 that were tuned (float32's are <see cref="MsPerPosition"/>).</summary>
+    public IReadOnlyList<PrecisionTimes> PrecisionTimes { get; init; } = [];
+
+    /// <summary>The precisions tuned: float32 first.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Precision> Precisions => [Precision.Fp32, .. PrecisionTimes.Select(t => t.Precision)];
+
+    /// <summary>Milliseconds per position at each τ swept in a precision, or null if it was not tuned.</summary>
+    public IReadOnlyList<TauValue>? MsPerPositionIn(Precision precision) =>
+        precision == Precision.Fp32 ? MsPerPosition : PrecisionTimes.FirstOrDefault(t => t.Precision == precision)?.MsPerPosition;
 
     /// <summary>The quality the tuning run aimed at.</summary>
     public double TunedQuality { get; init; }
@@ -60,32 +72,38 @@ public sealed record QualityProfile(
 
     /// <summary>
     /// The fastest settings whose SSIM, at the profile's confidence, is predicted to reach
-    /// <paramref name="quality"/>: for each drill-down setting, the lowest τ (in steps of 0.01,
-    /// not below the lowest τ swept) at and above which the prediction holds, costed with the
-    /// times measured while tuning. Exact inference (τ = 1, no drill-down) always qualifies.
+    /// <paramref name="quality"/>: for each precision and drill-down setting, the lowest τ (in
+    /// steps of 0.01, not below the lowest τ swept) at and above which the prediction holds,
+    /// costed with the times measured while tuning in that precision. Exact float32 inference
+    /// (τ = 1, no drill-down) always qualifies; another precision only where its own fit says so.
     /// </summary>
-    public ProfileChoice Choose(double quality, bool allowDrillDown = true) => Choose(quality, Quantile(Confidence), allowDrillDown);
+    /// <param name="quality">The SSIM to reach.</param>
+    /// <param name="allowDrillDown">False where drill-down cannot run (explicit positions, several targets).</param>
+    /// <param name="allowPrecision">Which precisions the run's device can use; null for all tuned.</param>
+    public ProfileChoice Choose(double quality, bool allowDrillDown = true, Func<Precision, bool>? allowPrecision = null) =>
+        Choose(quality, Quantile(Confidence), allowDrillDown, allowPrecision ?? (_ => true));
 
-    /// <summary>The paper's procedure (KRYPTON §3): the mean fit over τ alone, the lowest τ whose predicted SSIM reaches the target.</summary>
-    public ProfileChoice ChoosePaperBaseline(double quality) => Choose(quality, 0, drillDown: false);
+    /// <summary>The paper's procedure (KRYPTON §3): the mean fit over τ alone in float32, the lowest τ whose predicted SSIM reaches the target.</summary>
+    public ProfileChoice ChoosePaperBaseline(double quality) => Choose(quality, 0, drillDown: false, p => p == Precision.Fp32);
 
-    private ProfileChoice Choose(double quality, double z, bool drillDown)
+    private ProfileChoice Choose(double quality, double z, bool drillDown, Func<Precision, bool> allowPrecision)
     {
         CheckQuality(quality);
         var grid = Grid;
         double lowest = Taus.Min();
-        ProfileChoice Costed(double tau, DrillDown? d, SsimFit? fit)
+        double exact = TauValue.Interpolate(MsPerPosition, 1.0) * grid.Count / 1000;
+        ProfileChoice Costed(double tau, DrillDown? d, SsimFit? fit, IReadOnlyList<TauValue> ms)
         {
             int positions = new Approximation(tau, d).Positions(grid);
-            double seconds = TauValue.Interpolate(MsPerPosition, tau) * positions / 1000;
-            double exact = TauValue.Interpolate(MsPerPosition, 1.0) * grid.Count / 1000;
+            double seconds = TauValue.Interpolate(ms, tau) * positions / 1000;
             double mean = fit is null ? 1 : fit.Mean(tau), lower = fit is null ? 1 : fit.Lower(tau, z);
             return new ProfileChoice(tau, d, quality, mean, lower, positions, seconds,
-                NaiveMsPerPosition * grid.Count / 1000 / seconds, exact / seconds);
+                NaiveMsPerPosition * grid.Count / 1000 / seconds, exact / seconds) { Precision = fit?.Precision ?? Precision.Fp32 };
         }
-        var best = Costed(1.0, null, null);
-        foreach (var fit in Fits.Where(f => drillDown || f.DrillDown is null))
+        var best = Costed(1.0, null, null, MsPerPosition);
+        foreach (var fit in Fits.Where(f => (drillDown || f.DrillDown is null) && allowPrecision(f.Precision)))
         {
+            if (MsPerPositionIn(fit.Precision) is not { } ms) continue;
             double? found = null;
             for (int step = 0; 1.0 - step * 0.01 >= lowest - 1e-9; step++)
             {
@@ -93,8 +111,8 @@ public sealed record QualityProfile(
                 if (fit.Lower(tau, z) < quality) break;
                 found = tau;
             }
-            if (found is not double t || (t >= 1 && fit.DrillDown is null)) continue;
-            var candidate = Costed(t, fit.DrillDown, fit);
+            if (found is not double t || (t >= 1 && fit.DrillDown is null && fit.Precision == Precision.Fp32)) continue;
+            var candidate = Costed(t, fit.DrillDown, fit, ms);
             if (candidate.PredictedSeconds < best.PredictedSeconds) best = candidate;
         }
         return best;
@@ -150,6 +168,7 @@ public sealed record QualityProfile(
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     /// <summary>The profile as JSON.</summary>
@@ -175,8 +194,8 @@ public sealed record QualityProfile(
         if (profile is null || profile.Model is null || profile.Fits is null || profile.MsPerPosition is null || profile.Taus is null
             || profile.MsPerPosition.Count == 0 || profile.Patch?.Length != 2 || profile.Stride?.Length != 2 || profile.Model.InputShape?.Length != 4)
             throw new KryptonException($"profile {path} is not a Krypton tuning profile (fields are missing)");
-        if (profile.Version != 1)
-            throw new KryptonException($"profile {path} has format version {profile.Version}; this tool reads version 1");
+        if (profile.Version is not (1 or 2))
+            throw new KryptonException($"profile {path} has format version {profile.Version}; this tool reads versions 1 and 2");
         return profile;
     }
 }

@@ -1,8 +1,10 @@
+using Krypton.Spec;
+
 namespace Krypton.Planning;
 
 /// <summary>
-/// Heat-map quality (SSIM against the exact map) as a function of τ, for one drill-down setting
-/// (or none): a least-squares polynomial in τ (quadratic with three or more τ values, as in
+/// Heat-map quality (SSIM against the float32 exact map) as a function of τ, for one precision and
+/// one drill-down setting (or none): a least-squares polynomial in τ (quadratic with three or more τ values, as in
 /// KRYPTON §3) for the mean over images, and the spread over images at each τ swept.
 /// </summary>
 /// <param name="DrillDown">The drill-down setting, or null for τ alone.</param>
@@ -11,6 +13,9 @@ namespace Krypton.Planning;
 /// <param name="Samples">Points fitted (images × τ values).</param>
 public sealed record SsimFit(DrillDown? DrillDown, double[] Coefficients, IReadOnlyList<TauValue> Spread, int Samples)
 {
+    /// <summary>The precision the maps were computed in (profiles of format 1 swept float32 only).</summary>
+    public Precision Precision { get; init; }
+
     /// <summary>Predicted mean SSIM at τ (at most 1).</summary>
     public double Mean(double tau)
     {

@@ -22,14 +22,14 @@ public static class ThroughputProbe
 
     private static double Measure(ExecutionOptions options, Precision precision)
     {
-        using var session = new OnnxSession(ConvolutionProbeGraph.Emit(precision), options);
+        using var session = new OnnxSession(ConvolutionProbeGraph.Emit(precision), options.For(precision));
         const int b = ConvolutionProbeGraph.Batch, c = ConvolutionProbeGraph.Channels, s = ConvolutionProbeGraph.Size;
         using var x = OrtValue.CreateTensorValueFromMemory(new float[b * c * s * s], [b, c, s, s]);
         var inputs = new Dictionary<string, OrtValue> { [ConvolutionProbeGraph.Input] = x };
         if (precision == Precision.Int8)
         {
-            inputs[Int8Layout.ScalesInput] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.05f, ConvolutionProbeGraph.Int8Slots).ToArray(), [ConvolutionProbeGraph.Int8Slots]);
-            inputs[Int8Layout.ZeroPointsInput] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat((byte)128, ConvolutionProbeGraph.Int8Slots).ToArray(), [ConvolutionProbeGraph.Int8Slots]);
+            inputs[ReducedLayout.ScalesInput] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.05f, ConvolutionProbeGraph.Int8Slots).ToArray(), [ConvolutionProbeGraph.Int8Slots]);
+            inputs[ReducedLayout.ZeroPointsInput] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat((byte)128, ConvolutionProbeGraph.Int8Slots).ToArray(), [ConvolutionProbeGraph.Int8Slots]);
         }
         try
         {

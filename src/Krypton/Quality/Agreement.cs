@@ -8,7 +8,10 @@ namespace Krypton.Quality;
 /// heat map, judged on logits: the largest difference must be within 1e-4 of the largest logit
 /// magnitude seen (unoccluded or in the map) and within 1 % of the reference map's own range (but
 /// not below float32 noise, 1e-6 of that magnitude), so that a small but real difference on a
-/// nearly flat map is still caught.
+/// nearly flat map is still caught. float16 runs are held to 1e-3 instead of 1e-4, with a noise
+/// floor of 2e-4 instead of 1e-6: float16 keeps 11 bits, and an activation computed by another
+/// but equal path (a window instead of the whole map) may round to the neighbouring float16,
+/// about 5e-4 away.
 /// </summary>
 /// <param name="MaxDifference">Largest |candidate − reference| over the cells.</param>
 /// <param name="Scale">Largest logit magnitude seen.</param>
@@ -24,8 +27,9 @@ public sealed record Agreement(double MaxDifference, double Scale, double Range,
     /// heat maps, or values at explicit positions). With <paramref name="expectRange"/>, a flat
     /// reference map is a problem too: the comparison could not fail.
     /// </summary>
-    public static Agreement Of(Explanation candidate, Explanation reference, bool expectRange = true)
+    public static Agreement Of(Explanation candidate, Explanation reference, bool expectRange = true, Precision precision = Precision.Fp32)
     {
+        var (tolerance, noise) = precision == Precision.Fp16 ? (1e-3, 2e-4) : (1e-4, 1e-6);
         if (candidate.Spec.Value != ValueKind.Logit || reference.Spec.Value != ValueKind.Logit)
             return new(double.NaN, double.NaN, double.NaN, "agreement is judged on logits; run both with logit values");
         float[] c = candidate.PositionValues ?? candidate.HeatMap, r = reference.PositionValues ?? reference.HeatMap;
@@ -59,13 +63,13 @@ public sealed record Agreement(double MaxDifference, double Scale, double Range,
             ? $" at cell {worstCell} (patch at {reference.Grid.Origin(worstCell)}): {c[worstCell]} vs {r[worstCell]}"
             : $" at position {reference.Spec.Positions![worstCell]}: {c[worstCell]} vs {r[worstCell]}";
         string? problem = null;
-        if (Math.Abs(candidate.UnoccludedValue - reference.UnoccludedValue) > 1e-4 * Math.Max(scale, 1e-6))
+        if (Math.Abs(candidate.UnoccludedValue - reference.UnoccludedValue) > tolerance * Math.Max(scale, 1e-6))
             problem = $"unoccluded logit {candidate.UnoccludedValue} vs {reference.UnoccludedValue}";
-        else if (worst > 1e-4 * scale)
-            problem = $"max difference {worst:g4} > 1e-4 × {scale:g4}{Where()}";
+        else if (worst > tolerance * scale)
+            problem = $"max difference {worst:g4} > {tolerance:g1} × {scale:g4}{Where()}";
         // Float32 evaluation order alone moves a logit by a few ulps (~1e-7 relative); a map whose
         // range is that small (a few nearby positions) is held to that noise level instead.
-        else if (range > 0 && worst > Math.Max(0.01 * range, 1e-6 * scale))
+        else if (range > 0 && worst > Math.Max(0.01 * range, noise * scale))
             problem = $"max difference {worst:g4} > 1% of the map's range {range:g4}{Where()}";
         else if (expectRange && reference.Positions > 1 && !(range > 0))
             problem = "the reference map is flat, so the comparison proves nothing";

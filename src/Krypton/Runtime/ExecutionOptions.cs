@@ -9,6 +9,12 @@ public sealed record ExecutionOptions(int Threads = 0, Device Device = default, 
     /// <summary>The defaults: all cores, CPU.</summary>
     public static ExecutionOptions Default { get; } = new();
 
+    /// <summary>
+    /// Lets the CUDA provider run float32 convolutions and matrix products in TensorFloat-32 (the
+    /// tf32 precision). Off by default, so that GPU maps equal CPU maps; no effect on a CPU.
+    /// </summary>
+    public bool Tf32 { get; init; }
+
     /// <summary>True for a CUDA device.</summary>
     public bool IsCuda => Device.IsCuda;
 

@@ -41,7 +41,7 @@ public sealed class OnnxSession : IDisposable
         // emitted graphs say which ops run in integers (QLinearConv); nothing else is fused.
         _options.AddSessionConfigEntry("session.disable_quant_qdq", "1");
         if (options.IsCuda)
-            AppendCuda(_options, options.Device.Index);
+            AppendCuda(_options, options.Device.Index, options.Tf32);
         if (options.ProfilePrefix is { } prefix)
         {
             _options.EnableProfiling = true;
@@ -124,7 +124,7 @@ public sealed class OnnxSession : IDisposable
     /// lacks). The CPU build's native library has no CUDA provider, and the GPU build needs CUDA
     /// and cuDNN libraries on the library path: either way, one line saying so.
     /// </summary>
-    private static void AppendCuda(SessionOptions options, int deviceId)
+    private static void AppendCuda(SessionOptions options, int deviceId, bool tf32)
     {
         // A missing CUDA library is also logged by ONNX Runtime itself, in colour, before the
         // exception that says the same: silenced here, so the user gets one line.
@@ -136,7 +136,7 @@ public sealed class OnnxSession : IDisposable
             // TF32 would round convolution inputs to 10-bit mantissas: heat maps must equal the
             // CPU's to float32 rounding, so it is off.
             using var cuda = new OrtCUDAProviderOptions();
-            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["use_tf32"] = "0" });
+            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["use_tf32"] = tf32 ? "1" : "0" });
             options.AppendExecutionProvider_CUDA(cuda);
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)

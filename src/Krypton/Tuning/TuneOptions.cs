@@ -1,5 +1,6 @@
 using Krypton.Planning;
 using Krypton.Runtime;
+using Krypton.Spec;
 
 namespace Krypton.Tuning;
 
@@ -12,6 +13,7 @@ namespace Krypton.Tuning;
 /// <param name="NaivePositions">Positions of the naive sweep timed for the naive baseline.</param>
 /// <param name="BatchSize">Positions per call; null for the memory budget's choice.</param>
 /// <param name="Execution">ONNX Runtime options.</param>
+/// <param name="Precisions">Precisions swept with every τ (float32 is always added: the reference); default <see cref="DefaultPrecisions"/> for the device.</param>
 public sealed record TuneOptions(
     double Quality = 0.9,
     IReadOnlyList<double>? Taus = null,
@@ -20,8 +22,15 @@ public sealed record TuneOptions(
     double Confidence = 0.9,
     int NaivePositions = 256,
     int? BatchSize = null,
-    ExecutionOptions? Execution = null)
+    ExecutionOptions? Execution = null,
+    IReadOnlyList<Precision>? Precisions = null)
 {
+    /// <summary>The precisions swept by default on a device: those it runs faster than float32 (int8 on a CPU; TF32 and float16 on CUDA), and float32.</summary>
+    public static IReadOnlyList<Precision> DefaultPrecisions(bool cuda) => Enum.GetValues<Precision>().Where(p => p.IsFastOn(cuda)).ToList();
+
+    /// <summary>The precisions swept: <see cref="Precisions"/> or the device's default, float32 first.</summary>
+    public IReadOnlyList<Precision> PrecisionsSwept => (Precisions ?? DefaultPrecisions((Execution ?? ExecutionOptions.Default).IsCuda)).Prepend(Precision.Fp32).Distinct().ToList();
+
     /// <summary>The paper's sweep: τ = 1.0, 0.9 … 0.4.</summary>
     public static IReadOnlyList<double> PaperTaus { get; } = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
 
@@ -53,6 +62,9 @@ public sealed record TuneOptions(
             d.Check();
         if (NaivePositions < 1)
             throw new KryptonException($"the naive baseline needs at least 1 position to time, got {NaivePositions}");
-        new ResourceOptions { BatchSize = BatchSize, Execution = Execution ?? ExecutionOptions.Default }.Check();
+        var execution = Execution ?? ExecutionOptions.Default;
+        new ResourceOptions { BatchSize = BatchSize, Execution = execution }.Check();
+        foreach (var p in PrecisionsSwept)
+            execution.Check(p);
     }
 }

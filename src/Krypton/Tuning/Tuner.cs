@@ -10,12 +10,14 @@ namespace Krypton.Tuning;
 
 /// <summary>
 /// Tunes the approximations for a model (KRYPTON §3's automatic tuning, extended): on sample
-/// images, runs the heat map at every τ swept, evaluates every drill-down setting on those maps
-/// without running them again (drill-down only chooses which cells to compute, so its map is a
-/// function of the full map at the same τ), fits SSIM against τ per drill-down setting with its
-/// spread over images, costs every setting with the times measured, and chooses the fastest
-/// predicted to reach the quality for the chosen share of images. Then runs the choice, and the
-/// paper procedure's choice, for real on held-out images and records predicted against achieved.
+/// images, runs the heat map at every τ swept in every precision swept, evaluates every
+/// drill-down setting on those maps without running them again (drill-down only chooses which
+/// cells to compute, so its map is a function of the full map at the same τ), fits SSIM against
+/// the float32 exact map as a function of τ per precision and drill-down setting with its spread
+/// over images, costs every setting with the times measured in its precision, and chooses the
+/// fastest predicted to reach the quality for the chosen share of images. Then runs the choice,
+/// the paper procedure's choice and the exact map in every other precision for real on held-out
+/// images and records predicted against achieved.
 /// </summary>
 public static class Tuner
 {
@@ -34,6 +36,8 @@ public static class Tuner
         // still saves inferences, so only it is tuned.
         if (model.OpaqueReason is not null)
             taus = [1.0];
+        // An opaque network has no convolution of its own to run in another precision.
+        var precisions = model.OpaqueReason is null ? options.PrecisionsSwept : [Precision.Fp32];
         var drills = options.DrillDowns ?? TuneOptions.DefaultDrillDowns;
         spec.Validate(model.Height, model.Width);
 
@@ -42,37 +46,39 @@ public static class Tuner
         var grid = spec.GridFor(model.Height, model.Width);
         var execution = options.Execution ?? ExecutionOptions.Default;
         int threads = execution.Threads > 0 ? execution.Threads : Environment.ProcessorCount;
-        int total = training.Count * taus.Length + 1 + heldOut.Count * 3, done = 0;
+        int total = training.Count * taus.Length * precisions.Count + 1 + heldOut.Count * (2 + precisions.Count), done = 0;
         void Step(string what) => progress?.Report(new TuneProgress(++done, total, what));
 
         using var engine = new OcclusionEngine();
         Explanation Run(float[] input, Approximation a, OcclusionMode mode = OcclusionMode.Exact, OcclusionSpec? with = null)
         {
             cancellation.ThrowIfCancellationRequested();
-            return engine.Explain(new ExplainRequest(model, input, with ?? spec, normalization) { Method = new(mode, Tau: a.Tau, DrillDown: a.DrillDown), Resources = new() { BatchSize = options.BatchSize, Execution = execution } },
+            return engine.Explain(new ExplainRequest(model, input, with ?? spec, normalization) { Method = new(mode, Tau: a.Tau, DrillDown: a.DrillDown, Precision: a.Precision), Resources = new() { BatchSize = options.BatchSize, Execution = execution } },
                 null, cancellation);
         }
 
-        // The sweep: every τ on every training image; drill-down evaluated on each τ's map.
+        // The sweep: every τ in every precision on every training image (float32 exact first, the
+        // reference); drill-down evaluated on each map.
         var settings = new List<DrillDown?> { null };
         settings.AddRange(drills);
-        var ssims = settings.ToDictionary(d => Key(d), _ => taus.ToDictionary(t => t, _ => new List<double>()));
-        var seconds = taus.ToDictionary(t => t, _ => new List<double>());
+        var ssims = precisions.SelectMany(p => settings.Select(d => Key(p, d))).ToDictionary(k => k, _ => taus.ToDictionary(t => t, _ => new List<double>()));
+        var seconds = precisions.ToDictionary(p => p, _ => taus.ToDictionary(t => t, _ => new List<double>()));
         foreach (var (name, input) in training)
         {
             float[]? exact = null;
-            foreach (var tau in taus)
-            {
-                var e = Run(input.Value, new Approximation(tau));
-                seconds[tau].Add(e.Timings.Sweep.TotalSeconds);
-                exact ??= e.HeatMap;
-                foreach (var d in settings)
+            foreach (var precision in precisions)
+                foreach (var tau in taus)
                 {
-                    float[] map = d is null ? e.HeatMap : d.Run(grid, spec.Value, cells => cells.Select(c => e.HeatMap[c]).ToArray()).Map;
-                    ssims[Key(d)][tau].Add(Ssim.Compute(exact, map, grid.Rows, grid.Columns));
+                    var e = Run(input.Value, new Approximation(tau, null, precision));
+                    seconds[precision][tau].Add(e.Timings.Sweep.TotalSeconds);
+                    exact ??= e.HeatMap;
+                    foreach (var d in settings)
+                    {
+                        float[] map = d is null ? e.HeatMap : d.Run(grid, spec.Value, cells => cells.Select(c => e.HeatMap[c]).ToArray()).Map;
+                        ssims[Key(precision, d)][tau].Add(Ssim.Compute(exact, map, grid.Rows, grid.Columns));
+                    }
+                    Step($"{name}: {(precision == Precision.Fp32 ? "" : precision.Name() + ", ")}tau {tau:0.##}, {e.Timings.Sweep.TotalSeconds:0.0} s");
                 }
-                Step($"{name}: tau {tau:0.##}, {e.Timings.Sweep.TotalSeconds:0.0} s");
-            }
         }
 
         // Naive baseline: a sample of the grid's positions on the first image (the cost of a naive
@@ -85,25 +91,26 @@ public static class Tuner
         double naiveMs = naive.Timings.Sweep.TotalMilliseconds / sample;
         Step($"naive baseline: {naiveMs:0.00} ms per position");
 
-        var fits = settings.Select(d =>
+        var fits = precisions.SelectMany(p => settings.Select(d =>
         {
-            var byTau = ssims[Key(d)];
+            var byTau = ssims[Key(p, d)];
             var points = byTau.SelectMany(kv => kv.Value.Select(v => (kv.Key, v))).ToList();
             var spread = byTau.Select(kv => new TauValue(kv.Key, StandardDeviation(kv.Value))).ToList();
-            return new SsimFit(d, SsimFit.FitPolynomial(points), spread, points.Count);
-        }).ToList();
-        var msPerPosition = taus.Select(t => new TauValue(t, seconds[t].Average() * 1000 / grid.Count)).ToList();
-        var sweep = settings.SelectMany(d => taus.Select(t =>
+            return new SsimFit(d, SsimFit.FitPolynomial(points), spread, points.Count) { Precision = p };
+        })).ToList();
+        List<TauValue> MsPerPosition(Precision p) => taus.Select(t => new TauValue(t, seconds[p][t].Average() * 1000 / grid.Count)).ToList();
+        var sweep = precisions.SelectMany(p => settings.SelectMany(d => taus.Select(t =>
         {
             int positions = new Approximation(t, d).Positions(grid);
-            var values = ssims[Key(d)][t];
-            return new SweepPoint(t, d, positions, values.Average(), values.Min(), seconds[t].Average() * positions / grid.Count);
-        })).ToList();
+            var values = ssims[Key(p, d)][t];
+            return new SweepPoint(t, d, positions, values.Average(), values.Min(), seconds[p][t].Average() * positions / grid.Count) { Precision = p };
+        }))).ToList();
 
         var profile = new QualityProfile(identity, [spec.Patch.Height, spec.Patch.Width], [spec.Stride.Height, spec.Stride.Width],
             spec.Fill.ToString(), spec.Value.ToString().ToLowerInvariant(), execution.Device.ToString(), threads, options.Confidence, taus,
-            fits, msPerPosition, naiveMs, training.Select(i => i.Name).ToList())
+            fits, MsPerPosition(Precision.Fp32), naiveMs, training.Select(i => i.Name).ToList())
         {
+            PrecisionTimes = precisions.Skip(1).Select(p => new PrecisionTimes(p, MsPerPosition(p))).ToList(),
             GridKind = GridKinds.Name(spec.GridKind),
             TunedQuality = options.Quality,
             Sweep = sweep,
@@ -112,24 +119,34 @@ public static class Tuner
         var chosen = profile.Choose(options.Quality);
         var baseline = profile.ChoosePaperBaseline(options.Quality);
 
-        // Held-out images: the choices run for real.
+        // Held-out images: the choices, and the exact map in every other precision, run for real
+        // (a setting that is two of these runs once).
         var results = new List<HoldOutResult>();
         foreach (var (name, input) in heldOut)
         {
-            var exact = Run(input.Value, Approximation.None);
-            Step($"{name}: exact, {exact.Timings.Sweep.TotalSeconds:0.0} s");
-            var mine = Run(input.Value, chosen.Approximation);
-            Step($"{name}: chosen {chosen.Approximation}, {mine.Timings.Sweep.TotalSeconds:0.0} s");
-            var paper = Run(input.Value, baseline.Approximation);
-            Step($"{name}: paper procedure {baseline.Approximation}, {paper.Timings.Sweep.TotalSeconds:0.0} s");
-            results.Add(new HoldOutResult(name, exact.Timings.Sweep.TotalSeconds,
-                Ssim.Compute(exact.HeatMap, mine.HeatMap, grid.Rows, grid.Columns), mine.Timings.Sweep.TotalSeconds,
-                Ssim.Compute(exact.HeatMap, paper.HeatMap, grid.Rows, grid.Columns), paper.Timings.Sweep.TotalSeconds));
+            var runs = new Dictionary<Approximation, Explanation>();
+            Explanation RunOnce(Approximation a, string what)
+            {
+                if (runs.TryGetValue(a, out var known)) return known;
+                var e = runs[a] = Run(input.Value, a);
+                Step($"{name}: {what}, {e.Timings.Sweep.TotalSeconds:0.0} s");
+                return e;
+            }
+            var exact = RunOnce(Approximation.None, "exact");
+            var mine = RunOnce(chosen.Approximation, $"chosen {chosen.Approximation}");
+            var paper = RunOnce(baseline.Approximation, $"paper procedure {baseline.Approximation}");
+            var others = precisions.Skip(1).Select(p => (p, Map: RunOnce(new Approximation(1.0, null, p), $"exact {p.Name()}"))).ToList();
+            double Versus(Explanation e) => Ssim.Compute(exact.HeatMap, e.HeatMap, grid.Rows, grid.Columns);
+            results.Add(new HoldOutResult(name, exact.Timings.Sweep.TotalSeconds, Versus(mine), mine.Timings.Sweep.TotalSeconds, Versus(paper), paper.Timings.Sweep.TotalSeconds)
+            {
+                Precisions = others.Select(o => new PrecisionCheck(o.p, Versus(o.Map), o.Map.Timings.Sweep.TotalSeconds)).ToList(),
+            });
+            done = results.Count * (2 + precisions.Count) + (total - heldOut.Count * (2 + precisions.Count));
         }
         return profile with { Chosen = chosen, PaperBaseline = baseline, HoldOut = results };
     }
 
-    private static string Key(DrillDown? d) => d is null ? "none" : $"{d.TargetSpeedup}/{d.Fraction}";
+    private static string Key(Precision p, DrillDown? d) => p.Name() + (d is null ? "/none" : $"/{d.TargetSpeedup}/{d.Fraction}");
 
     private static double StandardDeviation(IReadOnlyList<double> values)
     {

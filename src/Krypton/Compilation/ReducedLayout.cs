@@ -1,19 +1,22 @@
 using Krypton.Model;
+using Krypton.Spec;
 
 namespace Krypton.Compilation;
 
 /// <summary>
-/// How an int8 graph holds a model's values, decided from the graph alone so that the naive,
-/// cache and incremental graphs of one model agree cell for cell. Convolutions read and write
-/// uint8 (QLinearConv); a convolution whose only reader is a ReLU writes the ReLU's output
-/// (zero point 0 clamps what the ReLU would cut); max pooling, padding, identities and ReLUs on
-/// zero-point-0 values keep uint8; every other op computes in float32 on dequantized inputs.
+/// How a reduced-precision graph (int8 or float16) holds a model's values, decided from the graph
+/// alone so that the naive, cache and incremental graphs of one model agree cell for cell. In int8,
+/// convolutions read and write uint8 (QLinearConv); a convolution whose only reader is a ReLU
+/// writes the ReLU's output (zero point 0 clamps what the ReLU would cut); max pooling, padding,
+/// identities and ReLUs on zero-point-0 values keep uint8; every other op computes in float32 on
+/// dequantized inputs. A float16 graph holds the same values in float16 (its ReLUs run as ReLUs,
+/// the slots are not used): convolutions, and what passes their outputs on, in half precision.
 /// Each value a convolution reads or writes has a slot: its scale is the graph input
 /// <see cref="ScalesInput"/>[slot] and its zero point <see cref="ZeroPointsInput"/>[slot], both
 /// calibrated per image (<see cref="CalibrationGraph"/>); a value that cannot be negative has
 /// zero point 0 (so a ReLU is a clamp the quantization already does).
 /// </summary>
-internal sealed class Int8Layout
+internal sealed class ReducedLayout
 {
     /// <summary>The graph input holding every slot's scale, [slots] float.</summary>
     public const string ScalesInput = "int8_scales";
@@ -41,7 +44,7 @@ internal sealed class Int8Layout
     private readonly HashSet<string> _stored = [];
     private readonly List<(string Value, bool Signed)> _calibrated = [];
 
-    private Int8Layout(ModelGraph g)
+    private ReducedLayout(ModelGraph g)
     {
         var nonNegative = NonNegativeValues(g);
         int Slot(string value)
@@ -88,7 +91,10 @@ internal sealed class Int8Layout
     }
 
     /// <summary>The layout of a model's values.</summary>
-    public static Int8Layout Of(ModelGraph g) => new(g);
+    public static ReducedLayout Of(ModelGraph g) => new(g);
+
+    /// <summary>The layout of a model's values in a precision: none for float32 and TF32 (float32 graphs).</summary>
+    public static ReducedLayout? For(Precision precision, ModelGraph g) => precision is Precision.Int8 or Precision.Fp16 ? new(g) : null;
 
     /// <summary>Number of scale slots.</summary>
     public int Slots => _calibrated.Count;
@@ -96,7 +102,7 @@ internal sealed class Int8Layout
     /// <summary>Each slot's value, as calibrated in the float model, and whether it can be negative (a calibrated zero point) or not (zero point 0).</summary>
     public IReadOnlyList<(string Value, bool Signed)> Calibrated => _calibrated;
 
-    /// <summary>True when the value is held as uint8.</summary>
+    /// <summary>True when the value is held in the reduced precision (uint8 codes, or float16).</summary>
     public bool IsStored(string value) => _stored.Contains(value);
 
     /// <summary>The value's scale slot.</summary>
