@@ -126,12 +126,13 @@ internal static class ExplainCommand
             PerPixel = parse.GetValue(PerPixel),
             OnOriginal = parse.GetValue(OnOriginal),
             CommandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            CommandStartUtc = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime(),
         };
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
         if (job.InputFile is { } folder && Directory.Exists(folder))
-            return await RunFolderAsync(job, folder, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
+            return await RunFolderAsync(job with { CommandStartUtc = null }, folder, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
         if (parse.GetValue(Resume))
             throw new KryptonException("--resume goes with a folder of images (--input DIR): it keeps the images an earlier run finished");
         bool dryRun = parse.GetValue(DryRun);

@@ -4,6 +4,7 @@ using Krypton.Jobs;
 using Krypton.IO;
 using Krypton.Planning;
 using Krypton.Quality;
+using Krypton.Spec;
 
 namespace Krypton.Cli;
 
@@ -12,6 +13,7 @@ internal static class FaithfulnessCommand
 {
     private static readonly ImageFolderOptions ImageChoice = new("");
     private static readonly Option<string> Mode = new("--mode") { Description = "how heat maps are computed: exact or naive", DefaultValueFactory = _ => "exact", HelpName = "exact|naive" };
+    private static readonly Option<string> PrecisionOption = new("--precision") { Description = "the convolutions' arithmetic of the heat maps (as explain --precision); the curves always run the model in float32", DefaultValueFactory = _ => "fp32", HelpName = PrecisionNames.All };
     private static readonly Option<int> Steps = new("--steps") { Description = "steps of each curve, each a 1/N share of the covered pixels", DefaultValueFactory = _ => 20, HelpName = "N" };
     private static readonly Option<int> RandomOrders = new("--random-orders") { Description = "random maps (the map's cell values shuffled) to compare with; beating all N happens by chance once in N+1", DefaultValueFactory = _ => 9, HelpName = "N" };
     private static readonly Option<int> OrderSeed = new("--order-seed") { Description = "seed of the random maps", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -38,7 +40,7 @@ internal static class FaithfulnessCommand
         ModelChoice.AddTo(command);
         ImageChoice.AddTo(command);
         Experiment.AddTo(command, withValue: false);
-        foreach (var o in new Option[] { Mode, Steps, RandomOrders, OrderSeed, Csv, Quiet, VerboseOption })
+        foreach (var o in new Option[] { Mode, PrecisionOption, Steps, RandomOrders, OrderSeed, Csv, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -51,12 +53,14 @@ internal static class FaithfulnessCommand
         var files = ImageChoice.Files(parse);
         var spec = Experiment.Spec(parse);
         var mode = ModeNames.Parse(parse.GetValue(Mode)!);
+        var precision = PrecisionNames.Parse(parse.GetValue(PrecisionOption)!);
         var options = new FaithfulnessOptions(parse.GetValue(Steps), parse.GetValue(RandomOrders), parse.GetValue(OrderSeed));
         var resources = new ResourceOptions { BatchSize = parse.GetValue(Experiment.Batch), Execution = Experiment.Execution(parse) };
         // Everything that needs no model is checked before it is loaded.
         spec.Validate();
         options.Check();
         resources.Check();
+        resources.Execution.Check(precision);
         if (parse.GetValue(Csv) is { } csvFile)
             OutputLocation.CheckFile(Term.AreasCsv, csvFile, "areas.csv");
         var model = ModelChoice.Source(parse).Load();
@@ -67,7 +71,7 @@ internal static class FaithfulnessCommand
         {
             if (!quiet && (p.Done % 10 == 0 || p.Done == p.Total)) Console.Error.WriteLine($"  {p.Done}/{p.Total} images");
         });
-        var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), new MethodOptions(mode), options,
+        var result = FaithfulnessStudy.Run(model.Graph, files, spec, model.NormalizationOr(NormalizationChoice.Resolve(parse)), new MethodOptions(mode, Precision: precision), options,
             resources, progress, cancellation);
 
         var inv = CultureInfo.InvariantCulture;

@@ -174,6 +174,14 @@ public class CliTests : IDisposable
         Assert.Equal("exact", root.GetProperty("plan").GetProperty("mode").GetString());
         Assert.Equal(5, root.GetProperty("plan").GetProperty("batch_size").GetInt32());
         Assert.True(root.GetProperty("timings_seconds").GetProperty("sweep").GetDouble() > 0);
+        // The whole command is accounted for: its steps and what none of them holds add up to it.
+        var t = root.GetProperty("timings_seconds");
+        double Step(string name) => t.GetProperty(name).GetDouble();
+        string[] steps = ["startup", "load", "compile", "unoccluded", "sweep", "engine_other", "faithfulness", "render_outputs", "unaccounted"];
+        Assert.All(steps.Where(s => s != "unaccounted"), s => Assert.True(Step(s) >= 0, s));
+        Assert.True(Step("startup") > 0 && Step("render_outputs") > 0);
+        Assert.Equal(Step("command"), steps.Sum(Step), 6);
+        Assert.True(Math.Abs(Step("unaccounted")) < 0.5 * Step("command"), $"unaccounted {Step("unaccounted")} of {Step("command")} s");
         Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);
         Assert.Equal("cpu", root.GetProperty("device").GetProperty("device").GetString());
     }

@@ -50,4 +50,11 @@ public sealed record ExplainJob(ModelSource Model, string? InputFile, OcclusionS
 
     /// <summary>The command line, for provenance; null when the library was called directly.</summary>
     public string? CommandLine { get; init; }
+
+    /// <summary>
+    /// When the command that runs this job started (its process), so that explanation.json can
+    /// account for the whole command, start-up included; null when the library was called
+    /// directly or the job is one of a folder's.
+    /// </summary>
+    public DateTime? CommandStartUtc { get; init; }
 }

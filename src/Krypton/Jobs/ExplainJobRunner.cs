@@ -37,6 +37,7 @@ public static class ExplainJobRunner
     /// </summary>
     public static PreparedJob Prepare(ExplainJob job, LoadedModel? model)
     {
+        var start = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         string inputPath = job.InputFile ?? SampleImagePath;
         if (!File.Exists(inputPath))
@@ -53,6 +54,7 @@ public static class ExplainJobRunner
         return new PreparedJob(job, model, loaded.Tensor, loaded.Display, Path.GetFullPath(inputPath), FileHash.Sha256(inputPath), loaded.Kind, normalization,
             checkedJob.Grid, clock.Elapsed)
         {
+            StartUtc = start,
             Framed = loaded.Framed,
             Profile = checkedJob.Profile,
             ProfilePath = checkedJob.ProfilePath,
@@ -156,10 +158,11 @@ public static class ExplainJobRunner
         var request = prepared.Request;
         var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
             with { Labels = prepared.Labels };
+        var clock = Stopwatch.StartNew();
         var faithfulness = job.Faithfulness is { } options
             ? Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.Resources.MemoryBudgetBytes }, cancellation)
             : null;
-        return new JobResult(prepared, explanation) { Faithfulness = faithfulness };
+        return new JobResult(prepared, explanation) { Faithfulness = faithfulness, FaithfulnessTime = faithfulness is null ? TimeSpan.Zero : clock.Elapsed };
     }
 
     /// <summary>
@@ -198,6 +201,9 @@ public static class ExplainJobRunner
             RequestedMode = job.Method.Mode,
             Resources = job.Resources,
             LoadTime = p.LoadTime,
+            JobStartUtc = p.StartUtc,
+            CommandStartUtc = job.CommandStartUtc,
+            FaithfulnessTime = result.FaithfulnessTime,
         };
         return new ExplanationOutput(result.Explanation, run)
         {

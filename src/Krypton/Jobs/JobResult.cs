@@ -13,4 +13,7 @@ public sealed record JobResult(PreparedJob Prepared, Explanation Explanation)
 
     /// <summary>The deletion curve, when the job asked for it.</summary>
     public FaithfulnessResult? Faithfulness { get; init; }
+
+    /// <summary>Time the deletion curve took (zero without one).</summary>
+    public TimeSpan FaithfulnessTime { get; init; }
 }

@@ -29,6 +29,9 @@ public sealed record PreparedJob(
     OcclusionGrid Grid,
     TimeSpan LoadTime)
 {
+    /// <summary>When preparing the job began (the load's start).</summary>
+    public DateTime StartUtc { get; init; } = DateTime.UtcNow;
+
     /// <summary>The tuning profile the planner uses with a quality target, or null.</summary>
     public QualityProfile? Profile { get; init; }
 

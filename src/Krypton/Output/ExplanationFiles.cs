@@ -25,6 +25,7 @@ public static class ExplanationFiles
     /// </summary>
     public static IReadOnlyList<string> Write(ExplanationOutput output, string outDir)
     {
+        var rendering = System.Diagnostics.Stopwatch.StartNew();
         var e = output.Explanation;
         var written = new List<string>();
         Directory.CreateDirectory(outDir);
@@ -37,7 +38,7 @@ public static class ExplanationFiles
             var columns = e.Maps.Count == 1 ? [values] : e.Maps.Select(m => m.PositionValues!).ToArray();
             var csvLines = new List<string> { "y,x," + (e.Maps.Count == 1 ? "value" : string.Join(',', e.Maps.Select(m => $"value_{m.Target}"))) };
             csvLines.AddRange(e.Spec.Positions!.Select((q, i) => $"{q.Y},{q.X}," + string.Join(',', columns.Select(c => c[i].ToString("R", CultureInfo.InvariantCulture)))));
-            string provenance = ProvenanceJson.Render(output);
+            string provenance = ProvenanceJson.Render(output, rendering.Elapsed);
             AtomicFile.WriteAllText(Path.Combine(outDir, "positions.csv"), string.Join('\n', csvLines) + "\n");
             written.Add("positions.csv");
             RemoveStaleOutputs(outDir, written);
@@ -55,7 +56,7 @@ public static class ExplanationFiles
             : targetOverlays.FirstOrDefault(o => o.Target == e.Target).Png ?? OverlayFor(output, e.Primary, shared);
         (FramedImage Framed, float[] Map, byte[]? Overlay)? original = output.OnOriginal && output.Run.Framed is { } framed ? OnOriginal(output, framed, shared) : null;
         string csv = HeatmapCsv.Format(e.HeatMap, rows, cols);
-        string json = ProvenanceJson.Render(output);
+        string json = ProvenanceJson.Render(output, rendering.Elapsed);
         string? report = output.ReportFile is null ? null : HtmlReport.Render(ReportContentOf(output, overlay) with
         {
             OtherTargets = targetOverlays.Where(o => o.Target != e.Target).Select(o => new TargetOverlay(o.Target, ValueLabel(e, o.Target), o.Png)).ToList(),

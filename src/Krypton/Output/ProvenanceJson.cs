@@ -47,8 +47,11 @@ public static class ProvenanceJson
         };
     }
 
-    /// <summary>explanation.json of a result, as text.</summary>
-    public static string Render(ExplanationOutput output)
+    /// <summary>
+    /// explanation.json of a result, as text; <paramref name="rendering"/> is the time the output
+    /// files took to render before it (overlays, CSV), for the timings.
+    /// </summary>
+    public static string Render(ExplanationOutput output, TimeSpan rendering = default)
     {
         var e = output.Explanation;
         var run = output.Run;
@@ -117,15 +120,7 @@ public static class ProvenanceJson
                 ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
                 ["runtime"] = RuntimeInformation.FrameworkDescription,
             },
-            ["timings_seconds"] = new JsonObject
-            {
-                ["load"] = run.LoadTime.TotalSeconds,
-                ["compile"] = e.Timings.Compile.TotalSeconds,
-                ["unoccluded"] = e.Timings.Unoccluded.TotalSeconds,
-                ["sweep"] = e.Timings.Sweep.TotalSeconds,
-                ["total"] = run.LoadTime.TotalSeconds + e.Timings.Total.TotalSeconds,
-                ["positions_per_second"] = e.Timings.PositionsPerSecond(e.Positions),
-            },
+            ["timings_seconds"] = TimingsJson(e, run, rendering),
             ["peak_memory_bytes"] = e.PeakMemoryBytes,
             ["faithfulness"] = output.Faithfulness is { } f ? FaithfulnessJson(f) : null,
             ["result"] = new JsonObject
@@ -183,6 +178,36 @@ public static class ProvenanceJson
                 : "sequential: drops red to yellow, colour bar from 0 to scale_max",
             ["opacity"] = "transparent where nothing changes, growing with |change| / scale_max; the image in gray underneath",
         };
+    }
+
+    /// <summary>
+    /// Where the time went. "total" is the job's (load and engine, as before); with the command's
+    /// start known (a single-image command), "command" runs from the process's start to this file's
+    /// rendering, and "unaccounted" is what no step above holds (argument parsing, settings checks,
+    /// the engine's planning and result assembly, the console).
+    /// </summary>
+    private static JsonObject TimingsJson(Explanation e, RunRecord run, TimeSpan rendering)
+    {
+        var t = e.Timings;
+        var json = new JsonObject();
+        TimeSpan? startup = run.CommandStartUtc is { } start ? run.JobStartUtc - start : null;
+        if (startup is { } s) json["startup"] = s.TotalSeconds;
+        json["load"] = run.LoadTime.TotalSeconds;
+        json["compile"] = t.Compile.TotalSeconds;
+        json["unoccluded"] = t.Unoccluded.TotalSeconds;
+        json["sweep"] = t.Sweep.TotalSeconds;
+        json["engine_other"] = (t.Total - t.Compile - t.Unoccluded - t.Sweep).TotalSeconds;
+        json["faithfulness"] = run.FaithfulnessTime.TotalSeconds;
+        json["render_outputs"] = rendering.TotalSeconds;
+        json["total"] = run.LoadTime.TotalSeconds + t.Total.TotalSeconds;
+        if (run.CommandStartUtc is { } commandStart)
+        {
+            var command = DateTime.UtcNow - commandStart;
+            json["command"] = command.TotalSeconds;
+            json["unaccounted"] = (command - startup!.Value - run.LoadTime - t.Total - run.FaithfulnessTime - rendering).TotalSeconds;
+        }
+        json["positions_per_second"] = t.PositionsPerSecond(e.Positions);
+        return json;
     }
 
     /// <summary>The deletion and insertion curves as explanation.json records them.</summary>

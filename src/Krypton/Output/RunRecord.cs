@@ -52,6 +52,15 @@ public sealed record RunRecord
     /// <summary>Time to load the model and the input.</summary>
     public required TimeSpan LoadTime { get; init; }
 
+    /// <summary>When the job began (its load's start).</summary>
+    public DateTime JobStartUtc { get; init; }
+
+    /// <summary>When the command running the job started (its process); null for library calls and folder runs.</summary>
+    public DateTime? CommandStartUtc { get; init; }
+
+    /// <summary>Time the deletion curve took (zero without one).</summary>
+    public TimeSpan FaithfulnessTime { get; init; }
+
     /// <summary>The model in words: its file and how it was obtained.</summary>
     public string ModelText => DescribeModel(ModelFile, ModelDescription);
 
