@@ -98,7 +98,7 @@ foreach (var arch in options.Models)
                 var exactMap = first is null && results.TryGetValue("exact", out var ex) ? ex.E.HeatMap
                     : engine.Explain(new ExplainRequest(model, image.Value, spec, normalization) { Resources = new() { BatchSize = options.ExactBatch, Execution = exec } }).HeatMap;
                 var clock2 = Stopwatch.StartNew();
-                var run = engine.Explain(new ExplainRequest(model, image.Value, spec, normalization) { Method = new(Tau: choice.Tau, DrillDown: choice.DrillDown), Resources = new() { BatchSize = options.ExactBatch, Execution = exec } });
+                var run = engine.Explain(new ExplainRequest(model, image.Value, spec, normalization) { Method = new(Tau: choice.Tau, DrillDown: choice.DrillDown, Precision: choice.Precision), Resources = new() { BatchSize = options.ExactBatch, Execution = exec } });
                 if (first is null) total = clock2.Elapsed.TotalSeconds;
                 first ??= run;
                 sweeps.Add(run.Timings.Sweep.TotalSeconds);

@@ -34,7 +34,7 @@ internal static class ExplainCommand
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
     private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
 
-    private static readonly Option<double?> Quality = new("--quality") { Description = "the heat-map quality you need, as SSIM against the exact map (for example 0.9): the planner chooses exact inference, tau and drill-down itself, from a tuning profile (krypton tune; the demo model ships one for patch 16, stride 4); without a profile it stays exact", HelpName = "SSIM" };
+    private static readonly Option<double?> Quality = new("--quality") { Description = "the heat-map quality you need, as SSIM against the exact map (for example 0.9): the planner chooses exact inference, tau, drill-down and precision itself, from a tuning profile (krypton tune; the demo model ships one for patch 16, stride 4); without a profile it stays exact", HelpName = "SSIM" };
     private static readonly Option<string?> Profile = new("--profile") { Description = "tuning profile written by krypton tune, for --quality", HelpName = "FILE.json" };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan (method, positions, batch, inference and layer calls, memory, estimated time) and stop: nothing is computed or written" };
     private static readonly Option<string?> Labels = new("--labels") { Description = "class names: a text file with one name per line in output order, or a JSON list (default: the model's own, from its ONNX metadata; ImageNet-1k's for a model with 1,000 outputs)", HelpName = "FILE" };

@@ -49,7 +49,10 @@ public class Fp16Tests
         var patch = Size2.Square(8);
         var plan = Incremental.IncrementalPlan.Build(ScoreHead.Logits(model), patch.Height, patch.Width, 1.0);
         var compiled = IncrementalGraph.Compile(plan, ValueKind.Logit, Precision.Fp16);
-        Assert.Null(compiled.CalibrationGraph);
+        // The float32 reference (the model's own scores choose the target): no int8 scales.
+        var reference = ModelProto.Parser.ParseFrom(compiled.CalibrationGraph).Graph;
+        Assert.Equal([ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput], reference.Output.Select(o => o.Name));
+        Assert.DoesNotContain(reference.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Float16);
         foreach (var (name, bytes) in new Dictionary<string, byte[]>
                  {
                      ["naive"] = NaiveOcclusionGraph.Emit(model, patch, ValueKind.Logit, Precision.Fp16),

@@ -5,8 +5,11 @@ using Krypton.Onnx;
 namespace Krypton.Compilation;
 
 /// <summary>
-/// The int8 graphs' scales and zero points for one image: the float32 model run once on the
-/// unoccluded image, each slot's value reduced to its range (the model's input also over the
+/// The float32 reference of a reduced-precision run: the float32 model once on the unoccluded
+/// image, whose scores (<see cref="ScoreHead.ProbabilitiesOutput"/>) choose the target, so that
+/// every precision explains the class the model itself predicts (an int8 model may rank a
+/// close second class first). For int8 it also gives the graphs' scales and zero points for the
+/// image: each slot's value reduced to its range (the model's input also over the
 /// fill, which occluded copies contain), widened to hold 0 and stretched by
 /// <see cref="ReducedLayout.Margin"/>; the scale spreads that range over the 255 steps of uint8 and
 /// the zero point is the code of 0 (0 for a value that cannot be negative). Every graph of an
@@ -23,8 +26,11 @@ internal static class CalibrationGraph
     /// <summary>The smallest scale: a value that is zero on the unoccluded image still divides by something.</summary>
     private const float Floor = 1e-8f;
 
-    /// <summary>Emits the graph for a network (the logits network that the int8 graphs run) and its layout.</summary>
-    public static byte[] Emit(ModelGraph network, ReducedLayout layout)
+    /// <summary>
+    /// Emits the graph for a network (the logits network that the reduced-precision graphs run) and,
+    /// for int8, its layout (the scales and zero points then come out too; null for float16 and TF32).
+    /// </summary>
+    public static byte[] Emit(ModelGraph network, ReducedLayout? layout)
     {
         var b = new OnnxGraphBuilder();
         ScoreHead.ReserveNames(b);
@@ -34,6 +40,9 @@ internal static class CalibrationGraph
         string image = b.Input(ScoreHead.ImageInput, [1, c, h, w]);
         string fill = b.Input(ScoreHead.FillInput, [1, c, h, w]);
         var names = OnnxExporter.EmitNodeValues(network, b, image, "float/");
+        ScoreHead.Emit(b, names[network.Output], network, Spec.ValueKind.Probability, null);
+        if (layout is null)
+            return b.Build($"float32 reference of {network.Name}").ToByteArray();
         var lows = new List<string>();
         var highs = new List<string>();
         var signed = new float[layout.Slots];

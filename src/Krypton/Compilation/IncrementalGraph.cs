@@ -25,7 +25,7 @@ public static class IncrementalGraph
         var emitter = new IncrementalEmitter(plan, caches, precision, layout);
         byte[] incremental = emitter.Emit(reads, value);
         return new CompiledIncremental(CacheGraphFor(plan, caches, precision, layout), incremental, caches.Values.ToList(), emitter.BytesPerPosition,
-            precision == Precision.Int8 ? CalibrationGraph.Emit(plan.Graph, layout!) : null);
+            precision == Precision.Fp32 ? null : CalibrationGraph.Emit(plan.Graph, precision == Precision.Int8 ? layout : null));
     }
 
 

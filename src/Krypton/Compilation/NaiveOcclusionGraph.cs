@@ -47,11 +47,11 @@ public static class NaiveOcclusionGraph
         return b.Build($"naive occlusion of {model.Name}, patch {patch}, {value}, {precision.Name()}").ToByteArray();
     }
 
-    /// <summary>The calibration graph (<see cref="CalibrationGraph"/>) of the int8 naive graph of <paramref name="model"/>: the same network and layout.</summary>
-    public static byte[] Calibration(ModelGraph model)
+    /// <summary>The float32 reference (<see cref="CalibrationGraph"/>) of the naive graph of <paramref name="model"/> in a precision other than float32: the same network and layout.</summary>
+    public static byte[] Calibration(ModelGraph model, Precision precision)
     {
         var network = ScoreHead.Logits(model);
-        return CalibrationGraph.Emit(network, ReducedLayout.Of(network));
+        return CalibrationGraph.Emit(network, precision == Precision.Int8 ? ReducedLayout.Of(network) : null);
     }
 
     /// <summary>

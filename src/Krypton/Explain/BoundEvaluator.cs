@@ -36,6 +36,9 @@ internal sealed class BoundEvaluator : IPositionEvaluator
     /// <inheritdoc/>
     public string? CacheMemory { get; init; }
 
+    /// <inheritdoc/>
+    public float[]? ReferenceProbabilities { get; init; }
+
     public int TargetCount { get; private set; }
 
     public void SetTargets(IReadOnlyList<int> targets)

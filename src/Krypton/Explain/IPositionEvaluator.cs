@@ -18,6 +18,12 @@ public interface IPositionEvaluator : IDisposable
     /// <summary>Every logit and every probability of the unoccluded image.</summary>
     (float[] Logits, float[] Probabilities) Unoccluded();
 
+    /// <summary>
+    /// The float32 model's class probabilities on the unoccluded image when the evaluator runs
+    /// another precision (they choose the target: the class the model itself predicts); null in float32.
+    /// </summary>
+    float[]? ReferenceProbabilities => null;
+
     /// <summary>Where cached feature maps live while positions run, as the engine names the memory ("Cpu", "Cuda"); null when there are none.</summary>
     string? CacheMemory => null;
 }

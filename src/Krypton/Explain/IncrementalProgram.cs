@@ -41,7 +41,9 @@ public sealed class IncrementalProgram : OcclusionProgram
         IDisposableReadOnlyCollection<OrtValue> results;
         var x = OrtValue.CreateTensorValueFromMemory(image, [1, g.Channels, g.Height, g.Width]);
         var fillValue = OrtValue.CreateTensorValueFromMemory(fill, [1, g.Channels, g.Height, g.Width]);
-        var scales = _calibration?.Run(x, fillValue) ?? new Dictionary<string, OrtValue>();
+        IReadOnlyDictionary<string, OrtValue> scales = new Dictionary<string, OrtValue>();
+        float[]? reference = null;
+        if (_calibration is not null) (scales, reference) = _calibration.Run(x, fillValue);
         try { results = RunCaches(x, scales, _cacheSession.DeviceMemory); }
         catch (Exception e) when (e is KryptonException or OnnxRuntimeException && _cacheSession.Options.IsCuda)
         {
@@ -57,6 +59,7 @@ public sealed class IncrementalProgram : OcclusionProgram
         return new BoundEvaluator(_session, inputs, [results, fillValue, x, .. scales.Values], _ => unoccluded)
         {
             CacheMemory = string.Join(",", Compiled.Caches.Select(c => inputs[c.InputName].GetTensorMemoryInfo().Name).Distinct()),
+            ReferenceProbabilities = reference,
         };
     }
 

@@ -14,7 +14,7 @@ public sealed class NaiveProgram : OcclusionProgram
 
     /// <summary>
     /// Opens a session over the naive occlusion graph of <paramref name="model"/> (<see cref="NaiveOcclusionGraph.Emit"/>);
-    /// an int8 graph comes with its calibration graph (<see cref="CalibrationGraph.Emit"/>).
+    /// a graph in another precision than float32 comes with its float32 reference (<see cref="CalibrationGraph.Emit"/>).
     /// </summary>
     public NaiveProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null, byte[]? calibration = null)
     {
@@ -32,15 +32,19 @@ public sealed class NaiveProgram : OcclusionProgram
             [ScoreHead.ImageInput] = OrtValue.CreateTensorValueFromMemory(image, [1, m.Channels, m.Height, m.Width]),
             [ScoreHead.FillInput] = OrtValue.CreateTensorValueFromMemory(fill, [1, m.Channels, m.Height, m.Width]),
         };
+        float[]? reference = null;
         if (_calibration is not null)
-            foreach (var (name, value) in _calibration.Run(inputs[ScoreHead.ImageInput], inputs[ScoreHead.FillInput]))
-                inputs[name] = value;
+        {
+            var (scales, probabilities) = _calibration.Run(inputs[ScoreHead.ImageInput], inputs[ScoreHead.FillInput]);
+            foreach (var (name, value) in scales) inputs[name] = value;
+            reference = probabilities;
+        }
         // A patch placed past the bottom-right corner covers nothing: the unoccluded scores.
         return new BoundEvaluator(_session, inputs, [.. inputs.Values], e =>
         {
             var r = e.Run([(m.Height, m.Width)], [ScoreHead.LogitsOutput, ScoreHead.ProbabilitiesOutput]);
             return (r[0], r[1]);
-        });
+        }) { ReferenceProbabilities = reference };
     }
 
     /// <inheritdoc/>

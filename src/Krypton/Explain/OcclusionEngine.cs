@@ -53,7 +53,9 @@ public sealed class OcclusionEngine : IDisposable
         using var evaluator = program.Bind(request.Input, fill);
         var (logits, probabilities) = evaluator.Unoccluded();
         var unoccludedTime = clock.Elapsed;
-        var (targets, primary) = (spec.Target ?? TargetSelection.Predicted).Resolve(probabilities);
+        // In another precision, the float32 model's own ranking chooses the target: the map explains
+        // the class the model predicts, not one the approximation happens to rank first.
+        var (targets, primary) = (spec.Target ?? TargetSelection.Predicted).Resolve(evaluator.ReferenceProbabilities ?? probabilities);
         evaluator.SetTargets(targets);
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
             .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();

@@ -33,7 +33,7 @@ internal sealed class ProgramCache(Planner planner) : IDisposable
             made = new IncrementalProgram(model, planner.Compiled(incremental, spec.Value, precision), execution);
         else
             made = new NaiveProgram(model, NaiveOcclusionGraph.Emit(model, spec.Patch, spec.Value, precision), execution,
-                precision == Precision.Int8 ? NaiveOcclusionGraph.Calibration(model) : null);
+                precision == Precision.Fp32 ? null : NaiveOcclusionGraph.Calibration(model, precision));
         return _programs[key] = made;
     }
 

@@ -9,7 +9,7 @@ namespace Krypton.Planning;
 /// <param name="Mode">Exact incremental inference (the default) or naive.</param>
 /// <param name="Tau">Projective-field threshold τ ∈ (0, 1] for incremental inference (KRYPTON §3): below 1 each layer's changed region is capped at τ of the layer's size, an approximation.</param>
 /// <param name="DrillDown">Adaptive drill-down (coarse stage, then the fine stride where it matters), or null.</param>
-/// <param name="Quality">The heat-map quality wanted (SSIM against the exact map, in (0, 1]); the planner then chooses exact inference, τ and drill-down itself. Null to compute as <paramref name="Mode"/>, <paramref name="Tau"/> and <paramref name="DrillDown"/> say.</param>
+/// <param name="Quality">The heat-map quality wanted (SSIM against the exact map, in (0, 1]); the planner then chooses exact inference, τ, drill-down and precision itself. Null to compute as <paramref name="Mode"/>, <paramref name="Tau"/> and <paramref name="DrillDown"/> say.</param>
 /// <param name="Profile">What tuning learned about this model (<c>krypton tune</c>), used with <paramref name="Quality"/>; without one the planner stays exact.</param>
 /// <param name="Precision">The convolutions' arithmetic: float32 (the default) or int8, in any mode.</param>
 public sealed record MethodOptions(
