@@ -151,8 +151,12 @@ public class PlanningCliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("demo-patch16-stride4-full.json", stdout);
         Assert.Contains("53x53 grid", stdout);
-        Assert.Matches(@"method +approximate \(tau 0\.\d+\)", stdout);
+        Assert.Matches(@"method +approximate \((int8, )?tau 0\.\d+", stdout);
         Assert.Contains("quality target        SSIM >= 0.9 (predicted", stdout);
+        // The default grid's profile was tuned with precision (format 2): float32 and int8.
+        var shipped = Planning.QualityProfile.Load(Path.Combine(AppContext.BaseDirectory, "samples", "profiles", "demo-patch16-stride4-full.json"));
+        Assert.Equal([Spec.Precision.Fp32, Spec.Precision.Int8], shipped.Precisions);
+        Assert.All(shipped.HoldOut, h => Assert.Equal(Spec.Precision.Int8, Assert.Single(h.Precisions).Precision));
 
         (code, stdout, stderr) = CliTests.Krypton("explain", "--quality", "0.9", "--grid", "krypton", "--dry-run");
         Assert.True(code == 0, stderr);
