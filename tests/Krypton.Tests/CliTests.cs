@@ -177,7 +177,7 @@ public class CliTests : IDisposable
         // The whole command is accounted for: its steps and what none of them holds add up to it.
         var t = root.GetProperty("timings_seconds");
         double Step(string name) => t.GetProperty(name).GetDouble();
-        string[] steps = ["startup", "load", "compile", "unoccluded", "sweep", "engine_other", "faithfulness", "render_outputs", "unaccounted"];
+        string[] steps = ["startup", "load", "plan", "compile", "unoccluded", "sweep", "engine_other", "faithfulness", "render_outputs", "unaccounted"];
         Assert.All(steps.Where(s => s != "unaccounted"), s => Assert.True(Step(s) >= 0, s));
         Assert.True(Step("startup") > 0 && Step("render_outputs") > 0);
         Assert.Equal(Step("command"), steps.Sum(Step), 6);

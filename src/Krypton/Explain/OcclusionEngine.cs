@@ -40,6 +40,7 @@ public sealed class OcclusionEngine : IDisposable
     {
         var total = Stopwatch.StartNew();
         var plan = Plan(request);
+        var planning = total.Elapsed;
         var model = request.Model;
         var spec = request.Spec;
         var execution = request.Resources.Execution;
@@ -65,7 +66,7 @@ public sealed class OcclusionEngine : IDisposable
         var sweep = clock.Elapsed;
 
         return new Explanation(spec, grid, plan, maps, primary, top,
-            new Timings(compile, unoccludedTime, sweep, total.Elapsed), MemoryBudget.PeakProcessBytes(),
+            new Timings(compile, unoccludedTime, sweep, total.Elapsed) { Plan = planning }, MemoryBudget.PeakProcessBytes(),
             FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization))
         {
             CacheMemory = evaluator.CacheMemory,

@@ -193,10 +193,11 @@ public static class ProvenanceJson
         TimeSpan? startup = run.CommandStartUtc is { } start ? run.JobStartUtc - start : null;
         if (startup is { } s) json["startup"] = s.TotalSeconds;
         json["load"] = run.LoadTime.TotalSeconds;
+        json["plan"] = t.Plan.TotalSeconds;
         json["compile"] = t.Compile.TotalSeconds;
         json["unoccluded"] = t.Unoccluded.TotalSeconds;
         json["sweep"] = t.Sweep.TotalSeconds;
-        json["engine_other"] = (t.Total - t.Compile - t.Unoccluded - t.Sweep).TotalSeconds;
+        json["engine_other"] = (t.Total - t.Plan - t.Compile - t.Unoccluded - t.Sweep).TotalSeconds;
         json["faithfulness"] = run.FaithfulnessTime.TotalSeconds;
         json["render_outputs"] = rendering.TotalSeconds;
         json["total"] = run.LoadTime.TotalSeconds + t.Total.TotalSeconds;
@@ -204,7 +205,7 @@ public static class ProvenanceJson
         {
             var command = DateTime.UtcNow - commandStart;
             json["command"] = command.TotalSeconds;
-            json["unaccounted"] = (command - startup!.Value - run.LoadTime - t.Total - run.FaithfulnessTime - rendering).TotalSeconds;
+            json["unaccounted"] = (command - startup!.Value - run.LoadTime - t.Total - run.FaithfulnessTime - rendering).TotalSeconds;   // t.Total holds plan, compile, unoccluded, sweep, engine_other
         }
         json["positions_per_second"] = t.PositionsPerSecond(e.Positions);
         return json;
