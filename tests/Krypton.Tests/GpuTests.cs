@@ -95,6 +95,22 @@ public class GpuTests
         Assert.Equal(smi, MemoryBudget.SmiDevice(device, visible));
 
     [Fact]
+    public void Profiles_go_where_the_prefix_says()
+    {
+        string dir = Directory.CreateTempSubdirectory("krypton-profile-").FullName;
+        try
+        {
+            var model = OnnxImporter.Load(TestFiles.TinyMixed);
+            using (var session = new OnnxSession(OnnxExporter.ToOnnx(model), new ExecutionOptions(1, ProfilePrefix: Path.Combine(dir, "run"))))
+                session.RunSingle(model.InputName, ExactVsNaive.Input(model, 1), [1, model.Channels, model.Height, model.Width]);
+            var file = Assert.Single(Directory.GetFiles(dir));
+            Assert.StartsWith("run_", Path.GetFileName(file));
+            Assert.Contains("\"dur\"", File.ReadAllText(file));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Caches_are_kept_in_host_memory_on_the_cpu() => AssertCachesLiveOn(ExecutionOptions.Default, "Cpu");
 
     [CudaFact]

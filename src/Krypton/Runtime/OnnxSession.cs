@@ -44,8 +44,10 @@ public sealed class OnnxSession : IDisposable
             AppendCuda(_options, options.Device.Index, options.Tf32);
         if (options.ProfilePrefix is { } prefix)
         {
-            _options.EnableProfiling = true;
+            // The prefix first: ONNX Runtime takes it when profiling is switched on (set after, it
+            // was ignored and the profiles went to the working folder as onnxruntime_profile_*).
             _options.ProfileOutputPathPrefix = prefix;
+            _options.EnableProfiling = true;
         }
         try { _session = new InferenceSession(onnx, _options); }
         catch (OnnxRuntimeException e)
