@@ -51,7 +51,7 @@ public static class NaiveOcclusionGraph
     public static byte[] Calibration(ModelGraph model, Precision precision)
     {
         var network = ScoreHead.Logits(model);
-        return CalibrationGraph.Emit(network, precision == Precision.Int8 ? ReducedLayout.Of(network) : null);
+        return CalibrationGraph.Emit(network, precision == Precision.Int8 ? ReducedLayout.For(precision, network) : null);
     }
 
     /// <summary>

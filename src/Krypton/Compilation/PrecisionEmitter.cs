@@ -22,7 +22,7 @@ internal sealed class PrecisionEmitter
     private readonly Dictionary<int, string> _zeroPoints = [];
     private string? _zero;
     private readonly Dictionary<string, string> _floats = [];
-    private readonly Dictionary<string, string> _quantized = [];
+    private readonly Dictionary<string, string> _reduced = [];
     private readonly Dictionary<ConstantTensor, (string Weight, string Scales, string ZeroPoints)> _weights = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<ConstantTensor, string> _halfWeights = new(ReferenceEqualityComparer.Instance);
 
@@ -40,7 +40,7 @@ internal sealed class PrecisionEmitter
         b.Input(ReducedLayout.ZeroPointsInput, [layout.Slots], TensorProto.Types.DataType.Uint8);
     }
 
-    /// <summary>True when the graph holds <paramref name="value"/> as uint8.</summary>
+    /// <summary>True when the graph holds <paramref name="value"/> in the reduced precision (uint8 codes or float16).</summary>
     public bool IsStored(string value) => _layout?.IsStored(value) ?? false;
 
     /// <summary>The element type the graph holds <paramref name="value"/> in.</summary>
@@ -112,8 +112,8 @@ internal sealed class PrecisionEmitter
     public string Reduced(string name, string value)
     {
         if (IsStored(value)) return name;
-        if (_quantized.TryGetValue(name, out var known)) return known;
-        return _quantized[name] = _half
+        if (_reduced.TryGetValue(name, out var known)) return known;
+        return _reduced[name] = _half
             ? _b.Node("Cast", [name], null, name + "/half", OnnxAttr.Int("to", (int)TensorProto.Types.DataType.Float16))
             : _b.Node("QuantizeLinear", [name, Scale(value), ZeroPoint(value)], null, name + "/uint8");
     }

@@ -90,9 +90,6 @@ internal sealed class ReducedLayout
         }
     }
 
-    /// <summary>The layout of a model's values.</summary>
-    public static ReducedLayout Of(ModelGraph g) => new(g);
-
     /// <summary>The layout of a model's values in a precision: none for float32 and TF32 (float32 graphs).</summary>
     public static ReducedLayout? For(Precision precision, ModelGraph g) => precision is Precision.Int8 or Precision.Fp16 ? new(g) : null;
 

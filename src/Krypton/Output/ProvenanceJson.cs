@@ -183,8 +183,8 @@ public static class ProvenanceJson
     /// <summary>
     /// Where the time went. "total" is the job's (load and engine, as before); with the command's
     /// start known (a single-image command), "command" runs from the process's start to this file's
-    /// rendering, and "unaccounted" is what no step above holds (argument parsing, settings checks,
-    /// the engine's planning and result assembly, the console).
+    /// rendering, and "unaccounted" is what no step holds (argument parsing, settings checks, the
+    /// console).
     /// </summary>
     private static JsonObject TimingsJson(Explanation e, RunRecord run, TimeSpan rendering)
     {

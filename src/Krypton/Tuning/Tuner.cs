@@ -46,6 +46,7 @@ public static class Tuner
         var grid = spec.GridFor(model.Height, model.Width);
         var execution = options.Execution ?? ExecutionOptions.Default;
         int threads = execution.Threads > 0 ? execution.Threads : Environment.ProcessorCount;
+        // The held-out part is counted at most (2 + precisions) runs an image until the choices are known.
         int total = training.Count * taus.Length * precisions.Count + 1 + heldOut.Count * (2 + precisions.Count), done = 0;
         void Step(string what) => progress?.Report(new TuneProgress(++done, total, what));
 
@@ -120,7 +121,9 @@ public static class Tuner
         var baseline = profile.ChoosePaperBaseline(options.Quality);
 
         // Held-out images: the choices, and the exact map in every other precision, run for real
-        // (a setting that is two of these runs once).
+        // (a setting that is two of these runs once, so the progress counts distinct settings).
+        var checks = precisions.Skip(1).Select(p => new Approximation(1.0, null, p)).ToList();
+        total = done + heldOut.Count * new[] { Approximation.None, chosen.Approximation, baseline.Approximation }.Concat(checks).Distinct().Count();
         var results = new List<HoldOutResult>();
         foreach (var (name, input) in heldOut)
         {
@@ -135,13 +138,12 @@ public static class Tuner
             var exact = RunOnce(Approximation.None, "exact");
             var mine = RunOnce(chosen.Approximation, $"chosen {chosen.Approximation}");
             var paper = RunOnce(baseline.Approximation, $"paper procedure {baseline.Approximation}");
-            var others = precisions.Skip(1).Select(p => (p, Map: RunOnce(new Approximation(1.0, null, p), $"exact {p.Name()}"))).ToList();
+            var others = checks.Select(a => (a.Precision, Map: RunOnce(a, $"exact {a.Precision.Name()}"))).ToList();
             double Versus(Explanation e) => Ssim.Compute(exact.HeatMap, e.HeatMap, grid.Rows, grid.Columns);
             results.Add(new HoldOutResult(name, exact.Timings.Sweep.TotalSeconds, Versus(mine), mine.Timings.Sweep.TotalSeconds, Versus(paper), paper.Timings.Sweep.TotalSeconds)
             {
-                Precisions = others.Select(o => new PrecisionCheck(o.p, Versus(o.Map), o.Map.Timings.Sweep.TotalSeconds)).ToList(),
+                Precisions = others.Select(o => new PrecisionCheck(o.Precision, Versus(o.Map), o.Map.Timings.Sweep.TotalSeconds)).ToList(),
             });
-            done = results.Count * (2 + precisions.Count) + (total - heldOut.Count * (2 + precisions.Count));
         }
         return profile with { Chosen = chosen, PaperBaseline = baseline, HoldOut = results };
     }
