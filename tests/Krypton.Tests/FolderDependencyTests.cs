@@ -28,7 +28,7 @@ public sealed partial class FolderDependencyTests
         ["Spec"] = [],
         ["Runtime"] = [],
         ["Imaging"] = ["IO"],
-        ["Onnx"] = ["Model", "Runtime"],
+        ["Onnx"] = ["Model", "Runtime", "IO"],
         ["Architectures"] = ["Model"],
         ["Incremental"] = ["Model"],
         ["Compilation"] = ["Model", "Spec", "Incremental", "Onnx"],

@@ -121,7 +121,11 @@ public class Int8OptimizedGraphTests
         {
             using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions
                    { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = path, IntraOpNumThreads = 1 })
-            using (new Microsoft.ML.OnnxRuntime.InferenceSession(graph, options)) { }
+            {
+                // The graph's large weights are in weight files, as for OnnxSession.
+                options.AddSessionConfigEntry(Runtime.WeightFolder.SessionConfigKey, Runtime.WeightFolder.Path);
+                using (new Microsoft.ML.OnnxRuntime.InferenceSession(graph, options)) { }
+            }
             var optimized = Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
             return optimized.Graph.Node.Select(n => (n.Domain.Length > 0 ? n.Domain + "." : "") + n.OpType).ToList();
         }

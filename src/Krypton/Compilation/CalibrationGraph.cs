@@ -32,7 +32,7 @@ internal static class CalibrationGraph
     /// </summary>
     public static byte[] Emit(ModelGraph network, ReducedLayout? layout)
     {
-        var b = new OnnxGraphBuilder();
+        var b = new OnnxGraphBuilder(weightFiles: true);
         ScoreHead.ReserveNames(b);
         b.Reserve(ScalesOutput);
         b.Reserve(ZeroPointsOutput);

@@ -16,7 +16,7 @@ internal sealed partial class IncrementalEmitter
 {
     private readonly IncrementalPlan plan;
     private readonly IReadOnlyDictionary<(string, float), CacheSpec> caches;
-    private readonly OnnxGraphBuilder _b = new();
+    private readonly OnnxGraphBuilder _b = new(weightFiles: true);
     private readonly PrecisionEmitter _v;
     private readonly ModelGraph _g;
     private readonly List<int[]> _rowColumns = [];

@@ -103,7 +103,7 @@ public static class IncrementalGraph
     private static byte[] CacheGraphFor(IncrementalPlan plan, Dictionary<(string, float), CacheSpec> caches, Precision precision, ReducedLayout? layout)
     {
         var g = plan.Graph;
-        var b = new OnnxGraphBuilder();
+        var b = new OnnxGraphBuilder(weightFiles: true);
         ScoreHead.ReserveNames(b);
         string image = b.Input(ScoreHead.ImageInput, [1, g.Channels, g.Height, g.Width]);
         var emitter = new PrecisionEmitter(b, precision, layout);

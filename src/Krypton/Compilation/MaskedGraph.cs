@@ -28,7 +28,7 @@ public static class MaskedGraph
     public static byte[] Emit(ModelGraph model)
     {
         var network = ScoreHead.Logits(model);
-        var b = new OnnxGraphBuilder();
+        var b = new OnnxGraphBuilder(weightFiles: true);
         ScoreHead.ReserveNames(b);
         b.Reserve(MasksInput);
         int c = model.Channels, h = model.Height, w = model.Width;

@@ -25,7 +25,7 @@ public static class NaiveOcclusionGraph
     public static byte[] Emit(ModelGraph model, Size2 patch, ValueKind value, Precision precision = Precision.Fp32)
     {
         var network = ScoreHead.Logits(model);
-        var b = new OnnxGraphBuilder();
+        var b = new OnnxGraphBuilder(weightFiles: true);
         ScoreHead.ReserveNames(b);
         int c = model.Channels, h = model.Height, w = model.Width;
         string image = b.Input(ScoreHead.ImageInput, [1, c, h, w]);

@@ -10,8 +10,14 @@ namespace Krypton.IO;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> with what <paramref name="write"/> puts into the stream.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="write">Puts the content into the stream.</param>
+    /// <param name="durable">
+    /// Whether the content reaches the disk before the rename (a flush to the device). A cache that
+    /// checks what it finds can skip it: a file lost to a crash is only written again.
+    /// </param>
     /// <exception cref="KryptonException">The folder does not exist or cannot be written.</exception>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, bool durable = true)
     {
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
@@ -23,7 +29,7 @@ public static class AtomicFile
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
             File.Move(temp, full, overwrite: true);
         }

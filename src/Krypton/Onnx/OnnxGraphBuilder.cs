@@ -20,6 +20,15 @@ public sealed class OnnxGraphBuilder
     public const string BatchDim = "N";
 
     private readonly GraphProto _graph = new() { Name = "krypton" };
+    private readonly bool _weightFiles;
+
+    /// <summary>A builder of an empty graph.</summary>
+    /// <param name="weightFiles">
+    /// Whether large constants go to <see cref="WeightFiles"/> rather than into the graph: for the
+    /// graphs a session runs (<see cref="Runtime.OnnxSession"/> finds the files); a graph written
+    /// out for people to keep holds its weights itself.
+    /// </param>
+    public OnnxGraphBuilder(bool weightFiles = false) => _weightFiles = weightFiles;
     private readonly HashSet<string> _names = [];
     private int _counter;
 
@@ -35,8 +44,16 @@ public sealed class OnnxGraphBuilder
     public void Reserve(string name) => _names.Add(name);
 
     /// <summary>Adds a float constant as an initializer and returns its name.</summary>
-    public string Constant(string hint, ConstantTensor tensor) =>
-        Typed(hint, TensorProto.Types.DataType.Float, tensor.Shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+    public string Constant(string hint, ConstantTensor tensor)
+    {
+        if (!_weightFiles || !WeightFiles.IsExternal(tensor))
+            return Typed(hint, TensorProto.Types.DataType.Float, tensor.Shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Float };
+        t.Dims.AddRange(tensor.Shape.Select(d => (long)d));
+        WeightFiles.Refer(t, tensor);
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
 
     /// <summary>Adds a constant of any element type from its raw little-endian bytes and returns its name.</summary>
     public string Typed(string hint, TensorProto.Types.DataType type, int[] shape, ReadOnlySpan<byte> raw)

@@ -40,6 +40,10 @@ public sealed class OnnxSession : IDisposable
         // differently from one that does not, and exact int8 would drift from naive int8. The
         // emitted graphs say which ops run in integers (QLinearConv); nothing else is fused.
         _options.AddSessionConfigEntry("session.disable_quant_qdq", "1");
+        // Emitted graphs keep large weights in files named by their hash (Onnx.WeightFiles), which
+        // ONNX Runtime reads from here.
+        if (WeightFolder.IsChosen)
+            _options.AddSessionConfigEntry(WeightFolder.SessionConfigKey, WeightFolder.Path);
         if (options.IsCuda)
             AppendCuda(_options, options.Device.Index, options.Tf32);
         if (options.ProfilePrefix is { } prefix)

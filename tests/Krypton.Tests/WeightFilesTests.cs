@@ -1,0 +1,93 @@
+using Google.Protobuf;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Krypton.Architectures;
+using Krypton.Compilation;
+using Krypton.Model;
+using Krypton.Onnx;
+using Krypton.Onnx.Proto;
+using Krypton.Runtime;
+using Krypton.Spec;
+
+namespace Krypton.Tests;
+
+public sealed class WeightFilesTests
+{
+    /// <summary>A small network whose second convolution (64→64, 3×3: 147 KB) is large enough for a weight file; seeded so that its files are its own.</summary>
+    private static ModelGraph Network(int seed)
+    {
+        var b = new NetworkBuilder($"weight-files-{seed}", WeightSource.Random(seed), 3, 20, 20);
+        string x = b.Relu("relu1", b.Conv("conv1", b.Input, 64, 3, padding: 1));
+        x = b.Relu("relu2", b.Conv("conv2", x, 64, 3, padding: 1));
+        x = b.Flatten("flatten", b.GlobalAvgPool("pool", x));
+        return b.Build(b.Linear("fc", x, 5));
+    }
+
+    private static byte[] WithWeightFiles(ModelGraph g)
+    {
+        var b = new OnnxGraphBuilder(weightFiles: true);
+        string input = b.Input(g.InputName, [-1, .. g.InputShape[1..]]);
+        string output = OnnxExporter.EmitNodes(g, b, input);
+        b.Output(output, [-1, .. g.OutputShape[1..]]);
+        return b.Build(g.Name).ToByteArray();
+    }
+
+    private static ConstantTensor Conv2Weight(ModelGraph g) => ((Conv)g.Nodes.Single(n => n.Name == "conv2").Op).Weight;
+
+    [Fact]
+    public void Large_weights_go_to_files_named_by_their_hash_and_compute_what_the_inline_graph_computes()
+    {
+        var g = Network(seed: 7101);
+        var proto = ModelProto.Parser.ParseFrom(WithWeightFiles(g));
+
+        var external = proto.Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External).ToList();
+        var weight = Conv2Weight(g);
+        var bytes = MemoryMarshal.AsBytes(weight.Data.AsSpan()).ToArray();
+        var conv2 = Assert.Single(external, t => t.Dims.SequenceEqual(weight.Shape.Select(d => (long)d)));
+        Assert.Empty(conv2.RawData);
+        string location = conv2.ExternalData.Single(e => e.Key == "location").Value;
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".f32", location);
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(WeightFolder.Path, location)));
+        // Small constants (conv1's 6.9 KB, the biases, fc) stay in the graph.
+        Assert.All(proto.Graph.Initializer.Except(external), t => Assert.True(t.RawData.Length < WeightFiles.MinBytes));
+
+        var image = Enumerable.Range(0, 3 * 20 * 20).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        using var inline = new OnnxSession(OnnxExporter.ToOnnx(g));
+        using var filed = new OnnxSession(WithWeightFiles(g));
+        var expected = inline.RunSingle(g.InputName, image, [1, 3, 20, 20]).Values;
+        var actual = filed.RunSingle(g.InputName, image, [1, 3, 20, 20]).Values;
+        Assert.Equal(expected, actual);
+        Assert.Contains(expected, v => v != 0);
+    }
+
+    [Fact]
+    public void A_damaged_weight_file_is_written_again()
+    {
+        var first = Network(seed: 7102);
+        var proto = ModelProto.Parser.ParseFrom(WithWeightFiles(first));
+        string location = proto.Graph.Initializer.Single(t => t.DataLocation == TensorProto.Types.DataLocation.External)
+            .ExternalData.Single(e => e.Key == "location").Value;
+        string path = Path.Combine(WeightFolder.Path, location);
+        File.WriteAllBytes(path, new byte[100]);
+
+        // The same weights in another model (a new process would see the same): the file is checked and mended.
+        var again = Network(seed: 7102);
+        var image = Enumerable.Range(0, 3 * 20 * 20).Select(i => (float)Math.Cos(i * 0.21)).ToArray();
+        using var inline = new OnnxSession(OnnxExporter.ToOnnx(again));
+        using var filed = new OnnxSession(WithWeightFiles(again));
+        Assert.Equal(MemoryMarshal.AsBytes(Conv2Weight(again).Data.AsSpan()).ToArray(), File.ReadAllBytes(path));
+        Assert.Equal(inline.RunSingle(again.InputName, image, [1, 3, 20, 20]).Values, filed.RunSingle(again.InputName, image, [1, 3, 20, 20]).Values);
+    }
+
+    [Fact]
+    public void Session_graphs_carry_no_large_weights_and_exported_models_carry_all()
+    {
+        var g = Network(seed: 7103);
+        var naive = ModelProto.Parser.ParseFrom(NaiveOcclusionGraph.Emit(g, new Size2(4, 4), ValueKind.Probability));
+        Assert.Contains(naive.Graph.Initializer, t => t.DataLocation == TensorProto.Types.DataLocation.External);
+        Assert.All(naive.Graph.Initializer, t => Assert.True(t.RawData.Length < WeightFiles.MinBytes));
+        // A model written for people to keep (the demo's head training writes one) is whole.
+        var exported = ModelProto.Parser.ParseFrom(OnnxExporter.ToOnnx(g));
+        Assert.DoesNotContain(exported.Graph.Initializer, t => t.DataLocation == TensorProto.Types.DataLocation.External);
+    }
+}
