@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Krypton.Architectures;
 using Krypton.Compilation;
+using Krypton.Imaging;
 using Krypton.Model;
 using Krypton.Onnx;
 using Krypton.Onnx.Proto;
@@ -32,6 +33,13 @@ public sealed class WeightFilesTests
         return b.Build(g.Name).ToByteArray();
     }
 
+    private static TensorProto RawFloats(string name, int[] shape, float[] data)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())) };
+        t.Dims.AddRange(shape.Select(d => (long)d));
+        return t;
+    }
+
     private static ConstantTensor Conv2Weight(ModelGraph g) => ((Conv)g.Nodes.Single(n => n.Name == "conv2").Op).Weight;
 
     [Fact]
@@ -46,7 +54,7 @@ public sealed class WeightFilesTests
         var conv2 = Assert.Single(external, t => t.Dims.SequenceEqual(weight.Shape.Select(d => (long)d)));
         Assert.Empty(conv2.RawData);
         string location = conv2.ExternalData.Single(e => e.Key == "location").Value;
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".f32", location);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".bin", location);
         Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(WeightFolder.Path, location)));
         // Small constants (conv1's 6.9 KB, the biases, fc) stay in the graph.
         Assert.All(proto.Graph.Initializer.Except(external), t => Assert.True(t.RawData.Length < WeightFiles.MinBytes));
@@ -89,5 +97,37 @@ public sealed class WeightFilesTests
         // A model written for people to keep (the demo's head training writes one) is whole.
         var exported = ModelProto.Parser.ParseFrom(OnnxExporter.ToOnnx(g));
         Assert.DoesNotContain(exported.Graph.Initializer, t => t.DataLocation == TensorProto.Types.DataLocation.External);
+    }
+    [Fact]
+    public void An_opaque_networks_large_constants_go_to_files_too_and_its_map_is_unchanged()
+    {
+        // Round is outside the closed op set: the whole file runs as one opaque network, its
+        // initializers copied as they are; the 48x400 MatMul weight (76.8 KB, raw bytes as PyTorch
+        // writes them) moves to a file.
+        var rng = new Random(7104);
+        var bytes = new OnnxTestModel(13, [1, 3, 4, 4])
+            .Node("Round", ["x"], ["r"], "round_layer").Int64s("shape", -1, 48)
+            .Node("Reshape", ["r", "shape"], ["f"])
+            .Tensor(RawFloats("w", [48, 400], Enumerable.Range(0, 48 * 400).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray()))
+            .Node("MatMul", ["f", "w"], ["y"]).Output("y").Bytes();
+        var model = OnnxImporter.Parse(bytes, "opaque-weights");
+        Assert.NotNull(model.OpaqueReason);
+        var naive = ModelProto.Parser.ParseFrom(NaiveOcclusionGraph.Emit(model, new Size2(2, 2), ValueKind.Logit));
+        var moved = Assert.Single(naive.Graph.Initializer, t => t.DataLocation == TensorProto.Types.DataLocation.External);
+        Assert.Equal([48L, 400L], moved.Dims);
+
+        var image = Enumerable.Range(0, 48).Select(i => 3f * MathF.Sin(i)).ToArray();
+        var e = Krypton.Explain.Explainer.Explain(new Krypton.Explain.ExplainRequest(model, image,
+            new OcclusionSpec(Size2.Square(2), Size2.Square(1), Fill.Black, Value: ValueKind.Logit), Preprocessing.None));
+        using var file = new OnnxSession(bytes);
+        for (int cell = 0; cell < e.HeatMap.Length; cell++)
+        {
+            var patch = e.Grid.PatchAt(cell);
+            var copy = (float[])image.Clone();
+            for (int ch = 0; ch < 3; ch++)
+                for (int r = patch.Y; r < patch.Y + patch.Height; r++)
+                    Array.Fill(copy, 0f, (ch * 4 + r) * 4 + patch.X, patch.Width);
+            Assert.Equal(file.RunSingle("x", copy, [1, 3, 4, 4]).Values[e.Target], e.HeatMap[cell], 1e-4f);
+        }
     }
 }

@@ -122,6 +122,7 @@ public sealed class OnnxGraphBuilder
     /// <summary>Adds an initializer as it is (an opaque network's constant, renamed).</summary>
     public void Raw(TensorProto initializer)
     {
+        if (_weightFiles) initializer = WeightFiles.Moved(initializer);
         _names.Add(initializer.Name);
         _graph.Initializer.Add(initializer);
     }

@@ -25,7 +25,8 @@ public static class WeightFiles
     /// <summary>Constants smaller than this stay in the graph (biases, scales, small layers): a file each would cost more than it saves.</summary>
     public const int MinBytes = 64 * 1024;
 
-    private static readonly ConditionalWeakTable<float[], string> Names = [];
+    // Keyed by the array or the protobuf bytes themselves (reference identity): hashed once per process.
+    private static readonly ConditionalWeakTable<object, string> Names = [];
     /// <summary>Where the weight files are (<see cref="WeightFolder.Path"/>).</summary>
     public static string Folder => WeightFolder.Path;
 
@@ -38,23 +39,45 @@ public static class WeightFiles
     /// </summary>
     public static void Refer(TensorProto proto, ConstantTensor tensor)
     {
-        string name = Names.GetValue(tensor.Data, Store);
+        if (!Names.TryGetValue(tensor.Data, out var name))
+            Names.TryAdd(tensor.Data, name = Store(MemoryMarshal.AsBytes(tensor.Data.AsSpan()), s => s.Write(MemoryMarshal.AsBytes(tensor.Data.AsSpan()))));
+        Refer(proto, name, tensor.Data.LongLength * sizeof(float));
+    }
+
+    /// <summary>
+    /// An initializer as it is (an opaque network's), moved to a file when its raw bytes are at
+    /// least <see cref="MinBytes"/>: the copy returned refers to the file; otherwise it is returned unchanged.
+    /// </summary>
+    public static TensorProto Moved(TensorProto initializer)
+    {
+        var raw = initializer.RawData;
+        if (raw.Length < MinBytes || initializer.DataLocation == TensorProto.Types.DataLocation.External) return initializer;
+        if (!Names.TryGetValue(raw, out var name))
+            Names.TryAdd(raw, name = Store(raw.Span, s => s.Write(raw.Span)));
+        var moved = initializer.Clone();
+        moved.RawData = Google.Protobuf.ByteString.Empty;
+        Refer(moved, name, raw.Length);
+        return moved;
+    }
+
+    private static void Refer(TensorProto proto, string name, long length)
+    {
         proto.DataLocation = TensorProto.Types.DataLocation.External;
         proto.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = name });
         proto.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = "0" });
-        proto.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (tensor.Data.LongLength * sizeof(float)).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        proto.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
     }
 
-    private static string Store(float[] data)
+    /// <summary>The file's name for <paramref name="bytes"/>, written by <paramref name="write"/> (the same bytes, not copied) when missing.</summary>
+    private static string Store(ReadOnlySpan<byte> bytes, Action<Stream> write)
     {
-        var bytes = MemoryMarshal.AsBytes(data.AsSpan());
-        string name = Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".f32";
+        string name = Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".bin";
         string path = Path.Combine(Folder, name);
         // A file of the right length under the content's hash is the content (it was renamed into
         // place whole); another length is a damaged cache, written again.
         var existing = new FileInfo(path);
         if (!existing.Exists || existing.Length != bytes.Length)
-            AtomicFile.Write(path, s => s.Write(MemoryMarshal.AsBytes(data.AsSpan())), durable: false);
+            AtomicFile.Write(path, write, durable: false);
         return name;
     }
 }
