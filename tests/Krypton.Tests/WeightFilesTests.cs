@@ -130,4 +130,21 @@ public sealed class WeightFilesTests
             Assert.Equal(file.RunSingle("x", copy, [1, 3, 4, 4]).Values[e.Target], e.HeatMap[cell], 1e-4f);
         }
     }
+    [Fact]
+    public void Sessions_open_together_and_one_bad_graph_fails_them_all_with_its_own_error()
+    {
+        var g = Network(seed: 7101);
+        var image = Enumerable.Range(0, 3 * 20 * 20).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        var sessions = OnnxSession.OpenAll([(WithWeightFiles(g), null), (OnnxExporter.ToOnnx(g), null)]);
+        try
+        {
+            Assert.Equal(sessions[1].RunSingle(g.InputName, image, [1, 3, 20, 20]).Values, sessions[0].RunSingle(g.InputName, image, [1, 3, 20, 20]).Values);
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+        }
+        var e = Assert.Throws<KryptonException>(() => OnnxSession.OpenAll([(WithWeightFiles(g), null), ([1, 2, 3], null)]));
+        Assert.StartsWith("ONNX Runtime rejected the graph", e.Message);
+    }
 }

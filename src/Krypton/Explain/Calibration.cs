@@ -9,9 +9,12 @@ namespace Krypton.Explain;
 /// session in plain float32 (TF32 off): the model's own scores on the unoccluded image and, for
 /// int8, the graphs' scales and zero points. Holds native memory: dispose it.
 /// </summary>
-internal sealed class Calibration(byte[] graph, ExecutionOptions? options) : IDisposable
+internal sealed class Calibration(OnnxSession session) : IDisposable
 {
-    private readonly OnnxSession _session = new(graph, (options ?? ExecutionOptions.Default) with { Tf32 = false });
+    private readonly OnnxSession _session = session;
+
+    /// <summary>The options of the reference's session: those of the run, in plain float32.</summary>
+    public static ExecutionOptions OptionsFor(ExecutionOptions? options) => (options ?? ExecutionOptions.Default) with { Tf32 = false };
 
     /// <summary>
     /// The float32 model's class probabilities for <paramref name="image"/>, and for int8 the scales and

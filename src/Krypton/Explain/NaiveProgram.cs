@@ -19,8 +19,11 @@ public sealed class NaiveProgram : OcclusionProgram
     public NaiveProgram(ModelGraph model, byte[] graph, ExecutionOptions? options = null, byte[]? calibration = null)
     {
         _model = model;
-        _session = new OnnxSession(graph, options);
-        if (calibration is not null) _calibration = new Calibration(calibration, options);
+        List<(byte[], ExecutionOptions?)> graphs = [(graph, options)];
+        if (calibration is not null) graphs.Add((calibration, Calibration.OptionsFor(options)));
+        var sessions = OnnxSession.OpenAll(graphs);
+        _session = sessions[0];
+        if (sessions.Length > 1) _calibration = new Calibration(sessions[1]);
     }
 
     /// <inheritdoc/>
