@@ -19,10 +19,7 @@ public class ExactModeTests
     [InlineData("inception_v3", 299, 70, 2)]
     public void Builtin_exact_equals_naive(string arch, int size, int stride, int cornerReach)
     {
-        var model = BuiltinModels.Create(arch, WeightSource.Random(0), size);
-        if (arch == "vgg16")
-            model = WithSmallHead(model, "flatten");
-        var input = ExactVsNaive.Input(model, 11);
+        var (model, input) = ExactVsNaive.Builtin(arch, size);
         var patch = Size2.Square(16);
         var grid = new OcclusionSpec(patch, Size2.Square(stride), Fill, Value: ValueKind.Logit);
         var (_, naive) = ExactVsNaive.Check(model, input, grid, $"{arch} stride {stride}");

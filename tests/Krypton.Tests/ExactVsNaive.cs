@@ -23,6 +23,19 @@ internal static class ExactVsNaive
     }
 
     /// <summary>
+    /// A built-in architecture with random weights (seed 0) at <paramref name="size"/>, batch
+    /// normalization folded when <paramref name="fold"/>, VGG16's 120M-parameter head swapped for a
+    /// small one (<see cref="ExactModeTests.WithSmallHead"/>), and its seeded input (seed 11).
+    /// </summary>
+    public static (ModelGraph Model, float[] Input) Builtin(string arch, int size, bool fold = false)
+    {
+        var model = Architectures.BuiltinModels.Create(arch, Architectures.WeightSource.Random(0), size);
+        if (fold) model = BatchNormFolding.Fold(model);
+        if (arch == "vgg16") model = ExactModeTests.WithSmallHead(model, "flatten");
+        return (model, Input(model, 11));
+    }
+
+    /// <summary>
     /// A spec whose positions are the <paramref name="reach"/>×<paramref name="reach"/> patches
     /// nearest the bottom-right corner, the last one flush with it: the grid of KRYPTON §1 never
     /// reaches the flush position with a stride above 1, so stride 1 and a small region of

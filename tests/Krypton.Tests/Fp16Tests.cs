@@ -27,10 +27,7 @@ public class Fp16Tests
     [InlineData("inception_v3", 299, 70)]
     public void Builtin_exact_fp16_equals_naive_fp16_and_stays_near_fp32(string arch, int size, int stride)
     {
-        var model = BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0), size));
-        if (arch == "vgg16")
-            model = ExactModeTests.WithSmallHead(model, "flatten");
-        var input = ExactVsNaive.Input(model, 11);
+        var (model, input) = ExactVsNaive.Builtin(arch, size, fold: true);
         var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(stride), Fill, Value: ValueKind.Logit);
         var (_, naive) = ExactVsNaive.Check(model, input, spec, $"{arch} fp16", precision: Precision.Fp16);
         var float32 = Explainer.Explain(new ExplainRequest(model, input, spec, Preprocessing.None) { Method = MethodOptions.Naive, Resources = new() { BatchSize = 8 } });

@@ -24,10 +24,7 @@ public class Int8Tests
     [InlineData("inception_v3", 299, 70)]
     public void Builtin_exact_int8_equals_naive_int8(string arch, int size, int stride)
     {
-        var model = BatchNormFolding.Fold(BuiltinModels.Create(arch, WeightSource.Random(0), size));
-        if (arch == "vgg16")
-            model = ExactModeTests.WithSmallHead(model, "flatten");
-        var input = ExactVsNaive.Input(model, 11);
+        var (model, input) = ExactVsNaive.Builtin(arch, size, fold: true);
         var spec = new OcclusionSpec(Size2.Square(16), Size2.Square(stride), Fill, Value: ValueKind.Logit);
         ExactVsNaive.Check(model, input, spec, $"{arch} int8", precision: Precision.Int8);
     }

@@ -48,20 +48,25 @@ public sealed class OnnxGraphBuilder
     {
         if (!_weightFiles || !WeightFiles.IsExternal(tensor))
             return Typed(hint, TensorProto.Types.DataType.Float, tensor.Shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
-        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(tensor.Shape.Select(d => (long)d));
+        var t = Initializer(hint, TensorProto.Types.DataType.Float, tensor.Shape);
         WeightFiles.Refer(t, tensor);
-        _graph.Initializer.Add(t);
         return t.Name;
+    }
+
+    /// <summary>A new initializer of the graph, named from <paramref name="hint"/>, its data still to be set.</summary>
+    private TensorProto Initializer(string hint, TensorProto.Types.DataType type, int[] shape)
+    {
+        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)type };
+        t.Dims.AddRange(shape.Select(d => (long)d));
+        _graph.Initializer.Add(t);
+        return t;
     }
 
     /// <summary>Adds a constant of any element type from its raw little-endian bytes and returns its name.</summary>
     public string Typed(string hint, TensorProto.Types.DataType type, int[] shape, ReadOnlySpan<byte> raw)
     {
-        var t = new TensorProto { Name = UniqueName(hint), DataType = (int)type };
-        t.Dims.AddRange(shape.Select(d => (long)d));
+        var t = Initializer(hint, type, shape);
         t.RawData = ByteString.CopyFrom(raw);
-        _graph.Initializer.Add(t);
         return t.Name;
     }
 

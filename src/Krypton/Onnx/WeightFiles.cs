@@ -11,7 +11,7 @@ namespace Krypton.Onnx;
 /// <summary>
 /// The model's large constants as files outside the emitted graphs: each weight tensor of at least
 /// <see cref="MinBytes"/> is written once, named by the SHA-256 of its bytes, to a cache folder
-/// (<see cref="Folder"/>), and the graphs that sessions run refer to it as ONNX external data. So
+/// (<see cref="WeightFolder"/>), and the graphs that sessions run refer to it as ONNX external data. So
 /// emitting a graph copies no weights, ONNX Runtime parses kilobytes instead of the whole model for
 /// each session, and a second run of the same model (in this process or a later one) finds its
 /// files in place. Content addressing needs no invalidation: other bytes are another file.
@@ -27,9 +27,6 @@ public static class WeightFiles
 
     // Keyed by the array or the protobuf bytes themselves (reference identity): hashed once per process.
     private static readonly ConditionalWeakTable<object, string> Names = [];
-    /// <summary>Where the weight files are (<see cref="WeightFolder.Path"/>).</summary>
-    public static string Folder => WeightFolder.Path;
-
     /// <summary>Whether <paramref name="tensor"/> goes to a file rather than into the graph.</summary>
     public static bool IsExternal(ConstantTensor tensor) => tensor.ElementCount * sizeof(float) >= MinBytes;
 
@@ -72,7 +69,7 @@ public static class WeightFiles
     private static string Store(ReadOnlySpan<byte> bytes, Action<Stream> write)
     {
         string name = Convert.ToHexStringLower(SHA256.HashData(bytes)) + ".bin";
-        string path = Path.Combine(Folder, name);
+        string path = Path.Combine(WeightFolder.Path, name);
         // A file of the right length under the content's hash is the content (it was renamed into
         // place whole); another length is a damaged cache, written again.
         var existing = new FileInfo(path);
