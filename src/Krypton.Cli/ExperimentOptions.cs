@@ -26,17 +26,8 @@ internal sealed class ExperimentOptions
     /// <summary>The grid spec the options state (predicted class; no region or positions).</summary>
     public OcclusionSpec Spec(ParseResult parse) =>
         new(Size2.Parse(parse.GetValue(Patch)!, "patch"), Size2.Parse(parse.GetValue(Stride)!, "stride"), Krypton.Spec.Fill.Parse(parse.GetValue(Fill)!),
-            Value: parse.GetResult(Value) is null ? ValueKind.Probability : ParseValue(parse.GetValue(Value)!),
+            Value: parse.GetResult(Value) is null ? ValueKind.Probability : ValueKinds.Parse(parse.GetValue(Value)!),
             GridKind: GridKinds.Parse(parse.GetValue(Grid)!));
 
     public ExecutionOptions Execution(ParseResult parse) => new(parse.GetValue(Threads), Krypton.Runtime.Device.Parse(parse.GetValue(Device)!));
-
-    private static ValueKind ParseValue(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "prob" or "probability" => ValueKind.Probability,
-        "logit" => ValueKind.Logit,
-        "drop" => ValueKind.Drop,
-        "delta" => ValueKind.Delta,
-        _ => throw new KryptonException($"--value '{text}' is not prob, logit, drop or delta"),
-    };
 }

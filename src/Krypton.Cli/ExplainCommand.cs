@@ -226,15 +226,15 @@ internal static class ExplainCommand
     private static string ValueName(ValueKind v) => v switch { ValueKind.Logit => "logit", ValueKind.Delta => "output", _ => "probability" };
 
     /// <summary>Parses sizes like 512M, 2G, 1.5G or a plain byte count.</summary>
-    internal static long ParseBytes(string text)
+    internal static long ParseBytes(string text, string option = "--memory-budget")
     {
         string t = text.Trim().ToUpperInvariant().TrimEnd('B', 'I');
         double scale = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : t.EndsWith('T') ? 1L << 40 : 1;
         if (scale > 1) t = t[..^1];
         if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            throw new KryptonException($"memory budget '{text}' is not a size like 512M or 2G");
+            throw new KryptonException($"{option} '{text}' is not a size like 512M or 2G");
         if (!(v * scale >= 1))
-            throw new KryptonException($"--memory-budget {text} must be positive: a size like 512M or 2G");
+            throw new KryptonException($"{option} {text} must be positive: a size like 512M or 2G");
         return (long)(v * scale);
     }
 

@@ -18,4 +18,5 @@ root.Subcommands.Add(FaithfulnessCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TrainHeadCommand.Create());
 root.Subcommands.Add(SamplesCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await Cli.InvokeAsync(root, args);

@@ -17,4 +17,7 @@ public sealed record ExplainRequest(ModelGraph Model, float[] Input, OcclusionSp
 
     /// <summary>Batch size or memory budget, device and threads.</summary>
     public ResourceOptions Resources { get; init; } = ResourceOptions.Default;
+
+    /// <summary>The order in which the grid is swept (row by row unless someone watches the map grow); the map is the same in any order.</summary>
+    public SweepOrder Order { get; init; } = SweepOrder.RowMajor;
 }

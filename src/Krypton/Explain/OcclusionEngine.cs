@@ -35,42 +35,68 @@ public sealed class OcclusionEngine : IDisposable
         return _planner.Plan(model, request.Spec, request.Method, request.Resources);
     }
 
-    /// <summary>Plans and runs the experiment.</summary>
-    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Plans and runs the experiment. <paramref name="values"/>, when given, sees each batch of
+    /// cells with their values as they arrive (the request's <see cref="ExplainRequest.Order"/>
+    /// says in which order the grid is swept; the map is the same in any order).
+    /// </summary>
+    public Explanation Explain(ExplainRequest request, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default,
+        IProgress<MapValues>? values = null)
     {
         var total = Stopwatch.StartNew();
+        using var bound = Bind(request);
+        var clock = Stopwatch.StartNew();
+        var maps = bound.NewSweep(progress, cancellation, request.Order, values).Run(bound.Targets, bound.Logits, bound.Probabilities, bound.Primary);
+        var sweep = clock.Elapsed;
+        var model = request.Model;
+        return new Explanation(request.Spec, bound.Grid, bound.Plan, maps, bound.Primary, bound.TopClasses,
+            new Timings(bound.Compile, bound.UnoccludedTime, sweep, total.Elapsed)
+            { Plan = bound.Planning }, MemoryBudget.PeakProcessBytes(),
+            FillValues.ToModelSpace(request.Spec.Fill, request.Input, model.Channels, request.Normalization))
+        {
+            CacheMemory = bound.CacheMemory,
+        };
+    }
+
+    /// <summary>
+    /// Plans the experiment, opens its program and runs the unoccluded image: what every position
+    /// needs, kept so that positions can then be evaluated one call at a time
+    /// (<see cref="BoundImage.Probe"/>), as an interactive user clicks them. Dispose it.
+    /// </summary>
+    public BoundImage Bind(ExplainRequest request)
+    {
+        var clock = Stopwatch.StartNew();
         var plan = Plan(request);
-        var planning = total.Elapsed;
+        var planning = clock.Elapsed;
         var model = request.Model;
         var spec = request.Spec;
         var execution = request.Resources.Execution;
         var fill = FillValues.Image(spec.Fill, request.Input, model.Channels, model.Height, model.Width, request.Normalization, spec.Patch, execution);
-        var grid = spec.GridFor(model.Height, model.Width);
-
-        var clock = Stopwatch.StartNew();
+        clock.Restart();
         var program = _programs.For(model, spec, plan, execution);
         var compile = clock.Elapsed;
         clock.Restart();
-        using var evaluator = program.Bind(request.Input, fill);
-        var (logits, probabilities) = evaluator.Unoccluded();
-        var unoccludedTime = clock.Elapsed;
-        // In another precision, the float32 model's own ranking chooses the target: the map explains
-        // the class the model predicts, not one the approximation happens to rank first.
-        var (targets, primary) = (spec.Target ?? TargetSelection.Predicted).Resolve(evaluator.ReferenceProbabilities ?? probabilities);
-        evaluator.SetTargets(targets);
-        var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
-            .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
-
-        clock.Restart();
-        var maps = new Sweep(evaluator, plan, spec, grid, ScoreHead.OutputFormOf(model), progress, cancellation).Run(targets, logits, probabilities);
-        var sweep = clock.Elapsed;
-
-        return new Explanation(spec, grid, plan, maps, primary, top,
-            new Timings(compile, unoccludedTime, sweep, total.Elapsed) { Plan = planning }, MemoryBudget.PeakProcessBytes(),
-            FillValues.ToModelSpace(spec.Fill, request.Input, model.Channels, request.Normalization))
+        var evaluator = program.Bind(request.Input, fill);
+        try
         {
-            CacheMemory = evaluator.CacheMemory,
-        };
+            var (logits, probabilities) = evaluator.Unoccluded();
+            var unoccludedTime = clock.Elapsed;
+            // In another precision, the float32 model's own ranking chooses the target: the map explains
+            // the class the model predicts, not one the approximation happens to rank first.
+            var (targets, primary) = (spec.Target ?? TargetSelection.Predicted).Resolve(evaluator.ReferenceProbabilities ?? probabilities);
+            evaluator.SetTargets(targets);
+            var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).Take(Explainer.TopK)
+                .Select(i => new ClassScore(i, probabilities[i], logits[i])).ToList();
+            return new BoundImage(evaluator, request, plan, spec.GridFor(model.Height, model.Width), logits, probabilities, targets, primary, top)
+            {
+                Planning = planning, Compile = compile, UnoccludedTime = unoccludedTime,
+            };
+        }
+        catch
+        {
+            evaluator.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>

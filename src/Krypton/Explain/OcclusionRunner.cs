@@ -10,10 +10,11 @@ public static class OcclusionRunner
 {
     /// <summary>
     /// Evaluates the positions (patch top-left corners) in batches and returns their values,
-    /// position-major: [positions, targets].
+    /// position-major: [positions, targets]. <paramref name="batchDone"/>, when given, sees each
+    /// batch's values as they arrive, with the index of the batch's first position.
     /// </summary>
     public static float[] Evaluate(IPositionEvaluator evaluator, IReadOnlyList<(int Y, int X)> positions, int batchSize,
-        IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default, Action<int, float[]>? batchDone = null)
     {
         if (batchSize <= 0)
             throw new KryptonException($"batch size {batchSize} must be positive");
@@ -27,7 +28,9 @@ public static class OcclusionRunner
             cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(batchSize, positions.Count - start);
             for (int i = 0; i < n; i++) batch[i] = positions[start + i];
-            evaluator.Evaluate(batch.AsSpan(0, n), cancellation).CopyTo(values, start * k);
+            var batchValues = evaluator.Evaluate(batch.AsSpan(0, n), cancellation);
+            batchValues.CopyTo(values, start * k);
+            batchDone?.Invoke(start, batchValues);
             progress?.Report(new OcclusionProgress(start + n, positions.Count, clock.Elapsed));
         }
         return values;

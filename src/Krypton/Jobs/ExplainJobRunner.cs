@@ -150,14 +150,24 @@ public static class ExplainJobRunner
     /// <summary>
     /// Runs the occlusion experiment of a prepared job, on <paramref name="engine"/> when given (its
     /// compiled programs serve every image of the model), else on programs compiled for this job.
+    /// A watcher (<paramref name="values"/>) sees each batch of cells with their values as they
+    /// arrive, and the grid is then swept coarse to fine (<see cref="SweepOrder.CoarseFirst"/>), so
+    /// that a picture of the whole map appears early; the finished map is the same.
     /// </summary>
     public static JobResult Run(PreparedJob prepared, IProgress<OcclusionProgress>? progress = null, CancellationToken cancellation = default,
-        OcclusionEngine? engine = null)
+        OcclusionEngine? engine = null, IProgress<MapValues>? values = null)
     {
         var job = prepared.Job;
-        var request = prepared.Request;
-        var explanation = (engine is null ? Explainer.Explain(request, progress, cancellation) : engine.Explain(request, progress, cancellation))
-            with { Labels = prepared.Labels };
+        var request = values is null ? prepared.Request : prepared.Request with { Order = SweepOrder.CoarseFirst };
+        Explanation explanation;
+        if (engine is null)
+        {
+            using var own = new OcclusionEngine();
+            explanation = own.Explain(request, progress, cancellation, values);
+        }
+        else
+            explanation = engine.Explain(request, progress, cancellation, values);
+        explanation = explanation with { Labels = prepared.Labels };
         var clock = Stopwatch.StartNew();
         var faithfulness = job.Faithfulness is { } options
             ? Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.Resources.MemoryBudgetBytes }, cancellation)

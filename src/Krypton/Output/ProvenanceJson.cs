@@ -16,32 +16,35 @@ namespace Krypton.Output;
 /// </summary>
 public static class ProvenanceJson
 {
-    private static JsonObject PlanJson(Explanation e, RunRecord run)
+    /// <summary>
+    /// A plan as explanation.json records it (and <c>krypton serve</c> shows it before a run): the
+    /// method and why, the approximation, the positions, calls, memory and estimated time.
+    /// </summary>
+    public static JsonObject PlanJson(OcclusionPlan plan, OcclusionMode requestedMode, string? profileFile, long? memoryBudgetBytes)
     {
-        var plan = e.Plan;
         var a = plan.Approximation;
         return new JsonObject
         {
             ["method"] = plan.Method,
-            ["mode"] = e.Mode,
-            ["requested_mode"] = run.RequestedMode.ToString().ToLowerInvariant(),
+            ["mode"] = plan.RunMode,
+            ["requested_mode"] = requestedMode.ToString().ToLowerInvariant(),
             ["reason"] = plan.Reason,
             ["quality_target"] = plan.Quality,
             ["predicted_ssim"] = plan.PredictedSsim,
-            ["profile"] = run.ProfileFile,
+            ["profile"] = profileFile,
             ["tau"] = a.Tau,
             ["precision"] = a.Precision.Name(),
             ["drill_down"] = a.DrillDown is { } d ? new JsonObject { ["target_speedup"] = d.TargetSpeedup, ["fraction"] = d.Fraction, ["coarse_stride_factor"] = d.CoarseFactor(),
                 ["coarse_positions"] = plan.CoarsePositions, ["refined_positions"] = plan.RefinedPositions } : null,
-            ["fallback_reason"] = e.FallbackReason,
-            ["positions"] = e.Positions,
+            ["fallback_reason"] = plan.FallbackReason,
+            ["positions"] = plan.EvaluatedPositions,
             ["grid_positions"] = plan.GridPositions,
-            ["batch_size"] = e.BatchSize,
+            ["batch_size"] = plan.BatchSize,
             ["inference_calls"] = plan.InferenceCalls,
             ["layer_calls"] = plan.LayerCalls,
             ["multiply_adds"] = plan.TotalMultiplyAdds,
-            ["memory_budget_bytes"] = run.Resources.MemoryBudgetBytes,
-            ["estimated_batch_bytes"] = e.EstimatedBytes,
+            ["memory_budget_bytes"] = memoryBudgetBytes,
+            ["estimated_batch_bytes"] = plan.EstimatedBytes,
             ["estimated_seconds"] = plan.EstimatedTime.TotalSeconds,
             ["estimate_basis"] = plan.TimeBasis,
         };
@@ -110,7 +113,7 @@ public static class ProvenanceJson
                 ["region_of_interest"] = s.RegionOfInterest is { } r ? Json([r.Y, r.X, r.Height, r.Width]) : null,
                 ["positions"] = s.Positions is { } list ? new JsonArray(list.Select(q => (JsonNode)Json([q.Y, q.X])).ToArray()) : null,
             },
-            ["plan"] = PlanJson(e, run),
+            ["plan"] = PlanJson(e.Plan, run.RequestedMode, run.ProfileFile, run.Resources.MemoryBudgetBytes),
             ["device"] = new JsonObject
             {
                 ["device"] = run.Resources.Execution.Device.ToString(),

@@ -1,9 +1,7 @@
-using Krypton.Planning;
-
-namespace Krypton.Cli;
+namespace Krypton.Planning;
 
 /// <summary>The words --mode takes for <see cref="OcclusionMode"/>: exact and naive.</summary>
-internal static class ModeNames
+public static class ModeNames
 {
     /// <summary>The mode as --mode names it.</summary>
     public static string Of(OcclusionMode mode) => mode.ToString().ToLowerInvariant();
