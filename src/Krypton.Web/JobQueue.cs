@@ -109,6 +109,11 @@ public sealed class JobQueue(ServeOptions options, ModelCatalog models, ImageCat
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Plans estimate time from the convolution rate measured once per process: measured here,
+        // before requests and the warm-up, it is the quiet machine's (measured by the page's first
+        // plan while a worker warms up, it came out 3-4 times too low and every estimate too long).
+        if (options.WarmUp)
+            ThroughputProbe.MultiplyAddsPerSecond(Resources.Execution);
         for (int i = 0; i < options.Concurrency; i++)
             _workers.Add(Task.Factory.StartNew(() => Work(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         return Task.CompletedTask;

@@ -77,6 +77,25 @@ public class WebBrowserTests
         await page.Mouse.MoveAsync((float)(box.X + 60 * k), (float)(box.Y + 120 * k));
         await page.ScreenshotAsync(new() { Path = ScreenshotPath, FullPage = false });
         Assert.True(new FileInfo(ScreenshotPath).Length > 20_000, "the screenshot is suspiciously small");
+
+        // A corrupt upload is one line on the page; the page goes on working.
+        await page.SetInputFilesAsync("#upload-image", new FilePayload { Name = "broken.png", MimeType = "image/png", Buffer = [0x89, 0x50, 0x4E, 0x47, 1, 2, 3] });
+        await page.WaitForFunctionAsync("() => !document.getElementById('error').hidden");
+        string message = (await page.Locator("#error").TextContentAsync())!;
+        Assert.Contains("'broken.png' cannot be used", message);
+        Assert.DoesNotContain("\n", message.Trim());
+        await page.SelectOptionAsync("#value", "prob");
+        await page.WaitForFunctionAsync("() => document.getElementById('plan').textContent.includes('729')");
+
+        // Cancel stops a long sweep (naive, stride 1: 43,681 positions) once it has begun.
+        await page.FillAsync("#stride", "1");
+        await page.SelectOptionAsync("#mode", "naive");
+        await page.WaitForFunctionAsync("() => document.getElementById('plan').textContent.includes('43681')");
+        await page.ClickAsync("#run");
+        await page.WaitForFunctionAsync("() => window.krypton.valueEvents > 0", null, new() { Timeout = 60_000 });
+        await page.ClickAsync("#cancel");
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.startsWith('cancelled')", null, new() { Timeout = 30_000 });
+        Assert.False(await page.Locator("#run").IsDisabledAsync());
         Assert.Empty(errors);
     }
 }

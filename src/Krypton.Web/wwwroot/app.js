@@ -34,7 +34,7 @@ function showError(message) { $('error').textContent = message; $('error').hidde
 function settings() {
   const s = {
     model: $('model').value, image: $('image').value || null,
-    patch: $('patch').value.trim(), stride: $('stride').value.trim(), fill: $('fill').value, value: $('value').value, grid: $('grid').value,
+    patch: $('patch').value.trim(), stride: $('stride').value.trim(), fill: $('fill').value.trim() || 'gray', value: $('value').value, grid: $('grid').value,
     target: $('target').value || null, roi: $('roi').value.trim() || null,
     mode: $('mode').value, precision: $('precision').value, tau: Number($('tau').value || 1),
   };
@@ -110,10 +110,11 @@ async function refreshPlan() {
 
 // What a cell shows: its value once it has arrived, else the value of the nearest coarser cell
 // already computed (the sweep goes every 8th row and column first, then 4th, 2nd, the rest).
-function shownValue(values, known, columns, r, c) {
+// Drill-down's coarse stage is every k-th row and column instead (k from the plan).
+function shownValue(values, known, columns, r, c, steps = [2, 4, 8]) {
   const i = r * columns + c;
   if (known[i]) return values[i];
-  for (const step of [2, 4, 8]) {
+  for (const step of steps) {
     const a = (r - r % step) * columns + (c - c % step);
     if (known[a]) return values[a];
   }
@@ -163,7 +164,7 @@ function drawRun(canvas, run, extras) {
     const image = cctx.createImageData(W, H);
     const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
     for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
-      const v = shownValue(run.values, run.known, g.columns, clamp(r - 1, g.rows), clamp(c - 1, g.columns));
+      const v = shownValue(run.values, run.known, g.columns, clamp(r - 1, g.rows), clamp(c - 1, g.columns), run.steps);
       const [R, G, B, A] = colourOf(changeOf(run, v) / scale.max, scale);
       const o = 4 * (r * W + c);
       image.data[o] = R; image.data[o + 1] = G; image.data[o + 2] = B; image.data[o + 3] = A;
@@ -208,7 +209,7 @@ function draw() {
 function currentRun() {
   return {
     picture: state.picture, size: state.size, grid: state.grid, values: state.values, known: state.known,
-    isDrop: state.isDrop, unoccluded: state.unoccluded, probability: state.probability, valueKind: state.valueKind,
+    isDrop: state.isDrop, unoccluded: state.unoccluded, probability: state.probability, valueKind: state.valueKind, steps: state.steps,
     scale: state.final ? state.final.scale : null,
   };
 }
@@ -237,6 +238,7 @@ function resetMap(grid, plan) {
   state.known = new Uint8Array(grid.rows * grid.columns);
   state.isDrop = plan.is_drop;
   state.valueKind = plan.value;
+  state.steps = plan.plan.drill_down ? [plan.plan.drill_down.coarse_stride_factor] : [2, 4, 8];
   state.final = null;
   state.probe = null;
 }
