@@ -35,12 +35,6 @@ public sealed class JobQueue(ServeOptions options, ModelCatalog models, ImageCat
     /// <summary>Sweeps running now.</summary>
     public int Running => Volatile.Read(ref _running);
 
-    /// <summary>Jobs waiting now.</summary>
-    public int Waiting
-    {
-        get { lock (_lock) return _waiting.Count; }
-    }
-
     /// <summary>Checks the settings, loads the model and the image, and queues the job.</summary>
     /// <exception cref="KryptonException">The settings are wrong, name no model or image, or do not fit the model.</exception>
     /// <exception cref="QueueFullException">The queue holds <see cref="ServeOptions.QueueCapacity"/> jobs already.</exception>

@@ -95,7 +95,6 @@ async function refreshPlan() {
   try {
     const r = await post('/api/plan', s);
     $('plan').textContent = r.planned.text;
-    state.plannedGrid = r.planned.grid;
     const targets = [['', `predicted class`]].concat(r.top.map(t => [String(t.index), `${t.index}${t.name ? ' ' + t.name : ''} (${(100 * t.probability).toFixed(1)} %)`]));
     targets.push(['top3', 'top 3 classes (one sweep)']);
     fillSelect($('target'), targets, true);
