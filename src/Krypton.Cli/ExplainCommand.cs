@@ -30,6 +30,9 @@ internal static class ExplainCommand
     private static readonly Option<bool> FaithfulnessOption = new("--faithfulness") { Description = "measure the deletion and insertion curves: fill (or restore) the map's pixels most important first, a twentieth of the area per step, and compare the areas under the probability curves with 9 random maps (in explanation.json and the report)" };
     private static readonly Option<bool> PerPixel = new("--per-pixel") { Description = "also write heatmap-pixels.npy: the map at the model input's resolution, each pixel the mean of the cells whose patch covers it (Captum's and MONAI's per-pixel convention)" };
     private static readonly Option<bool> OnOriginal = new("--on-original") { Description = "also carry the map back onto the original picture, before --resize/--crop: heatmap-original.npy (the per-pixel map at the picture's own size, NaN where the crop cut it away) and overlay-original.png" };
+    private static readonly Option<string?> Manifest = new("--manifest") { Description = "instead of --input: a CSV file of images to explain, with a header: a 'path' column (relative to the manifest, or absolute) and optionally 'target' (as --target, for that image); run as a folder is", HelpName = "FILE.csv" };
+    private static readonly Option<bool> Recursive = new("--recursive") { Description = "with --input DIR: the images of its subfolders too, each written under its relative path in --out" };
+    private static readonly Option<string?> ShardOption = new("--shard") { Description = "explain only shard K of N of a folder or manifest (images split by a hash of their path: the same split on every machine); auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX. The shards share --out; krypton merge OUT then makes summary.csv and index.html", HelpName = "K/N|auto/N" };
     private static readonly Option<bool> Resume = new("--resume") { Description = "with a folder of images (--input DIR): keep each image whose output folder already holds the files these settings would write (an interrupted or extended run), and explain only the others" };
     private static readonly Option<bool> Quiet = Cli.QuietOption("bar");
     private static readonly Option<bool> VerboseOption = Cli.VerboseOption();
@@ -61,6 +64,8 @@ internal static class ExplainCommand
             "      a preprocessed tensor, class 3, only positions overlapping a 64x64 region\n" +
             "  krypton explain --model net.onnx --input photos/ --out maps/\n" +
             "      every image in photos/: maps/<name>/ per image, maps/summary.csv and the gallery maps/index.html\n" +
+            "  krypton explain --model net.onnx --input scans/ --recursive --shard auto/16 --out /shared/maps\n" +
+            "      one of 16 shards of a folder tree (K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); then krypton merge /shared/maps\n" +
             "  krypton explain --model net.onnx --input cat.png --target top3\n" +
             "      the three most likely classes' maps from one sweep (heatmaps.npy, overlay-K.png)\n" +
             "  krypton explain --model net.onnx --input cat.png --report cat.html --faithfulness\n" +
@@ -79,7 +84,7 @@ internal static class ExplainCommand
         command.Options.Add(Input);
         Experiment.AddTo(command);
         foreach (var o in new Option[] { Target, Labels, Scale, Resize, Crop, Roi, Positions, Mode, Tau, DrillDownOption, DrillFraction, PrecisionOption, Quality, Profile, DryRun, SpecFile,
-                     MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, OnOriginal, Resume, Quiet, VerboseOption })
+                     MemoryBudget, Out, Report, FaithfulnessOption, PerPixel, OnOriginal, Manifest, Recursive, ShardOption, Resume, Quiet, VerboseOption })
             command.Options.Add(o);
         foreach (var o in NormalizationChoice.All)
             command.Options.Add(o);
@@ -131,10 +136,22 @@ internal static class ExplainCommand
         string outDir = parse.GetValue(Out)!;
         bool quiet = parse.GetValue(Quiet);
 
-        if (job.InputFile is { } folder && Directory.Exists(folder))
-            return await RunFolderAsync(job with { CommandStartUtc = null }, folder, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
+        string? manifest = parse.GetValue(Manifest);
+        if (manifest is not null && job.InputFile is not null)
+            throw new KryptonException("give --input or --manifest, not both");
+        Shard? shard = parse.GetValue(ShardOption) is { } shardText ? Shard.Parse(shardText, Environment.GetEnvironmentVariable) : null;
+        bool recursive = parse.GetValue(Recursive);
+        if (manifest is not null || job.InputFile is { } dir && Directory.Exists(dir))
+        {
+            if (recursive && manifest is not null)
+                throw new KryptonException("--recursive walks the subfolders of --input DIR; a manifest lists its images itself");
+            var images = manifest is not null ? ImageSet.FromManifest(manifest) : ImageSet.FromFolder(job.InputFile!, recursive);
+            return await RunFolderAsync(job with { CommandStartUtc = null, InputFile = null }, manifest ?? job.InputFile!, images, shard, outDir, quiet, parse.GetValue(DryRun), parse.GetValue(Resume), cancellation);
+        }
         if (parse.GetValue(Resume))
             throw new KryptonException("--resume goes with a folder of images (--input DIR): it keeps the images an earlier run finished");
+        if (shard is not null || recursive)
+            throw new KryptonException($"{(shard is not null ? "--shard" : "--recursive")} goes with a folder of images (--input DIR) or a manifest (--manifest FILE)");
         bool dryRun = parse.GetValue(DryRun);
         // A dry run writes nothing: only a run checks, before loading, that --out can take the files.
         var prepared = dryRun ? ExplainJobRunner.Prepare(job) : ExplainJobRunner.Prepare(job, outDir);
@@ -176,45 +193,56 @@ internal static class ExplainCommand
         return 0;
     }
 
-    /// <summary>Every image of a folder: one model load, one compilation, a folder of files per image, summary.csv and index.html.</summary>
-    private static async Task<int> RunFolderAsync(ExplainJob job, string folder, string outDir, bool quiet, bool dryRun, bool resume, CancellationToken cancellation)
+    /// <summary>
+    /// Every image of a folder or manifest (or of one shard of it): one model load, one compilation, a
+    /// folder of files per image, summary.csv and index.html (a shard: summary-K-of-N.csv, for krypton merge).
+    /// </summary>
+    private static async Task<int> RunFolderAsync(ExplainJob job, string source, IReadOnlyList<RunImage> all, Shard? shard, string outDir, bool quiet, bool dryRun, bool resume,
+        CancellationToken cancellation)
     {
-        var files = ImageFolder.Files(folder, tensors: true);
+        var images = shard is { } mine ? all.Where(i => mine.Contains(i.Key)).ToList() : all;
+        string which = (shard is { } s ? $"the {Plural(images.Count)} of shard {s} ({all.Count} in all)" : $"the {Plural(images.Count)}") + $" in {source}";
         if (dryRun)
         {
             ExplainJobRunner.CheckSettings(job);
             var model = job.Model.Load();
-            var plan = ExplainFolder.Plan(job, model, inputs: ExplainFolder.KindsOf(files));
+            var plan = ExplainFolder.Plan(job, model, inputs: ExplainFolder.KindsOf(all.Select(i => i.Path)));
             var grid = job.Spec.GridFor(model.Graph.Height, model.Graph.Width);
-            Console.WriteLine($"plan for each of the {files.Count} images in {folder} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
+            Console.WriteLine($"plan for each of {which} with {model.Description}: {grid.Rows}x{grid.Columns} grid, patch {job.Spec.Patch}, stride {job.Spec.Stride}");
             PrintTargets(job, model.Graph.OutputSize);
             Console.Write(plan.Describe());
-            Console.WriteLine($"all {files.Count} images: about {(plan.EstimatedTime * files.Count).TotalSeconds:0} s, plus loading and compiling once");
+            Console.WriteLine($"{(shard is null ? "all" : "this shard's")} {images.Count} images: about {(plan.EstimatedTime * images.Count).TotalSeconds:0} s, plus loading and compiling once");
             Console.WriteLine("dry run: nothing was computed or written");
             return 0;
         }
-        Console.Error.WriteLine($"explaining {files.Count} images in {folder}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {ModeNames.Of(job.Method.Mode)}");
+        Console.Error.WriteLine($"explaining {which}: patch {job.Spec.Patch}, stride {job.Spec.Stride}, mode {ModeNames.Of(job.Method.Mode)}");
+        string index = shard is { } named ? ExplainFolder.ShardSummaryFile(named) : $"{ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile}";
         FolderResult result;
         try
         {
             // Not Task.Run(..., cancellation): a task started with the token would turn the run's
             // FolderRunCancelledException into a bare TaskCanceledException.
-            result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, files, outDir, progress, cancellation: cancellation, resume: resume)));
+            result = await ProgressDisplay.RunAsync(quiet, progress => Task.Run(() => ExplainFolder.Run(job, all, outDir, progress, cancellation: cancellation, resume: resume, shard: shard)));
         }
         catch (FolderRunCancelledException c)
         {
-            Console.Error.WriteLine($"krypton: cancelled after {c.Finished} of {files.Count} images; their files, {ExplainFolder.SummaryFile} and {ExplainFolder.GalleryFile} "
+            string written = shard is { } cut ? $"their files and {ExplainFolder.ShardSummaryFile(cut)}" : $"their files, {ExplainFolder.SummaryFile} and {ExplainFolder.GalleryFile}";
+            Console.Error.WriteLine($"krypton: cancelled after {c.Finished} of {images.Count} images; {written} "
                 + $"are in {c.OutputFolder}; run again with --resume to finish");
             return Cli.Cancelled;
         }
         int ok = result.Images.Count - result.Failed.Count;
         Console.WriteLine($"{ok} of {result.Images.Count} images explained{ExplainFolder.KeptText(result)} in {result.Time.TotalSeconds:0.0} s ({result.Plan.Method})");
-        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {ExplainFolder.SummaryFile}, {ExplainFolder.GalleryFile} and a folder per image");
+        Console.WriteLine($"wrote {Path.GetFullPath(outDir)}{Path.DirectorySeparatorChar}: {index} and a folder per image");
+        if (shard is not null)
+            Console.WriteLine($"when every shard has finished: krypton merge {outDir}");
         if (result.Failed is [var first, ..] failed)
-            throw new KryptonException($"{failed.Count} of {result.Images.Count} images could not be explained (listed in {ExplainFolder.SummaryFile}): "
-                + $"{Path.GetFileName(first.Image)}: {first.Error}" + (failed.Count > 1 ? $"; and {failed.Count - 1} more" : ""));
+            throw new KryptonException($"{failed.Count} of {result.Images.Count} images could not be explained (listed in {(shard is { } f ? ExplainFolder.ShardSummaryFile(f) : ExplainFolder.SummaryFile)}): "
+                + $"{first.Key}: {first.Error}" + (failed.Count > 1 ? $"; and {failed.Count - 1} more" : ""));
         return 0;
     }
+
+    private static string Plural(int images) => images == 1 ? "1 image" : $"{images} images";
 
     /// <summary>A dry run's line about several targets; nothing for one.</summary>
     private static void PrintTargets(ExplainJob job, int outputSize)

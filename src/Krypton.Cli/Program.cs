@@ -19,4 +19,5 @@ root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TrainHeadCommand.Create());
 root.Subcommands.Add(SamplesCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 return await Cli.InvokeAsync(root, args);

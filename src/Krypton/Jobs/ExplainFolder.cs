@@ -41,6 +41,21 @@ public static class ExplainFolder
     public static FolderResult Run(ExplainJob job, IReadOnlyList<string> images, string outDir, IProgress<OcclusionProgress>? progress = null,
         Action<FolderImage>? imageDone = null, CancellationToken cancellation = default, bool resume = false)
     {
+        var names = FolderNames(images);
+        return Run(job, images.Select((f, i) => new RunImage(f, Path.GetFileName(f), names[i])).ToList(), outDir, progress, imageDone, cancellation, resume);
+    }
+
+    /// <summary>
+    /// Runs a set of images as <see cref="Run(ExplainJob, IReadOnlyList{string}, string, IProgress{OcclusionProgress}?, Action{FolderImage}?, CancellationToken, bool)"/>
+    /// does, each into its own folder with its own target where it has one; with a
+    /// <paramref name="shard"/>, only that shard's images (<see cref="Shard.Contains"/>), and instead of
+    /// summary.csv and index.html it writes <c>summary-K-of-N.csv</c>, the run's record
+    /// (<see cref="RunRecordFile.Name"/>, the whole set, for <c>krypton merge</c>) and its progress
+    /// (<c>shards/K-of-N.json</c>), so that the shards of one run share an output folder.
+    /// </summary>
+    public static FolderResult Run(ExplainJob job, IReadOnlyList<RunImage> run, string outDir, IProgress<OcclusionProgress>? progress = null,
+        Action<FolderImage>? imageDone = null, CancellationToken cancellation = default, bool resume = false, Shard? shard = null)
+    {
         if (job.ReportFile is not null)
             throw KryptonException.Naming($"{Term.Report} writes one image's page; a folder run writes the gallery {GalleryFile} (and each image's files) into the output folder");
         var clock = Stopwatch.StartNew();
@@ -49,9 +64,12 @@ public static class ExplainFolder
         OutputLocation.CheckFolder(Term.OutputFolder, outDir);
         var model = job.Model.Load();
         using var engine = new OcclusionEngine();
-        var plan = Plan(job, model, engine, KindsOf(images));
+        var images = shard is { } mine ? run.Where(i => mine.Contains(i.Key)).ToList() : run;
+        var plan = Plan(job, model, engine, KindsOf(run.Select(i => i.Path)));
+        var status = shard is { } s ? new ShardProgress(outDir, s, images.Count) : null;
+        if (shard is not null)
+            RunRecordFile.Write(outDir, new RunRecordFile(shard.Value.Count, run.Select(i => new RunRecordFile.Entry(i.Key, i.Folder)).ToList(), GalleryFacts(job, model, plan)));
 
-        var names = FolderNames(images);
         var done = new List<FolderImage>();
         int perImage = plan.EvaluatedPositions;
         try
@@ -59,41 +77,46 @@ public static class ExplainFolder
             foreach (var (image, i) in images.Select((f, i) => (f, i)))
             {
                 cancellation.ThrowIfCancellationRequested();
+                status?.Starting(image.Key);
                 var imageClock = Stopwatch.StartNew();
                 var sweep = progress is null ? null : new SyncProgress<OcclusionProgress>(p => progress.Report(
                     new OcclusionProgress(i * perImage + (p.Total == 0 ? 0 : (int)((long)p.Done * perImage / p.Total)), images.Count * perImage, clock.Elapsed)));
                 FolderImage entry;
-                string imageDir = Path.Combine(outDir, names[i]);
+                string imageDir = Path.Combine(outDir, image.Folder);
                 try
                 {
-                    var prepared = ExplainJobRunner.Prepare(job with { InputFile = image }, model);
+                    var imageJob = job with { InputFile = image.Path, Spec = image.Target is { } target ? job.Spec with { Target = target } : job.Spec };
+                    var prepared = ExplainJobRunner.Prepare(imageJob, model);
                     if (resume && Earlier(imageDir, RequestDigest.Sha256(prepared)) is { } earlier)
-                        entry = new FolderImage(image, names[i], earlier, null, null, Kept: true);
+                        entry = new FolderImage(image.Path, image.Folder, earlier, null, null, Kept: true) { Key = image.Key };
                     else
                     {
                         var result = ExplainJobRunner.Run(prepared, sweep, cancellation, engine);
                         ExplainJobRunner.Write(result, imageDir);
-                        entry = new FolderImage(image, names[i], ImageSummary.Of(result, imageClock.Elapsed), result, null);
+                        entry = new FolderImage(image.Path, image.Folder, ImageSummary.Of(result, imageClock.Elapsed), result, null) { Key = image.Key };
                     }
                 }
                 catch (KryptonException e)
                 {
-                    entry = new FolderImage(image, names[i], null, null, e.Message);
+                    entry = new FolderImage(image.Path, image.Folder, null, null, e.Message) { Key = image.Key };
                 }
                 done.Add(entry);
+                status?.Finished(entry, imageClock.Elapsed);
                 imageDone?.Invoke(entry);
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested && done.Count > 0)
         {
             // What finished stays usable: listed with the images not reached, for a resumed run to finish.
-            var notRun = images.Skip(done.Count).Select((image, k) => new FolderImage(image, names[done.Count + k], null, null, null, NotRun: true));
+            var notRun = images.Skip(done.Count).Select(image => new FolderImage(image.Path, image.Folder, null, null, null, NotRun: true) { Key = image.Key });
             var partial = new FolderResult([.. done, .. notRun], plan, clock.Elapsed);
-            WriteIndex(partial, job, model, outDir);
+            WriteIndex(partial, job, model, outDir, shard);
+            status?.Stopped();
             throw new FolderRunCancelledException(partial, Path.GetFullPath(outDir), cancellation);
         }
         var folder = new FolderResult(done, plan, clock.Elapsed);
-        WriteIndex(folder, job, model, outDir);
+        WriteIndex(folder, job, model, outDir, shard);
+        status?.Stopped();
         return folder;
     }
 
@@ -107,13 +130,24 @@ public static class ExplainFolder
             ? job.Overlay with { SharedMax = 1 }
             : job.Overlay;
 
-    /// <summary>summary.csv and index.html, written atomically into the output folder (made when no image wrote into it).</summary>
-    private static void WriteIndex(FolderResult folder, ExplainJob job, LoadedModel model, string outDir)
+    /// <summary>
+    /// summary.csv and index.html, written atomically into the output folder (made when no image
+    /// wrote into it); for a shard, its own summary-K-of-N.csv only (krypton merge makes the others).
+    /// </summary>
+    private static void WriteIndex(FolderResult folder, ExplainJob job, LoadedModel model, string outDir, Shard? shard = null)
     {
         Directory.CreateDirectory(outDir);
-        AtomicFile.WriteAllText(Path.Combine(outDir, SummaryFile), SummaryCsv(folder));
-        AtomicFile.WriteAllText(Path.Combine(outDir, GalleryFile), Gallery(folder, job, model, outDir));
+        if (shard is { } s)
+        {
+            AtomicFile.WriteAllText(Path.Combine(outDir, ShardSummaryFile(s)), SummaryCsv(folder.Images));
+            return;
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, SummaryFile), SummaryCsv(folder.Images));
+        AtomicFile.WriteAllText(Path.Combine(outDir, GalleryFile), Gallery(folder.Images, GalleryFacts(job, model, folder.Plan), CountFact(folder), outDir));
     }
+
+    /// <summary>A shard's summary: summary-K-of-N.csv.</summary>
+    public static string ShardSummaryFile(Shard shard) => $"summary-{shard.Name}.csv";
 
     /// <summary>
     /// The plan every image of a folder run follows, made from the model and the job alone (the
@@ -135,21 +169,8 @@ public static class ExplainFolder
     /// What an earlier run recorded in the folder, when its explanation.json (written last, after
     /// the maps) carries this request digest; null when there is none or it was made otherwise.
     /// </summary>
-    private static ImageSummary? Earlier(string imageDir, string requestSha256)
-    {
-        string path = Path.Combine(imageDir, "explanation.json");
-        if (!File.Exists(path)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            var root = doc.RootElement;
-            return root.TryGetProperty("request_sha256", out var digest) && digest.GetString() == requestSha256 ? ImageSummary.Read(root) : null;
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
-        {
-            return null;   // damaged or from another version: run it again
-        }
-    }
+    private static ImageSummary? Earlier(string imageDir, string requestSha256) =>
+        ImageSummary.ReadFolder(imageDir, root => root.TryGetProperty("request_sha256", out var digest) && digest.GetString() == requestSha256);
 
     /// <summary>The kinds of input among <paramref name="images"/>: pictures, tensors (.npy), or both.</summary>
     public static InputKind KindsOf(IEnumerable<string> images) =>
@@ -167,54 +188,66 @@ public static class ExplainFolder
     public static string KeptText(FolderResult folder) =>
         folder.Images.Count(i => i.Kept) is > 0 and var kept ? $" ({kept} kept from an earlier run)" : "";
 
-    /// <summary>index.html: every image's overlay with what it shows.</summary>
-    private static string Gallery(FolderResult folder, ExplainJob job, LoadedModel model, string outDir)
+    /// <summary>What the gallery says of the run before its images: the model, the spec, the plan, the overlays' scale.</summary>
+    public static IReadOnlyList<string> GalleryFacts(ExplainJob job, LoadedModel model, OcclusionPlan plan)
     {
         var inv = CultureInfo.InvariantCulture;
         var s = job.Spec;
-        int ok = folder.Images.Count(i => i.Summary is not null), notRun = folder.NotRun.Count;
-        string[] facts =
+        return
         [
             $"model: {model.Describe()}",
             $"patch {s.Patch}, stride {s.Stride}, fill {s.Fill}, value {s.Value.ToString().ToLowerInvariant()}, target {s.Target ?? TargetSelection.Predicted}",
-            $"plan: {folder.Plan.Method}{(folder.Plan.Approximation.IsExact ? "" : $" ({folder.Plan.Approximation})")}, {folder.Plan.EvaluatedPositions} positions per image",
+            $"plan: {plan.Method}{(plan.Approximation.IsExact ? "" : $" ({plan.Approximation})")}, {plan.EvaluatedPositions} positions per image",
             job.Overlay switch
             {
                 { Scale: ScaleKind.Relative } => "overlays: each stretched to its own largest change (relative scale): compare shapes, not strengths",
                 { SharedMax: double max } => string.Create(inv, $"overlays: one scale for all, drops in probability from 0 to {max:0.##}"),
                 _ => "overlays: each on its own absolute scale (0 to its unoccluded value)",
             },
-            notRun == 0 ? string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s")
-                : string.Create(inv, $"cancelled after {folder.Images.Count - notRun} of {folder.Images.Count} images ({ok} explained{KeptText(folder)}) in {folder.Time.TotalSeconds:0.0} s; the other {notRun} were not run"),
         ];
-        var entries = folder.Images.Select(i =>
+    }
+
+    /// <summary>The gallery's line of counts for a run in one process.</summary>
+    private static string CountFact(FolderResult folder)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int ok = folder.Images.Count(i => i.Summary is not null), notRun = folder.NotRun.Count;
+        return notRun == 0 ? string.Create(inv, $"{ok} of {folder.Images.Count} images explained{KeptText(folder)} in {folder.Time.TotalSeconds:0.0} s")
+            : string.Create(inv, $"cancelled after {folder.Images.Count - notRun} of {folder.Images.Count} images ({ok} explained{KeptText(folder)}) in {folder.Time.TotalSeconds:0.0} s; the other {notRun} were not run");
+    }
+
+    /// <summary>index.html: every image's overlay with what it shows, after the facts of the run and its counts.</summary>
+    public static string Gallery(IReadOnlyList<FolderImage> images, IReadOnlyList<string> facts, string counts, string outDir)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var entries = images.Select(i =>
         {
             if (i.NotRun)
-                return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, null, NotRunCaption, null);
+                return new GalleryEntry(i.Key, i.Folder, null, i.NotRunStatus == "not run" ? NotRunCaption : i.NotRunStatus, null);
             if (i.Summary is not { } m)
-                return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, null, null, i.Error);
+                return new GalleryEntry(i.Key, i.Folder, null, null, i.Error);
             string range = m.Min is double lo && m.Max is double hi ? string.Create(inv, $"; map {lo:0.####} to {hi:0.####}") : "";
             string caption = string.Create(inv, $"{(m.Flat ? "flat map (no region matters); " : "")}{m.ValueLabel}; {m.UnoccludedProbability:P1} without occlusion{range}; {m.Seconds:0.0} s{(i.Kept ? " (earlier run)" : "")}");
             bool overlay = File.Exists(Path.Combine(outDir, i.Folder, "overlay.png"));
-            return new GalleryEntry(Path.GetFileName(i.Image), i.Folder, overlay ? "overlay.png" : null, caption, null);
+            return new GalleryEntry(i.Key, i.Folder, overlay ? "overlay.png" : null, caption, null);
         }).ToList();
-        return FolderGallery.Render($"Occlusion heat maps of {folder.Images.Count} images", facts, entries, SummaryFile);
+        return FolderGallery.Render($"Occlusion heat maps of {images.Count} images", [.. facts, counts], entries, SummaryFile);
     }
 
     /// <summary>The gallery's caption of an image a cancelled run did not reach.</summary>
     private const string NotRunCaption = "not run: the run was cancelled before this image";
 
     /// <summary>summary.csv: one row per image, in name order; status ok, kept (an earlier run's files, resumed), error, or not run (a cancelled run did not reach it; no values).</summary>
-    public static string SummaryCsv(FolderResult folder)
+    public static string SummaryCsv(IReadOnlyList<FolderImage> images)
     {
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string> { "image,folder,status,target,target_label,unoccluded_probability,predicted,predicted_label,predicted_probability,heatmap_min,heatmap_max,flat_map,mode,seconds,deletion_auc,random_deletion_auc,insertion_auc,random_insertion_auc,faithful" };
-        foreach (var image in folder.Images)
+        foreach (var image in images)
         {
-            string name = Csv.Field(Path.GetFileName(image.Image)), dir = Csv.Field(image.Folder);
+            string name = Csv.Field(image.Key), dir = Csv.Field(image.Folder);
             if (image.NotRun)
             {
-                lines.Add($"{name},{dir},not run,,,,,,,,,,,,,,,,");
+                lines.Add($"{name},{dir},{Csv.Field(image.NotRunStatus)},,,,,,,,,,,,,,,,");
                 continue;
             }
             if (image.Summary is not { } m)

@@ -66,7 +66,7 @@ public static class ExplainJobRunner
     /// Checks what needs neither the model nor the input, so that a mistake stops the job before
     /// anything is loaded: the patch and stride, the ranges of the method, resources and
     /// faithfulness settings, the precision on the device, settings that do not go together, and that the report file can be
-    /// written. <see cref="Prepare(ExplainJob)"/> and <see cref="ExplainFolder.Run"/> call it first.
+    /// written. <see cref="Prepare(ExplainJob)"/> and <c>ExplainFolder.Run</c> call it first.
     /// </summary>
     /// <exception cref="KryptonException">A setting is out of range, contradicts another, or names a report file that cannot be written.</exception>
     public static void CheckSettings(ExplainJob job)

@@ -3,7 +3,7 @@ namespace Krypton.Jobs;
 /// <summary>
 /// A folder run cancelled after some images: their files are in place, and summary.csv and
 /// index.html list them with the images not reached (as not run), so a resumed run
-/// (<see cref="ExplainFolder.Run"/> with resume) finishes the rest.
+/// (<c>ExplainFolder.Run</c> with resume) finishes the rest.
 /// </summary>
 public sealed class FolderRunCancelledException : OperationCanceledException
 {

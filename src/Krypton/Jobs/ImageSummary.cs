@@ -29,6 +29,25 @@ public sealed record ImageSummary(int Target, string? TargetLabel, double Unoccl
             result.Faithfulness is { } f ? ImageFaithfulness.Of("", e.Target, e.UnoccludedProbability, f) : null, time.TotalSeconds);
     }
 
+    /// <summary>
+    /// The summary an image folder's explanation.json records, when it has one that reads and that
+    /// <paramref name="accept"/> takes (all, when null); else null: none, damaged, or from another version.
+    /// </summary>
+    public static ImageSummary? ReadFolder(string imageDir, Func<JsonElement, bool>? accept = null)
+    {
+        string path = System.IO.Path.Combine(imageDir, "explanation.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return accept is null || accept(doc.RootElement) ? Read(doc.RootElement) : null;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException or IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The summary an earlier run recorded in explanation.json.</summary>
     public static ImageSummary Read(JsonElement explanation)
     {
