@@ -161,7 +161,8 @@ public class ShardTests
         }
         string gallery = File.ReadAllText(Path.Combine(sharded, "index.html"));
         Assert.Contains("6 of 7 images explained by 3 shards, 1 failed", gallery);
-        Assert.Contains("sub/t10k-00001-pullover", gallery);
+        Assert.Contains("<img src=\"sub/t10k-00001-pullover/overlay.png\"", gallery);   // a link into the subfolder, its '/' not escaped
+        Assert.True(File.Exists(Path.Combine(sharded, "sub", "t10k-00001-pullover", "overlay.png")));
         // Each shard's status says it finished.
         foreach (int k in new[] { 0, 1, 2 })
             Assert.True(JsonDocument.Parse(File.ReadAllText(Path.Combine(sharded, "shards", $"{k}-of-3.json"))).RootElement.GetProperty("finished").GetBoolean());

@@ -36,7 +36,8 @@ public static class FolderGallery
     }
 
     /// <summary>A relative URL for a file or folder name: every character a URL would misread escaped.</summary>
-    private static string Href(string name) => Uri.EscapeDataString(name);
+    /// <summary>A relative link to a file or folder under the page's folder: each path segment escaped, the '/' between them kept.</summary>
+    private static string Href(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 
     private const string Css = """
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1d1d1f; background: #fff; }
