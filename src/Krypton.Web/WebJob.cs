@@ -55,8 +55,14 @@ public sealed class WebJob
     /// <summary>Where its files go (in the server's temporary folder).</summary>
     internal string Folder { get; }
 
-    /// <summary>Where it is.</summary>
-    public JobState State { get; internal set; } = JobState.Queued;
+    private volatile JobState _state = JobState.Queued;
+
+    /// <summary>Where it is (set by the worker, read by requests on other threads).</summary>
+    public JobState State
+    {
+        get => _state;
+        internal set => _state = value;
+    }
 
     /// <summary>When it was submitted.</summary>
     public DateTime SubmittedUtc { get; } = DateTime.UtcNow;
