@@ -273,7 +273,22 @@ public static class Api
     {
         var e = result.Explanation;
         var output = ExplainJobRunner.OutputOf(result);
-        var scale = ExplanationFiles.ScaleOf(e, e.Primary, output.Overlay, ExplanationFiles.SharedScale(output));
+        double? shared = ExplanationFiles.SharedScale(output);
+        var scale = ExplanationFiles.ScaleOf(e, e.Primary, output.Overlay, shared);
+        // Several targets from one sweep: the most likely ones' maps too (as many as get an overlay file), each with its scale.
+        var maps = e.Maps.Count == 1 ? null : e.MostLikely(ExplanationFiles.MaxTargetOverlays).Select(m =>
+        {
+            var s = ExplanationFiles.ScaleOf(e, m, output.Overlay, shared);
+            return new
+            {
+                target = m.Target,
+                target_name = e.ClassName(m.Target),
+                map = Finite(m.HeatMap),
+                unoccluded = m.UnoccludedValue,
+                unoccluded_probability = m.UnoccludedProbability,
+                scale = new { max = s.Max, diverging = s.Diverging },
+            };
+        }).ToList();
         return new
         {
             map = Finite(e.HeatMap),
@@ -293,6 +308,7 @@ public static class Api
             sweep_seconds = e.Timings.Sweep.TotalSeconds,
             total_seconds = e.Timings.Total.TotalSeconds,
             files = job.Files.Select(f => new { name = f, url = $"/api/jobs/{job.Id}/files/{f}" }),
+            maps,
         };
     }
 

@@ -140,6 +140,20 @@ public class WebApiTests : IClassFixture<KryptonApp>
     }
 
     [Fact]
+    public async Task Several_targets_bring_each_map_with_its_scale_the_primary_first()
+    {
+        var done = (await WebApi.RunJob(_client, new { stride = "56", target = "top3", value = "drop" }))[^1].Data;
+        var maps = done["maps"]!.AsArray();
+        Assert.Equal(3, maps.Count);
+        Assert.Equal(done["target"]!.GetValue<int>(), maps[0]!["target"]!.GetValue<int>());
+        Assert.Equal(WebApi.MapOf(done), WebApi.MapOf(maps[0]!));
+        Assert.Equal(["Ankle boot", "Sneaker", "Sandal"], maps.Select(m => m!["target_name"]!.GetValue<string>()));
+        Assert.NotEqual(WebApi.MapOf(maps[0]!), WebApi.MapOf(maps[1]!));
+        Assert.All(maps, m => Assert.True(m!["scale"]!["max"]!.GetValue<double>() > 0));
+        Assert.Null((await WebApi.RunJob(_client, new { stride = "56" }))[^1].Data["maps"]);
+    }
+
+    [Fact]
     public async Task Cancel_stops_a_running_sweep_within_a_batch()
     {
         var submitted = await WebApi.ReadJson(await _client.PostAsync("/api/jobs", WebApi.Json(new { stride = "1", mode = "naive" })));

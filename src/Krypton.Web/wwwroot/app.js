@@ -209,7 +209,7 @@ function currentRun() {
   return {
     picture: state.picture, size: state.size, grid: state.grid, values: state.values, known: state.known,
     isDrop: state.isDrop, unoccluded: state.unoccluded, probability: state.probability, valueKind: state.valueKind, steps: state.steps,
-    scale: state.final ? state.final.scale : null,
+    scale: state.final ? (state.shown ?? state.final).scale : null,
   };
 }
 
@@ -239,7 +239,9 @@ function resetMap(grid, plan) {
   state.valueKind = plan.value;
   state.steps = plan.plan.drill_down ? [plan.plan.drill_down.coarse_stride_factor] : [2, 4, 8];
   state.final = null;
+  state.shown = null;
   state.probe = null;
+  $('map-choice').hidden = true;
 }
 
 async function run(event) {
@@ -301,12 +303,24 @@ function finish(source) {
   $('run').disabled = false; $('cancel').disabled = true;
 }
 
+// Shows one map of a finished run: the primary one, or another target's from the same sweep.
+function showMap(m) {
+  state.shown = m;
+  state.values = Float32Array.from(m.map, v => v ?? NaN);
+  state.known = Uint8Array.from(m.map, v => v === null ? 0 : 1);
+  state.unoccluded = m.unoccluded;
+  state.probability = m.unoccluded_probability;
+}
+
 function showResult(id, d) {
   state.final = d;
-  state.values = Float32Array.from(d.map, v => v ?? NaN);
-  state.known = Uint8Array.from(d.map, v => v === null ? 0 : 1);
-  state.unoccluded = d.unoccluded;
-  state.probability = d.unoccluded_probability;
+  showMap(d);
+  const choice = $('map-choice');
+  choice.hidden = !d.maps;
+  if (d.maps) {
+    fillSelect($('map-target'), d.maps.map((m, i) => [String(i), `${m.target}${m.target_name ? ' ' + m.target_name : ''} (${(100 * m.unoccluded_probability).toFixed(1)} %)`]), false);
+    $('map-target').value = String(Math.max(0, d.maps.findIndex(m => m.target === d.target)));
+  }
   $('progress').value = 1;
   const total = (performance.now() - state.started) / 1000;
   $('status').textContent = `done: ${d.positions} positions in ${d.sweep_seconds.toFixed(2)} s (${d.mode})`
@@ -464,6 +478,7 @@ async function init() {
   $('clear-roi').addEventListener('click', () => { $('roi').value = ''; state.roi = null; draw(); refreshPlanSoon(); });
   $('cancel').addEventListener('click', () => { if (state.job) api(`/api/jobs/${state.job}`, { method: 'DELETE' }).catch(e => showError(e.message)); });
   $('compare').addEventListener('click', compare);
+  $('map-target').addEventListener('change', () => { showMap(state.final.maps[Number($('map-target').value)]); draw(); });
   $('upload-image').addEventListener('change', e => upload(e.target, 'image'));
   $('upload-model').addEventListener('change', e => upload(e.target, 'model'));
   const canvas = $('map');
