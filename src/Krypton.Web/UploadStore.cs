@@ -44,7 +44,7 @@ public sealed class UploadStore : IDisposable
     public long MaxBytes { get; }
 
     /// <summary>The extensions of the files a client may upload.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [.. ImageLoader.Extensions, ".npy", ".onnx"];
+    public static IReadOnlyList<string> Extensions { get; } = [.. ImageFolder.InputExtensions, ".onnx"];
 
     /// <summary>
     /// Stores the content under a random name, then checks it: a picture must decode, a tensor must

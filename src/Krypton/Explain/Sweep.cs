@@ -20,6 +20,7 @@ internal sealed class Sweep(IPositionEvaluator evaluator, OcclusionPlan plan, Oc
         int k = targets.Count;
         var unoccluded = targets.Select(t => TargetValues.Unoccluded(spec.Value, form, logits, probabilities, t)).ToArray();
         int primaryColumn = primary is { } p ? Math.Max(0, targets.ToList().IndexOf(p)) : 0;
+        var targetProbabilities = targets.Select(t => probabilities[t]).ToArray();
         void ToMapUnits(float[] v)
         {
             if (spec.Value.IsDrop())
@@ -33,7 +34,7 @@ internal sealed class Sweep(IPositionEvaluator evaluator, OcclusionPlan plan, Oc
                 var copy = (float[])batch.Clone();
                 ToMapUnits(copy);
                 values.Report(new MapValues(Enumerable.Range(start, copy.Length / k).Select(i => cells[i]).ToArray(), copy, targets,
-                    unoccluded, targets.Select(t => probabilities[t]).ToArray(), primaryColumn));
+                    unoccluded, targetProbabilities, primaryColumn));
             };
             float[] v = OcclusionRunner.Evaluate(evaluator, at, plan.BatchSize, progress, cancellation, batchDone);
             ToMapUnits(v);

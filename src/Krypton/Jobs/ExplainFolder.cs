@@ -40,10 +40,7 @@ public static class ExplainFolder
     /// <exception cref="FolderRunCancelledException">Cancelled after at least one image; its files and the index are written.</exception>
     public static FolderResult Run(ExplainJob job, IReadOnlyList<string> images, string outDir, IProgress<OcclusionProgress>? progress = null,
         Action<FolderImage>? imageDone = null, CancellationToken cancellation = default, bool resume = false)
-    {
-        var names = FolderNames(images);
-        return Run(job, images.Select((f, i) => new RunImage(f, Path.GetFileName(f), names[i])).ToList(), outDir, progress, imageDone, cancellation, resume);
-    }
+        => Run(job, ImageSet.FromFiles(images), outDir, progress, imageDone, cancellation, resume);
 
     /// <summary>
     /// Runs a set of images as <see cref="Run(ExplainJob, IReadOnlyList{string}, string, IProgress{OcclusionProgress}?, Action{FolderImage}?, CancellationToken, bool)"/>
@@ -176,13 +173,8 @@ public static class ExplainFolder
     public static InputKind KindsOf(IEnumerable<string> images) =>
         images.Aggregate((InputKind)0, (kinds, f) => kinds | (ModelInput.IsTensorFile(f) ? InputKind.Tensor : InputKind.Picture));
 
-    /// <summary>Each image's output folder: its file name without the extension, or with it where two images share a stem.</summary>
-    public static IReadOnlyList<string> FolderNames(IReadOnlyList<string> images)
-    {
-        var stems = images.Select(Path.GetFileNameWithoutExtension).ToList();
-        var shared = stems.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return images.Select((f, i) => shared.Contains(stems[i]!) ? Path.GetFileName(f) : stems[i]!).ToList();
-    }
+    /// <summary>Each image's output folder: its file name without the extension, or with it where two images share a stem (<see cref="ImageSet.FolderNames"/>).</summary>
+    public static IReadOnlyList<string> FolderNames(IReadOnlyList<string> images) => ImageSet.FromFiles(images).Select(i => i.Folder).ToList();
 
     /// <summary>" (K kept from an earlier run)" when a resumed run kept some images' files, else "".</summary>
     public static string KeptText(FolderResult folder) =>

@@ -159,15 +159,8 @@ public static class ExplainJobRunner
     {
         var job = prepared.Job;
         var request = values is null ? prepared.Request : prepared.Request with { Order = SweepOrder.CoarseFirst };
-        Explanation explanation;
-        if (engine is null)
-        {
-            using var own = new OcclusionEngine();
-            explanation = own.Explain(request, progress, cancellation, values);
-        }
-        else
-            explanation = engine.Explain(request, progress, cancellation, values);
-        explanation = explanation with { Labels = prepared.Labels };
+        using var own = engine is null ? new OcclusionEngine() : null;
+        var explanation = (engine ?? own!).Explain(request, progress, cancellation, values) with { Labels = prepared.Labels };
         var clock = Stopwatch.StartNew();
         var faithfulness = job.Faithfulness is { } options
             ? Quality.Faithfulness.Measure(request, explanation, options with { MemoryBudgetBytes = options.MemoryBudgetBytes ?? job.Resources.MemoryBudgetBytes }, cancellation)

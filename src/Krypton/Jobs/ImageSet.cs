@@ -1,6 +1,5 @@
 using System.Globalization;
 using CsvHelper;
-using Krypton.Imaging;
 using Krypton.Spec;
 
 namespace Krypton.Jobs;
@@ -12,27 +11,17 @@ namespace Krypton.Jobs;
 /// </summary>
 public static class ImageSet
 {
-    /// <summary>The pictures and .npy tensors of a folder, keyed by their path relative to it.</summary>
+    /// <summary>The pictures and .npy tensors of a folder (its subfolders too with <paramref name="recursive"/>), keyed by their path relative to it.</summary>
     /// <exception cref="KryptonException">The folder does not exist or holds no image.</exception>
     public static IReadOnlyList<RunImage> FromFolder(string folder, bool recursive = false)
     {
-        if (!recursive)
-        {
-            var files = ImageFolder.Files(folder, tensors: true);
-            return Keyed(files, files.Select(f => Path.GetFileName(f)).ToList(), [.. files.Select(_ => (TargetSelection?)null)]);
-        }
-        if (!Directory.Exists(folder))
-            throw new KryptonException($"image folder not found: {folder}");
-        string[] extensions = [.. ImageLoader.Extensions, ".npy"];
-        var all = Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Select(f => (Path: f, Key: Path.GetRelativePath(folder, f).Replace('\\', '/')))
-            .OrderBy(f => f.Key, StringComparer.Ordinal)
-            .ToList();
-        if (all.Count == 0)
-            throw new KryptonException($"no image ({string.Join(", ", ImageLoader.Extensions)}) or .npy tensor in {folder} or its subfolders");
-        return Keyed(all.Select(f => f.Path).ToList(), all.Select(f => f.Key).ToList(), [.. all.Select(_ => (TargetSelection?)null)]);
+        var files = ImageFolder.Files(folder, tensors: true, recursive: recursive);
+        return Keyed(files, files.Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).ToList(), new TargetSelection?[files.Count]);
     }
+
+    /// <summary>Image files given one by one, keyed by their file names (each output folder named after its file).</summary>
+    public static IReadOnlyList<RunImage> FromFiles(IReadOnlyList<string> files) =>
+        Keyed(files, files.Select(f => Path.GetFileName(f)).ToList(), new TargetSelection?[files.Count]);
 
     /// <summary>
     /// The images a manifest lists: a CSV file with a header, a column <c>path</c> (relative to the
